@@ -1,0 +1,185 @@
+package dev.rawblock.device;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * What every engine shares: validation of operations, staging of unaligned memory, counters,
+ * and the one place an operation completes ({@link #finish}). Engines only move bytes.
+ */
+abstract class AbstractBlockDevice implements BlockDevice {
+    protected final DeviceFile file;
+    protected final DeviceOptions options;
+    protected final BufferArena arena;
+    protected volatile boolean closed;
+
+    private final LongAdder batches = new LongAdder();
+    private final LongAdder operations = new LongAdder();
+    private final LongAdder failed = new LongAdder();
+    private final LongAdder bytesRead = new LongAdder();
+    private final LongAdder bytesWritten = new LongAdder();
+    private final LongAdder staged = new LongAdder();
+    private final AtomicLong inFlight = new AtomicLong();
+
+    AbstractBlockDevice(DeviceFile file, DeviceOptions options) {
+        this.file = file;
+        this.options = options;
+        this.arena = new BufferArena(options.arenaBytes(), file.geometry().alignment());
+    }
+
+    /** Hands accepted requests to the engine; each must eventually reach {@link #finish}. */
+    protected abstract void dispatch(List<IoRequest> requests);
+
+    @Override
+    public final Path path() {
+        return file.path();
+    }
+
+    @Override
+    public final Geometry geometry() {
+        return file.geometry();
+    }
+
+    @Override
+    public final BufferArena buffers() {
+        return arena;
+    }
+
+    @Override
+    public final List<CompletableFuture<Void>> submit(List<IoOp> ops) {
+        batches.increment();
+        List<CompletableFuture<Void>> futures = new ArrayList<>(ops.size());
+        List<IoRequest> accepted = new ArrayList<>(ops.size());
+        for (IoOp op : ops) {
+            CompletableFuture<Void> future = new CompletableFuture<>();
+            futures.add(future);
+            operations.increment();
+            String problem = problem(op);
+            if (problem != null) {
+                failed.increment();
+                future.completeExceptionally(new IllegalArgumentException(problem));
+            } else if (closed) {
+                failed.increment();
+                future.completeExceptionally(new DeviceClosedException(file.path().toString()));
+            } else {
+                accepted.add(prepare(op, future));
+            }
+        }
+        if (!accepted.isEmpty()) {
+            inFlight.addAndGet(accepted.size());
+            dispatch(accepted);
+        }
+        return futures;
+    }
+
+    @Override
+    public final CompletableFuture<Void> flush() {
+        batches.increment();
+        operations.increment();
+        CompletableFuture<Void> future = new CompletableFuture<>();
+        if (closed) {
+            failed.increment();
+            future.completeExceptionally(new DeviceClosedException(file.path().toString()));
+            return future;
+        }
+        inFlight.incrementAndGet();
+        dispatch(List.of(new IoRequest(null, future, MemorySegment.NULL, null, -1)));
+        return future;
+    }
+
+    @Override
+    public final DeviceStats stats() {
+        return new DeviceStats(batches.sum(), operations.sum(), failed.sum(), bytesRead.sum(), bytesWritten.sum(),
+                staged.sum(), inFlight.get());
+    }
+
+    /** Why {@code op} cannot run on this device, or null when it can. */
+    private String problem(IoOp op) {
+        Geometry g = file.geometry();
+        long align = g.alignment();
+        String where = " on " + file.path();
+        if (op.kind() == IoOp.Kind.WRITE && file.readOnly()) return op + where + ": the device is open read-only";
+        if (op.length() == 0) return op + where + ": length is 0";
+        if (op.offset() < 0) return op + where + ": offset is negative";
+        if (op.offset() % align != 0) {
+            return op + where + ": offset " + op.offset() + " is not a multiple of the device alignment " + align;
+        }
+        if (op.length() % align != 0) {
+            return op + where + ": length " + op.length() + " is not a multiple of the device alignment " + align;
+        }
+        if (op.offset() > g.size() - op.length()) {
+            return op + where + " runs past the end of the device: it ends at " + (op.offset() + op.length())
+                    + ", the device has " + g.size() + " bytes";
+        }
+        if (!options.stageUnaligned() && needsStaging(op.buffer())) {
+            return op + where + ": buffer " + (op.buffer().isNative()
+                    ? "at address 0x" + Long.toHexString(op.buffer().address()) + " is not aligned to " + align
+                    : "is heap memory, not native") + " and staging is off";
+        }
+        return null;
+    }
+
+    private boolean needsStaging(MemorySegment buffer) {
+        return !buffer.isNative() || buffer.address() % file.geometry().alignment() != 0;
+    }
+
+    private IoRequest prepare(IoOp op, CompletableFuture<Void> future) {
+        MemorySegment memory = op.buffer();
+        IoBuffer staging = null;
+        if (needsStaging(memory)) {
+            staged.increment();
+            staging = arena.allocate(op.length());
+            memory = staging.segment();
+            if (op.kind() == IoOp.Kind.WRITE) memory.copyFrom(op.buffer());
+        }
+        return new IoRequest(op, future, memory, staging, arena.fixedIndex(memory.address(), memory.byteSize()));
+    }
+
+    /**
+     * Completes a request: copies staged reads back, returns staging memory, counts, and
+     * completes the caller's future. The only place that does any of this.
+     */
+    protected final void finish(IoRequest r, Throwable error) {
+        inFlight.decrementAndGet();
+        try {
+            if (error == null && r.isRead() && r.staging != null) r.op.buffer().copyFrom(r.memory);
+        } catch (RuntimeException e) {
+            error = e;
+        } finally {
+            if (r.staging != null) r.staging.close();
+        }
+        if (error != null) {
+            failed.increment();
+            r.future.completeExceptionally(error);
+            return;
+        }
+        if (r.op != null) (r.isRead() ? bytesRead : bytesWritten).add(r.op.length());
+        r.future.complete(null);
+    }
+
+    /** The error for a request the kernel failed with {@code errno}. */
+    protected final DeviceIoException failure(IoRequest r, int errno) {
+        return new DeviceIoException(r + " on " + file.path() + " failed", errno);
+    }
+
+    /** The error for a transfer that made no progress (a read at the end of a file that shrank). */
+    protected final DeviceIoException noProgress(IoRequest r) {
+        return new DeviceIoException(r + " on " + file.path() + " stopped after " + r.done
+                + " bytes: unexpected end of device");
+    }
+
+    /** The error for a request that was queued when the device closed. */
+    protected final DeviceClosedException closedError() {
+        return new DeviceClosedException(file.path().toString());
+    }
+
+    /** Bytes one kernel call moves at most: the geometry's max transfer (aligned, within syscall limits). */
+    protected final long chunkLimit() {
+        return file.geometry().maxTransfer();
+    }
+}

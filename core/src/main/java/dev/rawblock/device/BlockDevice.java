@@ -1,0 +1,78 @@
+package dev.rawblock.device;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A file or block device addressed by byte offset: the layer below the store, which knows
+ * offsets, lengths and buffers, never keys.
+ *
+ * <p><b>Batches.</b> {@link #submit} takes any number of operations and returns one future per
+ * operation, in order. Each operation succeeds or fails on its own: a misaligned, out-of-range
+ * or failed operation never fails its neighbours. Short transfers are continued until the whole
+ * buffer moved, so success always means every byte.
+ *
+ * <p><b>Threads.</b> Any thread may submit. Futures complete on the engine's I/O thread:
+ * dependent actions run there and must be quick and must not block on another operation of
+ * this device (use the {@code *Async} variants to hop to an executor).
+ *
+ * <p><b>Durability.</b> A completed write is in the device, perhaps in its volatile cache;
+ * {@link #flush()} makes every write that completed before the flush was submitted durable.
+ */
+public interface BlockDevice extends AutoCloseable {
+
+    /** Opens the device the options name with the engine they choose. */
+    static BlockDevice open(DeviceOptions options) throws IOException {
+        DeviceFile file = DeviceFile.open(options);
+        try {
+            return switch (options.engine()) {
+                case IO_URING -> new UringDevice(file, options);
+                case POSIX -> new PosixDevice(file, options);
+            };
+        } catch (IOException | RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    /** The file or device path. */
+    Path path();
+
+    /** Discovered geometry: kind, size, logical block, alignment, max transfer. */
+    Geometry geometry();
+
+    /** Usable bytes: offsets run from 0 to {@code size()}. */
+    default long size() {
+        return geometry().size();
+    }
+
+    /** Offsets, lengths and (unless staged) buffer addresses must be multiples of this. */
+    default int alignment() {
+        return geometry().alignment();
+    }
+
+    /** The engine doing the I/O. */
+    Engine engine();
+
+    /** Aligned memory for I/O buffers; arena memory is transferred without copies. */
+    BufferArena buffers();
+
+    /** Starts every operation and returns one future per operation, in the same order. */
+    List<CompletableFuture<Void>> submit(List<IoOp> ops);
+
+    /** Makes writes completed before this call durable. */
+    CompletableFuture<Void> flush();
+
+    /** Counters since open. */
+    DeviceStats stats();
+
+    /**
+     * Stops accepting operations, lets those already started finish, fails those still queued
+     * with {@link DeviceClosedException}, and releases the device. Never hangs: an operation the
+     * kernel does not finish within a bounded time is failed and its memory left allocated.
+     */
+    @Override
+    void close() throws IOException;
+}

@@ -1,0 +1,137 @@
+package dev.rawblock.device;
+
+import dev.rawblock.uring.IoUringConstants;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Aligned native memory for I/O: one region allocated and touched once, registered with the
+ * kernel as fixed buffers by the io_uring engine, and handed out in pieces.
+ *
+ * <pre>
+ *  region (capacity bytes, page aligned)            registered as fixed buffers 0..k-1,
+ *  |<-- 1 GiB -->|<-- 1 GiB -->|<-- rest -->|        one per GiB (the kernel's limit per buffer)
+ *  [ 4K ][  64K   ][ 4K ][   1M   ] ... bump -->
+ * </pre>
+ *
+ * <p><b>Allocation.</b> Sizes are rounded up to a power of two (at least the alignment); each
+ * size class keeps a free list of released blocks. New blocks are cut from the region with a
+ * bump pointer, aligned to their own size so that no block straddles a registered piece; when
+ * the region is exhausted, blocks come from ordinary aligned native memory, which still works
+ * for direct I/O but is not a fixed buffer. Every block is reused through its free list, so
+ * memory stays bounded by the peak in use.
+ *
+ * <p><b>Fixed buffers.</b> Any sub-range of the region is a fixed buffer ({@link #fixedIndex}),
+ * not only the start of a registered piece: callers that put their data in arena memory get
+ * zero-copy, pre-mapped I/O.
+ */
+public final class BufferArena implements AutoCloseable {
+    private static final int CLASSES = 48;
+
+    private final Arena arena = Arena.ofShared();
+    private final int alignment;
+    private final MemorySegment region;
+    private final long base;
+    private final AtomicLong bump = new AtomicLong();
+    @SuppressWarnings("unchecked")
+    private final ConcurrentLinkedDeque<MemorySegment>[] free = new ConcurrentLinkedDeque[CLASSES];
+    private final AtomicLong outsideBytes = new AtomicLong();
+
+    /**
+     * @param capacity  bytes of registered region (rounded up to the alignment; 0 for none)
+     * @param alignment block alignment: at least 4096 and the device's alignment
+     */
+    public BufferArena(long capacity, int alignment) {
+        if (Integer.bitCount(alignment) != 1) {
+            throw new IllegalArgumentException("alignment must be a power of two, got " + alignment);
+        }
+        this.alignment = Math.max(alignment, DeviceFile.SAFE_ALIGNMENT);
+        long size = (capacity + this.alignment - 1) / this.alignment * this.alignment;
+        this.region = arena.allocate(Math.max(size, this.alignment), this.alignment);
+        // Touch every page now: first touch is slow on VMs, and it must not land on an I/O path.
+        region.fill((byte) 0);
+        this.base = region.address();
+        for (int i = 0; i < CLASSES; i++) free[i] = new ConcurrentLinkedDeque<>();
+    }
+
+    /** Block alignment of every buffer handed out. */
+    public int alignment() {
+        return alignment;
+    }
+
+    /** Bytes of the registered region. */
+    public long capacity() {
+        return region.byteSize();
+    }
+
+    /** Bytes allocated outside the region because it was exhausted (not fixed buffers). */
+    public long outsideBytes() {
+        return outsideBytes.get();
+    }
+
+    /** The region cut into pieces the kernel accepts for {@code IORING_REGISTER_BUFFERS}. */
+    public MemorySegment[] registrationPieces() {
+        long piece = IoUringConstants.MAX_REGISTERED_BUFFER;
+        int n = (int) ((region.byteSize() + piece - 1) / piece);
+        MemorySegment[] pieces = new MemorySegment[n];
+        for (int i = 0; i < n; i++) {
+            long off = i * piece;
+            pieces[i] = region.asSlice(off, Math.min(piece, region.byteSize() - off));
+        }
+        return pieces;
+    }
+
+    /**
+     * The registered buffer index that holds {@code [address, address + length)} entirely, or -1
+     * when that memory is not (all) inside one registered piece.
+     */
+    public int fixedIndex(long address, long length) {
+        long off = address - base;
+        if (off < 0 || off + length > region.byteSize()) return -1;
+        long piece = IoUringConstants.MAX_REGISTERED_BUFFER;
+        long first = off / piece;
+        return first == (off + length - 1) / piece ? (int) first : -1;
+    }
+
+    /** An aligned buffer of exactly {@code bytes} bytes (contents undefined); close it to give it back. */
+    public IoBuffer allocate(long bytes) {
+        if (bytes <= 0) throw new IllegalArgumentException("buffer size must be > 0, got " + bytes);
+        int cls = sizeClass(bytes);
+        long blockSize = 1L << cls;
+        MemorySegment block = free[cls].pollFirst();
+        if (block == null) block = carve(blockSize);
+        return new IoBuffer(this, cls, block, block.asSlice(0, bytes));
+    }
+
+    void release(int cls, MemorySegment block) {
+        free[cls].addFirst(block);
+    }
+
+    private int sizeClass(long bytes) {
+        long size = Math.max(bytes, alignment);
+        int cls = 64 - Long.numberOfLeadingZeros(size - 1);
+        if (cls >= CLASSES) throw new IllegalArgumentException("buffer of " + bytes + " bytes is too large");
+        return cls;
+    }
+
+    private MemorySegment carve(long blockSize) {
+        long blockAlign = Math.min(blockSize, IoUringConstants.MAX_REGISTERED_BUFFER);
+        while (true) {
+            long cur = bump.get();
+            long start = (cur + blockAlign - 1) / blockAlign * blockAlign;
+            if (start + blockSize > region.byteSize()) break;
+            if (bump.compareAndSet(cur, start + blockSize)) return region.asSlice(start, blockSize);
+        }
+        outsideBytes.addAndGet(blockSize);
+        return arena.allocate(blockSize, alignment);
+    }
+
+    /** Frees all memory. Buffers still in use must not be touched afterwards. */
+    @Override
+    public void close() {
+        arena.close();
+    }
+}

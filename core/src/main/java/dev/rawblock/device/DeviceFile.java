@@ -1,0 +1,227 @@
+package dev.rawblock.device;
+
+import dev.rawblock.uring.Errno;
+import dev.rawblock.uring.LibC;
+import dev.rawblock.uring.StatxDescriptor;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+/**
+ * An open file descriptor on a regular file or block device, and its {@link Geometry}.
+ * Discovery happens here: statx for the file type, size and direct-I/O alignment, ioctls for
+ * block devices, sysfs for the largest transfer. Every refusal names the path and the values.
+ */
+public final class DeviceFile implements AutoCloseable {
+    /** BLKGETSIZE64: device size in bytes (u64). */
+    private static final long BLKGETSIZE64 = 0x80081272L;
+    /** BLKSSZGET: logical sector size (int). */
+    private static final long BLKSSZGET = 0x1268L;
+    /** One read(2)/write(2) transfers at most this much (MAX_RW_COUNT, INT_MAX rounded down to a page). */
+    public static final long MAX_SYSCALL_BYTES = 0x7ffff000L;
+    /** A size every device we know accepts for direct I/O; new files must be a multiple of it. */
+    public static final int SAFE_ALIGNMENT = 4096;
+
+    private final Path path;
+    private final int fd;
+    private final boolean readOnly;
+    private final Geometry geometry;
+    private boolean closed;
+
+    private DeviceFile(Path path, int fd, boolean readOnly, Geometry geometry) {
+        this.path = path;
+        this.fd = fd;
+        this.readOnly = readOnly;
+        this.geometry = geometry;
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public int fd() {
+        return fd;
+    }
+
+    public boolean readOnly() {
+        return readOnly;
+    }
+
+    public Geometry geometry() {
+        return geometry;
+    }
+
+    /**
+     * Opens (and, when {@link DeviceOptions#createSize()} is set and the path is missing, creates
+     * and preallocates) the device file.
+     *
+     * @throws IOException with a message naming the path and the offending values
+     */
+    public static DeviceFile open(DeviceOptions options) throws IOException {
+        Path path = options.path().toAbsolutePath();
+        String p = path.toString();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment stx = arena.allocate(StatxDescriptor.SIZE, 8);
+            int r = LibC.statx(LibC.AT_FDCWD, p, 0, LibC.STATX_BASIC_STATS, stx);
+            if (r == -Errno.ENOENT) {
+                if (options.createSize() == 0) {
+                    throw new IOException("no such file or device: " + p
+                            + " (give a size to create a file there)");
+                }
+                create(path, options);
+                r = LibC.statx(LibC.AT_FDCWD, p, 0, LibC.STATX_BASIC_STATS, stx);
+            }
+            if (r < 0) throw new DeviceIoException("cannot stat " + p, -r);
+            int type = stx.get(JAVA_SHORT, StatxDescriptor.MODE) & StatxDescriptor.S_IFMT;
+            Geometry.Kind kind = switch (type) {
+                case StatxDescriptor.S_IFREG -> Geometry.Kind.FILE;
+                case StatxDescriptor.S_IFBLK -> Geometry.Kind.BLOCK_DEVICE;
+                case StatxDescriptor.S_IFDIR -> throw new IOException(p + " is a directory; expected a regular file or a block device");
+                case StatxDescriptor.S_IFCHR -> throw new IOException(p + " is a character device; expected a regular file or a block device");
+                default -> throw new IOException(p + " is neither a regular file nor a block device");
+            };
+
+            int flags = (options.readOnly() ? LibC.O_RDONLY : LibC.O_RDWR) | LibC.O_CLOEXEC
+                    | (options.direct() ? LibC.O_DIRECT : 0);
+            int fd = LibC.open(p, flags, 0);
+            if (fd < 0) throw openError(p, options, -fd);
+            try {
+                Geometry geometry = discover(p, fd, kind, options.direct(), options.maxTransfer(), arena);
+                check(p, geometry, options);
+                return new DeviceFile(path, fd, options.readOnly(), geometry);
+            } catch (IOException | RuntimeException e) {
+                LibC.close(fd);
+                throw e;
+            }
+        }
+    }
+
+    private static void create(Path path, DeviceOptions options) throws IOException {
+        long size = options.createSize();
+        if (size % SAFE_ALIGNMENT != 0) {
+            throw new IOException("cannot create " + path + ": size " + size + " is not a multiple of "
+                    + SAFE_ALIGNMENT);
+        }
+        if (options.readOnly()) throw new IOException("cannot create " + path + " read-only");
+        Path parent = path.getParent();
+        if (parent != null && !Files.isDirectory(parent)) {
+            throw new IOException("cannot create " + path + ": directory " + parent + " does not exist");
+        }
+        int fd = LibC.open(path.toString(), LibC.O_RDWR | LibC.O_CREAT | LibC.O_EXCL | LibC.O_CLOEXEC, 0644);
+        if (fd == -Errno.EEXIST) return; // created concurrently: open it as found
+        if (fd < 0) throw new DeviceIoException("cannot create " + path, -fd);
+        try {
+            // Preallocate: O_DIRECT writes that extend a file are several times slower than overwrites.
+            int r = LibC.fallocate(fd, 0, 0, size);
+            if (r == -Errno.EOPNOTSUPP) throw new IOException("cannot preallocate " + path
+                    + ": the filesystem does not support fallocate");
+            if (r < 0) throw new DeviceIoException("cannot preallocate " + size + " bytes for " + path, -r);
+        } catch (IOException e) {
+            LibC.close(fd);
+            Files.deleteIfExists(path);
+            throw e;
+        }
+        LibC.close(fd);
+    }
+
+    private static IOException openError(String p, DeviceOptions options, int errno) {
+        String mode = options.readOnly() ? "reading" : "reading and writing";
+        return switch (errno) {
+            case Errno.EACCES, Errno.EPERM -> new DeviceIoException("permission denied opening " + p + " for " + mode, errno);
+            case Errno.EROFS -> new DeviceIoException(p + " is read-only and cannot be opened for writing"
+                    + " (open it read-only)", errno);
+            case Errno.EINVAL -> options.direct()
+                    ? new DeviceIoException("cannot open " + p + " with O_DIRECT (does its filesystem support direct I/O?)", errno)
+                    : new DeviceIoException("cannot open " + p, errno);
+            default -> new DeviceIoException("cannot open " + p + " for " + mode, errno);
+        };
+    }
+
+    private static Geometry discover(String p, int fd, Geometry.Kind kind, boolean direct, long explicitMaxTransfer,
+                                     Arena arena)
+            throws IOException {
+        MemorySegment stx = arena.allocate(StatxDescriptor.SIZE, 8);
+        int r = LibC.statx(fd, "", LibC.AT_EMPTY_PATH, LibC.STATX_BASIC_STATS | LibC.STATX_DIOALIGN, stx);
+        if (r < 0) throw new DeviceIoException("cannot stat " + p, -r);
+        boolean dioKnown = (stx.get(JAVA_INT, StatxDescriptor.MASK) & LibC.STATX_DIOALIGN) != 0;
+        int dioMem = dioKnown ? stx.get(JAVA_INT, StatxDescriptor.DIO_MEM_ALIGN) : 0;
+        int dioOffset = dioKnown ? stx.get(JAVA_INT, StatxDescriptor.DIO_OFFSET_ALIGN) : 0;
+
+        long size;
+        int logical;
+        String sysfs;
+        if (kind == Geometry.Kind.BLOCK_DEVICE) {
+            MemorySegment out = arena.allocate(8, 8);
+            r = LibC.ioctl(fd, BLKGETSIZE64, out);
+            if (r < 0) throw new DeviceIoException("BLKGETSIZE64 on " + p, -r);
+            size = out.get(JAVA_LONG, 0);
+            r = LibC.ioctl(fd, BLKSSZGET, out);
+            if (r < 0) throw new DeviceIoException("BLKSSZGET on " + p, -r);
+            logical = out.get(JAVA_INT, 0);
+            sysfs = "/sys/dev/block/" + stx.get(JAVA_INT, StatxDescriptor.RDEV_MAJOR) + ":"
+                    + stx.get(JAVA_INT, StatxDescriptor.RDEV_MINOR);
+        } else {
+            size = stx.get(JAVA_LONG, StatxDescriptor.SIZE_BYTES);
+            // A filesystem that does not report direct-I/O alignment gets the safe choice.
+            logical = dioOffset > 0 ? dioOffset : SAFE_ALIGNMENT;
+            sysfs = "/sys/dev/block/" + stx.get(JAVA_INT, StatxDescriptor.DEV_MAJOR) + ":"
+                    + stx.get(JAVA_INT, StatxDescriptor.DEV_MINOR);
+        }
+        int alignment = direct ? Math.max(logical, Math.max(dioMem, dioOffset)) : 1;
+        long maxTransfer = explicitMaxTransfer > 0 ? explicitMaxTransfer : maxTransfer(Path.of(sysfs), alignment);
+        if (maxTransfer % alignment != 0 || maxTransfer > MAX_SYSCALL_BYTES) {
+            throw new IOException("max transfer " + maxTransfer + " for " + p + " must be a multiple of the device"
+                    + " alignment " + alignment + " and at most " + MAX_SYSCALL_BYTES);
+        }
+        return new Geometry(kind, size, logical, alignment, maxTransfer);
+    }
+
+    /**
+     * {@code queue/max_hw_sectors_kb} of the device (for a partition, of its disk), capped at what
+     * one syscall transfers; the syscall limit when sysfs has no answer (e.g. tmpfs, overlay).
+     */
+    static long maxTransfer(Path sysfsDevice, int alignment) {
+        long a = Math.max(alignment, 1);
+        long cap = MAX_SYSCALL_BYTES / a * a;
+        for (Path queue : new Path[] {sysfsDevice.resolve("queue"), sysfsDevice.resolve("../queue")}) {
+            try {
+                long kb = Long.parseLong(Files.readString(queue.resolve("max_hw_sectors_kb")).trim());
+                return Math.max(a, Math.min(cap, kb * 1024 / a * a));
+            } catch (IOException | NumberFormatException ignored) {
+                // try the parent (partitions have no queue directory of their own)
+            }
+        }
+        return cap;
+    }
+
+    private static void check(String p, Geometry g, DeviceOptions options) throws IOException {
+        if (g.size() % g.alignment() != 0) {
+            throw new IOException("size of " + p + " (" + g.size() + " bytes) is not a multiple of its block size "
+                    + g.alignment());
+        }
+        if (g.size() == 0) throw new IOException(p + " is empty (0 bytes)");
+        if (g.size() < options.minSize()) {
+            throw new IOException(p + " is too small: " + g.size() + " bytes, at least " + options.minSize()
+                    + " needed");
+        }
+    }
+
+    /** fdatasync: makes completed writes durable (flushes the device's volatile cache). */
+    public int fdatasync() {
+        return LibC.fdatasync(fd);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        LibC.close(fd);
+    }
+}
