@@ -71,9 +71,9 @@ final class UringDevice extends AbstractBlockDevice {
         for (int i = 0; i < depth; i++) freeSlots[i] = depth - 1 - i;
         this.freeCount = depth;
         Arena global = Arena.global();
-        this.wakeValue = global.allocate(JAVA_LONG, 8);
+        this.wakeValue = global.allocate(JAVA_LONG);
         this.wakeValue.set(JAVA_LONG, 0, 1L);
-        this.wakeBuffer = global.allocate(JAVA_LONG, 8);
+        this.wakeBuffer = global.allocate(JAVA_LONG);
         this.eventFd = LibC.eventfd(0, LibC.EFD_CLOEXEC);
         if (eventFd < 0) {
             arena.close();
