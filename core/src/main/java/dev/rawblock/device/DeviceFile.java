@@ -24,6 +24,8 @@ public final class DeviceFile implements AutoCloseable {
     private static final long BLKGETSIZE64 = 0x80081272L;
     /** BLKSSZGET: logical sector size (int). */
     private static final long BLKSSZGET = 0x1268L;
+    /** BLKROGET: non-zero when the block device is read-only (int). */
+    private static final long BLKROGET = 0x125eL;
     /** One read(2)/write(2) transfers at most this much (MAX_RW_COUNT, INT_MAX rounded down to a page). */
     public static final long MAX_SYSCALL_BYTES = 0x7ffff000L;
     /** A size every device we know accepts for direct I/O; new files must be a multiple of it. */
@@ -93,6 +95,7 @@ public final class DeviceFile implements AutoCloseable {
             int fd = LibC.open(p, flags, 0);
             if (fd < 0) throw openError(p, options, -fd);
             try {
+                if (kind == Geometry.Kind.BLOCK_DEVICE && !options.readOnly()) refuseReadOnly(p, fd, arena);
                 Geometry geometry = discover(p, fd, kind, options.direct(), options.maxTransfer(), arena);
                 check(p, geometry, options);
                 return new DeviceFile(path, fd, options.readOnly(), geometry);
@@ -142,6 +145,16 @@ public final class DeviceFile implements AutoCloseable {
                     : new DeviceIoException("cannot open " + p, errno);
             default -> new DeviceIoException("cannot open " + p + " for " + mode, errno);
         };
+    }
+
+    /** The kernel opens a read-only block device for writing and fails each write later: refuse now. */
+    private static void refuseReadOnly(String p, int fd, Arena arena) throws IOException {
+        MemorySegment ro = arena.allocate(JAVA_INT);
+        int r = LibC.ioctl(fd, BLKROGET, ro);
+        if (r < 0) throw new DeviceIoException("BLKROGET on " + p, -r);
+        if (ro.get(JAVA_INT, 0) != 0) {
+            throw new IOException(p + " is a read-only device and cannot be opened for writing (open it read-only)");
+        }
     }
 
     private static Geometry discover(String p, int fd, Geometry.Kind kind, boolean direct, long explicitMaxTransfer,
