@@ -1,0 +1,31 @@
+package dev.rawblock.store;
+
+/**
+ * Geometry chosen when a device is formatted; 0 means "pick for me" from the device size.
+ *
+ * @param capacity    bytes of the device to use (default: all of it)
+ * @param regionBytes region size, a power of two from 1 MiB to 1 GiB (default: 64 MiB, larger on
+ *                    devices beyond 1 TiB, smaller on tiny ones); the largest value is a region less
+ *                    its header block
+ * @param maxEntries  most entries the index holds (default: one per 256 KiB of capacity); memory is
+ *                    about 40 bytes per entry
+ */
+public record FormatOptions(long capacity, long regionBytes, long maxEntries) {
+    public FormatOptions {
+        if (capacity < 0) throw new IllegalArgumentException("capacity must be >= 0, got " + capacity);
+        if (regionBytes != 0 && (Long.bitCount(regionBytes) != 1 || regionBytes < (1 << 20) || regionBytes > (1L << 30))) {
+            throw new IllegalArgumentException("region size must be a power of two from 1 MiB to 1 GiB, got " + regionBytes);
+        }
+        if (maxEntries < 0 || maxEntries > MAX_ENTRIES) {
+            throw new IllegalArgumentException("max entries must be in 0.." + MAX_ENTRIES + ", got " + maxEntries);
+        }
+    }
+
+    /** The index addresses cells with 31 bits at its 80% load. */
+    public static final long MAX_ENTRIES = (1L << 31) / 100 * 80 - 1;
+
+    /** Everything chosen from the device size. */
+    public static FormatOptions defaults() {
+        return new FormatOptions(0, 0, 0);
+    }
+}

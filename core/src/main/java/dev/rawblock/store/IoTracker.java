@@ -1,0 +1,60 @@
+package dev.rawblock.store;
+
+import dev.rawblock.device.BlockDevice;
+import dev.rawblock.device.IoOp;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Every device operation of the store goes through here, so that one rule holds on every read and
+ * write path: an operation counts as in flight from submission to completion, and the last-I/O
+ * time moves only when an operation succeeded.
+ */
+final class IoTracker {
+    private final BlockDevice device;
+    private final AtomicLong inFlight = new AtomicLong();
+    private final LongAdder submissions = new LongAdder();
+    private volatile long lastSuccessNanos;
+
+    IoTracker(BlockDevice device) {
+        this.device = device;
+    }
+
+    /**
+     * Submits one batch to the device. The returned futures complete after the accounting, so a
+     * caller that waited on them sees the counters already updated.
+     */
+    List<CompletableFuture<Void>> submit(List<IoOp> ops) {
+        inFlight.addAndGet(ops.size());
+        submissions.increment();
+        return device.submit(ops).stream().map(f -> f.whenComplete(this::completed)).toList();
+    }
+
+    /** Flushes the device, with the same accounting. */
+    CompletableFuture<Void> flush() {
+        inFlight.incrementAndGet();
+        return device.flush().whenComplete(this::completed);
+    }
+
+    private void completed(Void ignored, Throwable error) {
+        inFlight.decrementAndGet();
+        if (error == null) lastSuccessNanos = System.nanoTime();
+    }
+
+    long inFlight() {
+        return inFlight.get();
+    }
+
+    /** Device submissions made (one per batch, or per chunk of a batch larger than the staging cap). */
+    long submissions() {
+        return submissions.sum();
+    }
+
+    /** System.nanoTime() of the last successful operation, or 0 if none yet. */
+    long lastSuccessNanos() {
+        return lastSuccessNanos;
+    }
+}

@@ -1,0 +1,191 @@
+package dev.rawblock.store;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+/**
+ * The in-memory index: key fingerprint -> where the value is and its state. Off-heap, one
+ * 32-byte cell per entry in an open-addressing table (linear probing, backward-shift deletion,
+ * so no tombstones ever accumulate), sized once for the store's maximum entry count at a load of
+ * at most {@value #MAX_LOAD_PERCENT}%: about 40 bytes per entry when full, and no rehash pause.
+ *
+ * <pre>
+ * cell (32 bytes):
+ *   0  fp hi   u64  \ the key's 128-bit {@link Fingerprint}; both zero = empty cell
+ *   8  fp lo   u64  /
+ *  16  slot    u32  region << 18 | slot within the region ({@link Space})
+ *  20  length  u32  payload bytes
+ *  24  access  u32  logical time of the last put/load (eviction picks the oldest)
+ *  28  pins    u16  lookup-and-lock references
+ *  30  state   u8   {@link #WRITING}, {@link #CANCELED} or {@link #STORED}
+ *  31  class   u8   size class of the slot
+ * </pre>
+ *
+ * Cells are addressed by position; a position stays valid until the next {@link #remove}, which
+ * may move other cells and reports each move so that the slot table can follow. Not
+ * thread-safe: the store calls it under its lock.
+ */
+final class KeyIndex implements AutoCloseable {
+    static final int CELL = 32;
+    static final int MAX_LOAD_PERCENT = 80;
+
+    /** A put is writing the value; lookups do not see it. */
+    static final byte WRITING = 1;
+    /** Deleted while its put was writing; the put will fail and free the slot. */
+    static final byte CANCELED = 2;
+    /** The value is on the device and can be loaded. */
+    static final byte STORED = 3;
+
+    private static final int FP_HI = 0, FP_LO = 8, SLOT = 16, LENGTH = 20, ACCESS = 24, PINS = 28, STATE = 30,
+            CLASS = 31;
+
+    /** Told when backward-shift deletion moves a cell, so that slot -> position maps stay right. */
+    interface MoveListener {
+        void moved(int slotId, long newPosition);
+    }
+
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment cells;
+    private final long capacity;
+    private final long maxEntries;
+    private long size;
+
+    KeyIndex(long maxEntries) {
+        if (maxEntries < 1) throw new IllegalArgumentException("max entries must be >= 1, got " + maxEntries);
+        this.maxEntries = maxEntries;
+        this.capacity = Math.max(2, maxEntries * 100 / MAX_LOAD_PERCENT + 1);
+        this.cells = arena.allocate(capacity * CELL, 64);
+        cells.fill((byte) 0);
+    }
+
+    long size() {
+        return size;
+    }
+
+    long maxEntries() {
+        return maxEntries;
+    }
+
+    boolean full() {
+        return size >= maxEntries;
+    }
+
+    /** Bytes of memory the index holds. */
+    long memoryBytes() {
+        return cells.byteSize();
+    }
+
+    private long home(Fingerprint fp) {
+        // Lemire's multiply-shift maps the hash onto any capacity, not only powers of two.
+        return Math.unsignedMultiplyHigh(fp.lo() ^ fp.hi() * 0x9E3779B97F4A7C15L, capacity);
+    }
+
+    private long next(long pos) {
+        return pos + 1 == capacity ? 0 : pos + 1;
+    }
+
+    /** Position of the cell for {@code fp}, or -1. */
+    long find(Fingerprint fp) {
+        for (long pos = home(fp); ; pos = next(pos)) {
+            long base = pos * CELL;
+            long hi = cells.get(JAVA_LONG, base + FP_HI), lo = cells.get(JAVA_LONG, base + FP_LO);
+            if (hi == 0 && lo == 0) return -1;
+            if (hi == fp.hi() && lo == fp.lo()) return pos;
+        }
+    }
+
+    /** Adds a cell for {@code fp} (which must be absent) in state WRITING; returns its position. */
+    long insert(Fingerprint fp, int slotId, long length, int classId, int access) {
+        if (full()) throw new IllegalStateException("index is full (" + maxEntries + " entries)");
+        long pos = home(fp);
+        while (!empty(pos)) pos = next(pos);
+        long base = pos * CELL;
+        cells.set(JAVA_LONG, base + FP_HI, fp.hi());
+        cells.set(JAVA_LONG, base + FP_LO, fp.lo());
+        cells.set(JAVA_INT, base + SLOT, slotId);
+        cells.set(JAVA_INT, base + LENGTH, (int) length);
+        cells.set(JAVA_INT, base + ACCESS, access);
+        cells.set(JAVA_SHORT, base + PINS, (short) 0);
+        cells.set(JAVA_BYTE, base + STATE, WRITING);
+        cells.set(JAVA_BYTE, base + CLASS, (byte) classId);
+        size++;
+        return pos;
+    }
+
+    /** Removes the cell at {@code pos}, shifting later cells of its probe run back. */
+    void remove(long pos, MoveListener listener) {
+        long hole = pos;
+        for (long cur = next(pos); !empty(cur); cur = next(cur)) {
+            long home = home(new Fingerprint(cells.get(JAVA_LONG, cur * CELL + FP_HI),
+                    cells.get(JAVA_LONG, cur * CELL + FP_LO)));
+            // The cell at cur may fill the hole if its home is not in (hole, cur] (cyclically).
+            boolean movable = hole <= cur ? (home <= hole || home > cur) : (home <= hole && home > cur);
+            if (movable) {
+                MemorySegment.copy(cells, cur * CELL, cells, hole * CELL, CELL);
+                listener.moved(slotId(hole), hole);
+                hole = cur;
+            }
+        }
+        cells.asSlice(hole * CELL, CELL).fill((byte) 0);
+        size--;
+    }
+
+    private boolean empty(long pos) {
+        long base = pos * CELL;
+        return cells.get(JAVA_LONG, base + FP_HI) == 0 && cells.get(JAVA_LONG, base + FP_LO) == 0;
+    }
+
+    long fpHi(long pos) {
+        return cells.get(JAVA_LONG, pos * CELL + FP_HI);
+    }
+
+    long fpLo(long pos) {
+        return cells.get(JAVA_LONG, pos * CELL + FP_LO);
+    }
+
+    int slotId(long pos) {
+        return cells.get(JAVA_INT, pos * CELL + SLOT);
+    }
+
+    long length(long pos) {
+        return Integer.toUnsignedLong(cells.get(JAVA_INT, pos * CELL + LENGTH));
+    }
+
+    int access(long pos) {
+        return cells.get(JAVA_INT, pos * CELL + ACCESS);
+    }
+
+    void touch(long pos, int access) {
+        cells.set(JAVA_INT, pos * CELL + ACCESS, access);
+    }
+
+    int pins(long pos) {
+        return Short.toUnsignedInt(cells.get(JAVA_SHORT, pos * CELL + PINS));
+    }
+
+    void setPins(long pos, int pins) {
+        cells.set(JAVA_SHORT, pos * CELL + PINS, (short) Math.min(pins, 0xffff));
+    }
+
+    byte state(long pos) {
+        return cells.get(JAVA_BYTE, pos * CELL + STATE);
+    }
+
+    void setState(long pos, byte state) {
+        cells.set(JAVA_BYTE, pos * CELL + STATE, state);
+    }
+
+    int classId(long pos) {
+        return Byte.toUnsignedInt(cells.get(JAVA_BYTE, pos * CELL + CLASS));
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}

@@ -1,0 +1,114 @@
+package dev.rawblock.store;
+
+import java.util.Arrays;
+
+/**
+ * Maps the bytes a value needs on the device (header + padded payload, a multiple of the block)
+ * to a size class: a slot size that regions of that class are cut into.
+ *
+ * <p><b>Which classes exist.</b> Two kinds, created the first time they are needed:
+ * <ul>
+ *   <li><b>Exact classes</b>, slot = need, for every need up to 16 blocks, and for any larger need
+ *       seen {@value #POPULAR} times recently. KV-cache chunks all have one size (the full chunk), so
+ *       after the first few every chunk lands in a slot that fits it to the byte: no waste on what
+ *       dominates.</li>
+ *   <li><b>Geometric classes</b> for needs seen once (LMCache's partial last chunks have random
+ *       sizes): eight per doubling, so a slot wastes at most 1/8 (about 1/16 on average) of such a
+ *       value, and the number of classes stays bounded.</li>
+ * </ul>
+ * "Seen before" is a small direct-mapped table of recent need sizes: cheap, and forgetting a rare
+ * size only means the geometric class is used.
+ *
+ * A class that loses its last region is forgotten, so its id can serve another size.
+ *
+ * <p>Not thread-safe: the store calls it under its lock.
+ */
+final class SizeClasses {
+    /** Class ids are one byte in the index. */
+    static final int MAX_CLASSES = 255;
+    private static final int SMALL_BLOCKS = 16;
+    private static final int STEPS_PER_DOUBLING = 8;
+    private static final int RECENT = 1024;
+    private static final int POPULAR = 4;
+
+    private final int block;
+    private final long maxSlotBytes;
+    private long[] slotBytes = new long[16];
+    private int count;
+    /** slot size -> class id, for the classes that exist (sorted array would do; a map is clearer). */
+    private final java.util.HashMap<Long, Integer> bySize = new java.util.HashMap<>();
+    private final long[] recentSize = new long[RECENT];
+    private final int[] recentCount = new int[RECENT];
+    private final java.util.ArrayDeque<Integer> freeIds = new java.util.ArrayDeque<>();
+
+    SizeClasses(int block, long maxSlotBytes) {
+        this.block = block;
+        this.maxSlotBytes = maxSlotBytes;
+    }
+
+    /** Upper bound of the class ids handed out so far. */
+    int count() {
+        return count;
+    }
+
+    /** Slot bytes of class {@code id}; 0 for an id not in use. */
+    long slotBytes(int id) {
+        return slotBytes[id];
+    }
+
+    /**
+     * The class for a value needing {@code need} bytes (a block multiple), creating it if needed;
+     * -1 when the value is larger than a region's slot can be, or every class id is taken and none fits.
+     */
+    int classFor(long need) {
+        if (need > maxSlotBytes) return -1;
+        Integer exact = bySize.get(need);
+        if (exact != null) return exact;
+        long blocks = need / block;
+        int r = (int) (Long.hashCode(need * 0x9E3779B97F4A7C15L) & (RECENT - 1));
+        if (recentSize[r] != need) {
+            recentSize[r] = need;
+            recentCount[r] = 0;
+        }
+        boolean popular = ++recentCount[r] >= POPULAR;
+        long size = blocks <= SMALL_BLOCKS || popular ? need : geometric(blocks) * block;
+        size = Math.min(size, maxSlotBytes);
+        Integer id = bySize.get(size);
+        if (id != null) return id;
+        if (!freeIds.isEmpty()) {
+            id = freeIds.poll();
+        } else if (count < MAX_CLASSES) {
+            if (count == slotBytes.length) slotBytes = Arrays.copyOf(slotBytes, count * 2);
+            id = count++;
+        } else {
+            return largerExisting(need);
+        }
+        slotBytes[id] = size;
+        bySize.put(size, id);
+        return id;
+    }
+
+    /** Forgets class {@code id} (it holds no region any more); its id is reused. */
+    void forget(int id) {
+        if (bySize.remove(slotBytes[id], id)) {
+            slotBytes[id] = 0;
+            freeIds.add(id);
+        }
+    }
+
+    /** Blocks of the geometric class for a need of {@code blocks} (> 16): eight steps per doubling. */
+    static long geometric(long blocks) {
+        int e = 63 - Long.numberOfLeadingZeros(blocks - 1); // 2^e < blocks <= 2^(e+1)
+        long step = 1L << (e - 3);
+        return (blocks + step - 1) / step * step;
+    }
+
+    /** With every id taken: the smallest existing class that fits, or -1. */
+    private int largerExisting(long need) {
+        int best = -1;
+        for (int i = 0; i < count; i++) {
+            if (slotBytes[i] > 0 && slotBytes[i] >= need && (best < 0 || slotBytes[i] < slotBytes[best])) best = i;
+        }
+        return best;
+    }
+}

@@ -1,0 +1,153 @@
+package dev.rawblock.store;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.util.zip.CRC32C;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
+
+/**
+ * The self-describing header at the start of every slot: it proves which key the slot holds, how
+ * long the value is, when it was written, and that neither header nor payload changed since.
+ *
+ * <pre>
+ * slot:  [ header block(s) ............... | payload, zero-padded to the block ]
+ *        [ fixed 64 B | key | inline value ]
+ *
+ * fixed part (little-endian):
+ *   0  magic        u64  "RBSLOT01"
+ *   8  header crc   u32  CRC32C of bytes 12 .. end of key (and inline value)
+ *  12  version      u16  1
+ *  14  flags        u16  bit 0: the value is inline, inside the header block
+ *  16  store id     u64  low half of the store's id: a slot of an earlier format never matches
+ *  24  seq          u64  write sequence number (recovery keeps the newest)
+ *  32  fp hi, lo   2u64  the key's {@link Fingerprint}
+ *  48  length       u64  payload bytes (unpadded)
+ *  56  payload crc  u32  CRC32C of the payload bytes
+ *  60  key length   u32
+ *  64  key bytes, then the value when inline
+ * </pre>
+ *
+ * A value that fits beside its key in one block lives inside the header block (LMCache's 28-byte
+ * {@code <key>metadata} values take one 4 KiB slot, not a chunk). Otherwise the header takes
+ * enough blocks for the key and the payload starts at the next block.
+ */
+public final class SlotHeader {
+    private SlotHeader() {}
+
+    public static final long MAGIC = 0x3130544f4c534252L; // "RBSLOT01" as little-endian bytes
+    public static final int VERSION = 1;
+    public static final int FIXED_BYTES = 64;
+    public static final int FLAG_INLINE = 1;
+    /** Keys longer than this are refused (a header of at most 5 blocks). */
+    public static final int MAX_KEY_BYTES = 16 * 1024;
+
+    static final int OFF_MAGIC = 0, OFF_HEADER_CRC = 8, OFF_VERSION = 12, OFF_FLAGS = 14, OFF_STORE_ID = 16,
+            OFF_SEQ = 24, OFF_FP_HI = 32, OFF_FP_LO = 40, OFF_LENGTH = 48, OFF_PAYLOAD_CRC = 56, OFF_KEY_LEN = 60;
+
+    /** Whether a value of {@code length} bytes is stored inside the header block of a key of {@code keyLength}. */
+    public static boolean inline(int keyLength, long length, int block) {
+        return FIXED_BYTES + keyLength + length <= block;
+    }
+
+    /** Bytes of header blocks: where the payload starts within the slot. */
+    public static int headerBytes(int keyLength, long length, int block) {
+        if (inline(keyLength, length, block)) return block;
+        return roundUp(FIXED_BYTES + keyLength, block);
+    }
+
+    /** Bytes a slot must have to hold this key and value. */
+    public static long slotBytes(int keyLength, long length, int block) {
+        if (inline(keyLength, length, block)) return block;
+        return headerBytes(keyLength, length, block) + roundUp(length, block);
+    }
+
+    /** Bytes written (and read back) for this key and value: the header blocks and the padded payload. */
+    public static long ioBytes(int keyLength, long length, int block) {
+        return slotBytes(keyLength, length, block);
+    }
+
+    static int roundUp(long v, int block) {
+        return (int) ((v + block - 1) / block * block);
+    }
+
+    /**
+     * Writes header, key and value into {@code slot} (the memory to be written at the slot's
+     * offset, {@link #ioBytes} long) and zeroes the padding.
+     */
+    public static void encode(MemorySegment slot, byte[] key, Fingerprint fp, long storeId, long seq,
+                              MemorySegment value, int block) {
+        long length = value.byteSize();
+        boolean inline = inline(key.length, length, block);
+        int headerBytes = headerBytes(key.length, length, block);
+        MemorySegment.copy(MemorySegment.ofArray(key), 0, slot, FIXED_BYTES, key.length);
+        long payloadAt = inline ? FIXED_BYTES + key.length : headerBytes;
+        MemorySegment.copy(value, 0, slot, payloadAt, length);
+        long headerEnd = inline ? FIXED_BYTES + key.length + length : FIXED_BYTES + key.length;
+        slot.asSlice(headerEnd, (inline ? block : headerBytes) - headerEnd).fill((byte) 0);
+        if (!inline) slot.asSlice(payloadAt + length, slot.byteSize() - payloadAt - length).fill((byte) 0);
+
+        slot.set(JAVA_LONG_UNALIGNED, OFF_MAGIC, MAGIC);
+        slot.set(JAVA_SHORT_UNALIGNED, OFF_VERSION, (short) VERSION);
+        slot.set(JAVA_SHORT_UNALIGNED, OFF_FLAGS, (short) (inline ? FLAG_INLINE : 0));
+        slot.set(JAVA_LONG_UNALIGNED, OFF_STORE_ID, storeId);
+        slot.set(JAVA_LONG_UNALIGNED, OFF_SEQ, seq);
+        slot.set(JAVA_LONG_UNALIGNED, OFF_FP_HI, fp.hi());
+        slot.set(JAVA_LONG_UNALIGNED, OFF_FP_LO, fp.lo());
+        slot.set(JAVA_LONG_UNALIGNED, OFF_LENGTH, length);
+        slot.set(JAVA_INT_UNALIGNED, OFF_PAYLOAD_CRC, crc(slot.asSlice(payloadAt, length)));
+        slot.set(JAVA_INT_UNALIGNED, OFF_KEY_LEN, key.length);
+        slot.set(JAVA_INT_UNALIGNED, OFF_HEADER_CRC, crc(slot.asSlice(OFF_VERSION, headerEnd - OFF_VERSION)));
+    }
+
+    /**
+     * Checks that {@code slot} (as read from the device, at least {@link #ioBytes} long for the
+     * expected key and length) holds exactly {@code key} with a value of {@code length} bytes
+     * written by this store, and that both checksums hold.
+     *
+     * @return null when it does, else why not (for counters and logs)
+     */
+    public static String verify(MemorySegment slot, byte[] key, long storeId, long length, int block) {
+        if (slot.get(JAVA_LONG_UNALIGNED, OFF_MAGIC) != MAGIC) return "no slot header (bad magic)";
+        int keyLen = slot.get(JAVA_INT_UNALIGNED, OFF_KEY_LEN);
+        if (keyLen != key.length) return "header names another key (key length " + keyLen + ")";
+        long storedLength = slot.get(JAVA_LONG_UNALIGNED, OFF_LENGTH);
+        if (storedLength != length) return "header length " + storedLength + " differs from the index's " + length;
+        boolean inline = (slot.get(JAVA_SHORT_UNALIGNED, OFF_FLAGS) & FLAG_INLINE) != 0;
+        if (inline != inline(keyLen, length, block)) return "header layout flag is inconsistent";
+        long headerEnd = FIXED_BYTES + keyLen + (inline ? length : 0);
+        if (crc(slot.asSlice(OFF_VERSION, headerEnd - OFF_VERSION)) != slot.get(JAVA_INT_UNALIGNED, OFF_HEADER_CRC)) {
+            return "header checksum mismatch";
+        }
+        if (slot.get(JAVA_SHORT_UNALIGNED, OFF_VERSION) != VERSION) return "unsupported header version";
+        if (slot.get(JAVA_LONG_UNALIGNED, OFF_STORE_ID) != storeId) return "slot was written by another store";
+        if (MemorySegment.ofArray(key).mismatch(slot.asSlice(FIXED_BYTES, keyLen)) != -1) {
+            return "header names another key";
+        }
+        if (crc(payload(slot, keyLen, length, block)) != slot.get(JAVA_INT_UNALIGNED, OFF_PAYLOAD_CRC)) {
+            return "payload checksum mismatch";
+        }
+        return null;
+    }
+
+    /** The payload inside a slot read from the device. */
+    public static MemorySegment payload(MemorySegment slot, int keyLength, long length, int block) {
+        long at = inline(keyLength, length, block) ? FIXED_BYTES + keyLength : headerBytes(keyLength, length, block);
+        return slot.asSlice(at, length);
+    }
+
+    /** The write sequence number in a header (valid only after {@link #verify}). */
+    public static long seq(MemorySegment slot) {
+        return slot.get(JAVA_LONG_UNALIGNED, OFF_SEQ);
+    }
+
+    static int crc(MemorySegment bytes) {
+        CRC32C crc = new CRC32C();
+        boolean byteArray = bytes.isNative() || bytes.heapBase().map(b -> b instanceof byte[]).orElse(false);
+        crc.update(byteArray ? bytes.asByteBuffer() : ByteBuffer.wrap(bytes.toArray(JAVA_BYTE)));
+        return (int) crc.getValue();
+    }
+}

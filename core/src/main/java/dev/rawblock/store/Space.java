@@ -1,0 +1,230 @@
+package dev.rawblock.store;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Device space: fixed-size regions, each assigned to one size class when first needed and cut
+ * into slots of that class's size.
+ *
+ * <pre>
+ *  regionBase                                                              end
+ *  | region 0 (class 3)    | region 1 (free) | region 2 (class 0)   | ... |
+ *  [slot][slot][slot][tail] [              ] [s][s][s][s][s][s][s][s]
+ * </pre>
+ *
+ * <p><b>Slot ids.</b> A slot is named by one int: {@code region << 18 | slot}, so a region holds at
+ * most 2^18 slots (1 GiB of 4 KiB slots) and there are at most 2^14 regions.
+ *
+ * <p><b>Slot table.</b> Each region keeps one int per slot: for a used slot, the index position of
+ * its entry (so eviction can go from a slot to its key); for a free slot, {@code FREE_BIT | next
+ * free slot}, which threads the region's free list through the same array. Allocation and free are
+ * O(1): pop or push the region's free list; a class keeps the regions that have free slots. A region
+ * whose last slot is freed returns to the pool of free regions, so classes rebalance as data turns
+ * over.
+ *
+ * <p>Not thread-safe: the store calls it under its lock.
+ */
+final class Space {
+    static final int SLOT_BITS = 18;
+    static final int MAX_REGIONS = 1 << 14;
+    private static final int FREE_BIT = 1 << 31;
+    private static final int END = FREE_BIT | ((1 << SLOT_BITS) - 1);
+    static final int NONE = -1;
+
+    /** One region's state. */
+    static final class Region {
+        final int id;
+        int classId = NONE;
+        long slotBytes;
+        int slotCount;
+        int freeCount;
+        int freeHead;
+        int[] slots = new int[0];
+        /** Logical time of the newest put or load in this region (for stealing the coldest). */
+        int lastAccess;
+
+        Region(int id) {
+            this.id = id;
+        }
+
+        boolean used(int slot) {
+            return (slots[slot] & FREE_BIT) == 0;
+        }
+    }
+
+    private final long regionBase;
+    private final long regionBytes;
+    private final Region[] regions;
+    private final ArrayDeque<Region> freeRegions = new ArrayDeque<>();
+    /** Per class: regions of the class with at least one free slot. */
+    private final List<ArrayDeque<Region>> withFree = new ArrayList<>();
+    /** Per class: all regions of the class. */
+    private final List<List<Region>> ofClass = new ArrayList<>();
+    private long usedSlotBytes;
+
+    Space(long regionBase, long regionBytes, int regionCount) {
+        if (regionCount < 1 || regionCount > MAX_REGIONS) {
+            throw new IllegalArgumentException("region count must be in 1.." + MAX_REGIONS + ", got " + regionCount);
+        }
+        this.regionBase = regionBase;
+        this.regionBytes = regionBytes;
+        this.regions = new Region[regionCount];
+        for (int i = 0; i < regionCount; i++) {
+            regions[i] = new Region(i);
+            freeRegions.add(regions[i]);
+        }
+    }
+
+    static int slotId(int region, int slot) {
+        return region << SLOT_BITS | slot;
+    }
+
+    static int regionOf(int slotId) {
+        return slotId >>> SLOT_BITS;
+    }
+
+    static int slotOf(int slotId) {
+        return slotId & ((1 << SLOT_BITS) - 1);
+    }
+
+    /** Device offset of a slot. */
+    long offset(int slotId) {
+        Region r = regions[regionOf(slotId)];
+        return regionBase + regionOf(slotId) * regionBytes + slotOf(slotId) * r.slotBytes;
+    }
+
+    int regionCount() {
+        return regions.length;
+    }
+
+    int freeRegionCount() {
+        return freeRegions.size();
+    }
+
+    Region region(int id) {
+        return regions[id];
+    }
+
+    /** Bytes of slots holding (or being written with) values. */
+    long usedSlotBytes() {
+        return usedSlotBytes;
+    }
+
+    /** Regions of class {@code classId} (empty if none). */
+    List<Region> regionsOf(int classId) {
+        return classId < ofClass.size() ? ofClass.get(classId) : List.of();
+    }
+
+    /**
+     * A free slot of the class (taking a free region for it if needed), recorded as holding the
+     * index entry at {@code position}; or {@link #NONE} when the class is full and no region is free.
+     */
+    int allocate(int classId, long slotBytes, long position) {
+        ensureClass(classId);
+        ArrayDeque<Region> candidates = withFree.get(classId);
+        Region r = candidates.peekFirst();
+        if (r == null) {
+            r = freeRegions.pollFirst();
+            if (r == null) return NONE;
+            assign(r, classId, slotBytes);
+            candidates.addFirst(r);
+        }
+        int slot = r.freeHead;
+        r.freeHead = r.slots[slot] == END ? END : r.slots[slot] & ~FREE_BIT;
+        r.slots[slot] = (int) position;
+        if (--r.freeCount == 0) candidates.pollFirst();
+        usedSlotBytes += r.slotBytes;
+        return slotId(r.id, slot);
+    }
+
+    /** Records that the entry of a used slot moved to another index position. */
+    void moved(int slotId, long position) {
+        regions[regionOf(slotId)].slots[slotOf(slotId)] = (int) position;
+    }
+
+    /** The index position of the entry in a used slot, or -1 for a free slot. */
+    long positionOf(int slotId) {
+        Region r = regions[regionOf(slotId)];
+        int slot = slotOf(slotId);
+        return r.used(slot) ? Integer.toUnsignedLong(r.slots[slot]) : -1;
+    }
+
+    /**
+     * Frees a used slot. Returns the class id when this emptied the region and the class now has
+     * no region at all (so the caller can forget the class), else {@link #NONE}.
+     */
+    int free(int slotId) {
+        Region r = regions[regionOf(slotId)];
+        int slot = slotOf(slotId);
+        if (!r.used(slot)) throw new IllegalStateException("slot " + slotId + " is already free");
+        r.slots[slot] = r.freeHead == END ? END : FREE_BIT | r.freeHead;
+        r.freeHead = slot;
+        usedSlotBytes -= r.slotBytes;
+        if (r.freeCount++ == 0) withFree.get(r.classId).addFirst(r);
+        if (r.freeCount < r.slotCount) return NONE;
+        int classId = r.classId;
+        release(r);
+        return ofClass.get(classId).isEmpty() ? classId : NONE;
+    }
+
+    /** A region of another class to take over when a class has none and no region is free. */
+    Region coldestRegion(java.util.function.IntPredicate evictable, int samples, java.util.random.RandomGenerator rnd) {
+        Region best = null;
+        for (int i = 0; i < samples; i++) {
+            Region r = regions[rnd.nextInt(regions.length)];
+            if (r.classId == NONE) continue;
+            if (best != null && r.lastAccess - best.lastAccess >= 0) continue;
+            if (evictable.test(r.id)) best = r;
+        }
+        return best;
+    }
+
+    private void assign(Region r, int classId, long slotBytes) {
+        r.classId = classId;
+        r.slotBytes = slotBytes;
+        r.slotCount = (int) Math.min(regionBytes / slotBytes, 1 << SLOT_BITS);
+        r.freeCount = r.slotCount;
+        if (r.slots.length != r.slotCount) r.slots = new int[r.slotCount];
+        for (int i = 0; i < r.slotCount - 1; i++) r.slots[i] = FREE_BIT | (i + 1);
+        r.slots[r.slotCount - 1] = END;
+        r.freeHead = 0;
+        ofClass.get(classId).add(r);
+    }
+
+    private void release(Region r) {
+        withFree.get(r.classId).remove(r);
+        ofClass.get(r.classId).remove(r);
+        r.classId = NONE;
+        r.slotBytes = 0;
+        r.slotCount = 0;
+        r.freeCount = 0;
+        r.slots = new int[0];
+        freeRegions.addFirst(r);
+    }
+
+    private void ensureClass(int classId) {
+        while (withFree.size() <= classId) {
+            withFree.add(new ArrayDeque<>());
+            ofClass.add(new ArrayList<>());
+        }
+    }
+
+    /** Used and total slot counts per class, for stats. */
+    long[][] classUsage(int classes) {
+        long[][] usage = new long[classes][2];
+        for (Region r : regions) {
+            if (r.classId == NONE) continue;
+            usage[r.classId][0] += r.slotCount - r.freeCount;
+            usage[r.classId][1] += r.slotCount;
+        }
+        return usage;
+    }
+
+    @Override
+    public String toString() {
+        return "Space" + Arrays.toString(new long[] {regions.length, freeRegions.size(), usedSlotBytes});
+    }
+}

@@ -1,0 +1,698 @@
+package dev.rawblock.store;
+
+import dev.rawblock.device.BlockDevice;
+import dev.rawblock.device.IoBuffer;
+import dev.rawblock.device.IoOp;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * The synchronous key-value store on a {@link BlockDevice}: batched put, load, exists, prefix
+ * lookup, delete, pins, eviction.
+ *
+ * <p><b>Batches are the unit of cost.</b> A {@link #putMany} takes the store lock twice whatever
+ * its size (plan, then commit), makes one device submission for the headers and payloads of all
+ * its keys (more only when they exceed {@link StoreOptions#maxBatchBytes}), and fails keys one by
+ * one. A {@link #loadMany} takes the lock once (twice when it finds a corrupt slot), reads all its
+ * keys in one parallel submission, and verifies each slot's header and CRC32C before copying.
+ *
+ * <p><b>Put outcomes, per key:</b> stored -> true; already stored -> true, not rewritten (the first
+ * value wins); the same key twice in a batch -> written once, both get its result; being written by
+ * another put -> false; larger than a region's slot -> false; no space (and nothing evictable) ->
+ * false; device write failed -> false; deleted while being written -> false. Whatever fails frees
+ * its slot and index entry before the call returns.
+ *
+ * <p><b>Pins.</b> {@code existsMany(keys, true)} and {@code prefixHits(keys, true)} pin each hit in
+ * the same lock hold as the lookup; a pinned entry is never evicted and a delete without force is
+ * refused until {@link #unlock}. Pins live in memory only.
+ *
+ * <p><b>Never a wrong byte.</b> A load serves bytes only when the slot header names exactly the
+ * requested key, was written by this store, and both checksums match; anything else is a miss,
+ * counted, and the entry is dropped. A load that races an eviction or delete of its key reads a
+ * slot that no longer matches and misses.
+ *
+ * <p>Thread-safe. Persistence of the index (checkpoint and journal) is the durability layer's.
+ */
+public final class Store implements AutoCloseable {
+    /** Result of {@link #loadMany} for a key that is not stored (or failed verification). */
+    public static final long MISS = -1;
+    /** Result of {@link #loadMany} when the destination is smaller than the value. */
+    public static final long DESTINATION_TOO_SMALL = -2;
+    /** Entries examined per eviction. */
+    public static final int EVICTION_SAMPLES = 16;
+
+    private final BlockDevice device;
+    private final boolean ownsDevice;
+    private final Superblock superblock;
+    private final StoreOptions options;
+    private final int block;
+    private final long maxValueBytes;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Operations hold the read side for their whole run; close takes the write side, so it waits for them. */
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private final KeyIndex index;
+    private final Space space;
+    private final SizeClasses classes;
+    private final IoTracker io;
+    private final SplittableRandom random = new SplittableRandom();
+    // Guarded by lock:
+    private int clock;
+    private long seq;
+    private long pinnedEntries;
+    private long storedPayloadBytes;
+    private volatile boolean closed;
+
+    private final LongAdder lockAcquisitions = new LongAdder();
+    private final LongAdder evictions = new LongAdder();
+    private final LongAdder checksumFailures = new LongAdder();
+    private final LongAdder readErrors = new LongAdder();
+    private final LongAdder writeErrors = new LongAdder();
+    private final LongAdder putsStored = new LongAdder();
+    private final LongAdder putsFailed = new LongAdder();
+    private final LongAdder hits = new LongAdder();
+    private final LongAdder misses = new LongAdder();
+
+    private Store(BlockDevice device, boolean ownsDevice, Superblock superblock, StoreOptions options) {
+        this.device = device;
+        this.ownsDevice = ownsDevice;
+        this.superblock = superblock;
+        this.options = options;
+        this.block = superblock.blockBytes();
+        this.index = new KeyIndex(superblock.maxEntries());
+        this.space = new Space(superblock.regionBase(), superblock.regionBytes(), superblock.regionCount());
+        this.classes = new SizeClasses(block, superblock.regionBytes());
+        this.maxValueBytes = superblock.regionBytes() - block;
+        this.io = new IoTracker(device);
+        // Sequence numbers stay monotonic across restarts without persisted state: start from the clock.
+        this.seq = System.currentTimeMillis() << 20;
+    }
+
+    /**
+     * Opens the store formatted on {@code device}; the device stays the caller's to close.
+     *
+     * @throws IOException when the device holds no valid store of this format (see {@link StoreFormat#read})
+     */
+    public static Store open(BlockDevice device, StoreOptions options) throws IOException {
+        return new Store(device, false, StoreFormat.read(device), options);
+    }
+
+    /** Opens the store and takes ownership of the device: closing the store closes it. */
+    public static Store openOwning(BlockDevice device, StoreOptions options) throws IOException {
+        try {
+            return new Store(device, true, StoreFormat.read(device), options);
+        } catch (IOException | RuntimeException e) {
+            device.close();
+            throw e;
+        }
+    }
+
+    /** The geometry the store was formatted with. */
+    public Superblock superblock() {
+        return superblock;
+    }
+
+    /** The largest value a put accepts, in bytes (a region less its header block). */
+    public long maxValueBytes() {
+        return maxValueBytes;
+    }
+
+    // ------------------------------------------------------------------ validation
+
+    /** Starts an operation: fails if the store is closed, else keeps close waiting until {@link #end}. */
+    private void begin() {
+        lifecycle.readLock().lock();
+        if (closed) {
+            lifecycle.readLock().unlock();
+            throw new IllegalStateException("store on " + device.path() + " is closed");
+        }
+    }
+
+    private void end() {
+        lifecycle.readLock().unlock();
+    }
+
+    private static void checkKeys(List<byte[]> keys) {
+        Objects.requireNonNull(keys, "keys");
+        for (int i = 0; i < keys.size(); i++) {
+            byte[] k = keys.get(i);
+            if (k == null) throw new IllegalArgumentException("key " + i + " is null");
+            if (k.length == 0) throw new IllegalArgumentException("key " + i + " is empty");
+            if (k.length > SlotHeader.MAX_KEY_BYTES) {
+                throw new IllegalArgumentException("key " + i + " has " + k.length + " bytes; the maximum is "
+                        + SlotHeader.MAX_KEY_BYTES);
+            }
+        }
+    }
+
+    private static void checkPairs(List<byte[]> keys, List<MemorySegment> segments, String what) {
+        checkKeys(keys);
+        Objects.requireNonNull(segments, what);
+        if (keys.size() != segments.size()) {
+            throw new IllegalArgumentException(keys.size() + " keys but " + segments.size() + " " + what);
+        }
+        for (int i = 0; i < segments.size(); i++) {
+            if (segments.get(i) == null) throw new IllegalArgumentException(what + " " + i + " is null");
+        }
+    }
+
+    private void lock() {
+        lock.lock();
+        lockAcquisitions.increment();
+    }
+
+    // ------------------------------------------------------------------ put
+
+    /** A key of a put batch that got a slot and is being written. */
+    private record Planned(int key, Fingerprint fp, int slotId, long offset, long ioBytes, long seq) {}
+
+    /**
+     * Stores each value under its key. See the class comment for the per-key outcomes.
+     *
+     * @return per key, whether the key is stored when the call returns
+     */
+    public boolean[] putMany(List<byte[]> keys, List<MemorySegment> values) {
+        checkPairs(keys, values, "values");
+        begin();
+        try {
+            return putMany0(keys, values);
+        } finally {
+            end();
+        }
+    }
+
+    private boolean[] putMany0(List<byte[]> keys, List<MemorySegment> values) {
+        int n = keys.size();
+        boolean[] results = new boolean[n];
+        Fingerprint[] fps = new Fingerprint[n];
+        int[] firstOf = new int[n];
+        Map<Fingerprint, Integer> seen = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            fps[i] = Fingerprint.of(keys.get(i));
+            firstOf[i] = seen.merge(fps[i], i, (a, b) -> a);
+        }
+
+        List<Planned> planned = new ArrayList<>();
+        lock();
+        try {
+            int now = ++clock;
+            for (int i = 0; i < n; i++) {
+                if (firstOf[i] != i) continue;
+                long pos = index.find(fps[i]);
+                if (pos >= 0) {
+                    if (index.state(pos) == KeyIndex.STORED) {
+                        results[i] = true;
+                        touch(pos, now);
+                    }
+                    continue;
+                }
+                long length = values.get(i).byteSize();
+                if (length > maxValueBytes) continue;
+                long need = SlotHeader.slotBytes(keys.get(i).length, length, block);
+                int cls = classes.classFor(need);
+                if (cls < 0) continue;
+                int slotId = reserve(cls);
+                if (slotId == Space.NONE) continue;
+                pos = index.insert(fps[i], slotId, length, cls, now);
+                space.moved(slotId, pos);
+                space.region(Space.regionOf(slotId)).lastAccess = now;
+                planned.add(new Planned(i, fps[i], slotId, space.offset(slotId),
+                        SlotHeader.ioBytes(keys.get(i).length, length, block), ++seq));
+            }
+        } finally {
+            lock.unlock();
+        }
+
+        boolean[] written = write(planned, keys, values);
+
+        lock();
+        try {
+            for (int p = 0; p < planned.size(); p++) {
+                Planned pl = planned.get(p);
+                long pos = index.find(pl.fp);
+                boolean ok = written[p] && index.state(pos) == KeyIndex.WRITING;
+                if (ok) {
+                    index.setState(pos, KeyIndex.STORED);
+                    storedPayloadBytes += index.length(pos);
+                    results[pl.key] = true;
+                } else {
+                    remove(pos);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        for (int i = 0; i < n; i++) {
+            if (firstOf[i] != i) results[i] = results[firstOf[i]];
+            else if (results[i]) putsStored.increment();
+            else putsFailed.increment();
+        }
+        return results;
+    }
+
+    /**
+     * A free slot of class {@code cls}, evicting to make one when the policy allows; {@link Space#NONE}
+     * when there is none. Also makes room in the index when it is full.
+     */
+    private int reserve(int cls) {
+        long slotBytes = classes.slotBytes(cls);
+        while (true) {
+            if (!index.full()) {
+                int slotId = space.allocate(cls, slotBytes, 0);
+                if (slotId != Space.NONE) return slotId;
+            }
+            if (options.eviction() == Eviction.NONE || !evictFor(cls)) return Space.NONE;
+        }
+    }
+
+    /** Evicts one entry of the class (or, for a class without regions, a whole cold region); false if nothing could be. */
+    private boolean evictFor(int cls) {
+        long victim = sampleVictim(cls);
+        if (victim >= 0) {
+            evict(victim);
+            return true;
+        }
+        if (!index.full() && !space.regionsOf(cls).isEmpty()) return false; // the class is full of pinned entries
+        if (index.full() && (victim = sampleAnyVictim()) >= 0) {
+            evict(victim);
+            return true;
+        }
+        Space.Region region = space.coldestRegion(this::regionEvictable, EVICTION_SAMPLES, random);
+        if (region == null) return false;
+        // Evicting the last entry releases the region (slotCount drops to 0), which ends the loop.
+        for (int s = 0; s < region.slotCount; s++) {
+            if (region.used(s)) evict(space.positionOf(Space.slotId(region.id, s)));
+        }
+        return true;
+    }
+
+    /** The least recently used evictable entry among samples of class {@code cls}, or -1. */
+    private long sampleVictim(int cls) {
+        List<Space.Region> regions = space.regionsOf(cls);
+        if (regions.isEmpty()) return -1;
+        long best = -1;
+        for (int tries = 0, candidates = 0; tries < 4 * EVICTION_SAMPLES && candidates < EVICTION_SAMPLES; tries++) {
+            Space.Region r = regions.get(random.nextInt(regions.size()));
+            int s = random.nextInt(r.slotCount);
+            if (!r.used(s)) continue;
+            long pos = space.positionOf(Space.slotId(r.id, s));
+            if (!evictable(pos)) continue;
+            candidates++;
+            if (best < 0 || index.access(pos) - index.access(best) < 0) best = pos;
+        }
+        return best;
+    }
+
+    /** The least recently used evictable entry among samples of the whole index, or -1. */
+    private long sampleAnyVictim() {
+        long best = -1;
+        for (int i = 0; i < EVICTION_SAMPLES * 4; i++) {
+            long pos = random.nextLong(indexCapacity());
+            if (index.fpHi(pos) == 0 && index.fpLo(pos) == 0) continue;
+            if (evictable(pos) && (best < 0 || index.access(pos) - index.access(best) < 0)) best = pos;
+        }
+        return best;
+    }
+
+    private long indexCapacity() {
+        return index.memoryBytes() / KeyIndex.CELL;
+    }
+
+    private boolean evictable(long pos) {
+        return index.state(pos) == KeyIndex.STORED && index.pins(pos) == 0;
+    }
+
+    private boolean regionEvictable(int regionId) {
+        Space.Region r = space.region(regionId);
+        for (int s = 0; s < r.slotCount; s++) {
+            if (r.used(s) && !evictable(space.positionOf(Space.slotId(regionId, s)))) return false;
+        }
+        return true;
+    }
+
+    private void evict(long pos) {
+        remove(pos);
+        evictions.increment();
+    }
+
+    /** Removes an entry and frees its slot; forgets its class when that emptied it. */
+    private void remove(long pos) {
+        int slotId = index.slotId(pos);
+        if (index.state(pos) == KeyIndex.STORED) storedPayloadBytes -= index.length(pos);
+        if (index.pins(pos) > 0) pinnedEntries--;
+        index.remove(pos, space::moved);
+        int emptied = space.free(slotId);
+        if (emptied != Space.NONE) classes.forget(emptied);
+    }
+
+    private void touch(long pos, int now) {
+        index.touch(pos, now);
+        space.region(Space.regionOf(index.slotId(pos))).lastAccess = now;
+    }
+
+    /**
+     * Encodes and writes the planned slots, in submissions of at most {@code maxBatchBytes} of
+     * staging memory each. Returns, per planned key, whether its write succeeded.
+     */
+    private boolean[] write(List<Planned> planned, List<byte[]> keys, List<MemorySegment> values) {
+        boolean[] ok = new boolean[planned.size()];
+        int start = 0;
+        while (start < planned.size()) {
+            int end = start;
+            long bytes = 0;
+            while (end < planned.size() && (end == start || bytes + planned.get(end).ioBytes <= options.maxBatchBytes())) {
+                bytes += planned.get(end++).ioBytes;
+            }
+            List<IoBuffer> buffers = new ArrayList<>(end - start);
+            List<IoOp> ops = new ArrayList<>(end - start);
+            List<Integer> which = new ArrayList<>(end - start);
+            try {
+                for (int p = start; p < end; p++) {
+                    Planned pl = planned.get(p);
+                    try {
+                        IoBuffer buf = device.buffers().allocate(pl.ioBytes);
+                        buffers.add(buf);
+                        SlotHeader.encode(buf.segment(), keys.get(pl.key), pl.fp, superblock.storeIdLo(), pl.seq,
+                                values.get(pl.key), block);
+                        ops.add(IoOp.write(pl.offset, buf.segment()));
+                        which.add(p);
+                    } catch (RuntimeException e) {
+                        writeErrors.increment(); // a preparation failure fails this key alone
+                    }
+                }
+                List<CompletableFuture<Void>> futures = io.submit(ops);
+                for (int j = 0; j < futures.size(); j++) {
+                    try {
+                        futures.get(j).join();
+                        ok[which.get(j)] = true;
+                    } catch (RuntimeException e) {
+                        writeErrors.increment();
+                    }
+                }
+            } finally {
+                for (IoBuffer b : buffers) b.close();
+            }
+            start = end;
+        }
+        return ok;
+    }
+
+    // ------------------------------------------------------------------ load
+
+    /** A key of a load batch that was found in the index. */
+    private record Found(int key, Fingerprint fp, int slotId, long offset, long length, long ioBytes) {}
+
+    /**
+     * Loads each key's value into its destination.
+     *
+     * @return per key: the value's length in bytes (the bytes now at the start of the destination),
+     *         {@link #MISS}, or {@link #DESTINATION_TOO_SMALL}
+     */
+    public long[] loadMany(List<byte[]> keys, List<MemorySegment> destinations) {
+        checkPairs(keys, destinations, "destinations");
+        begin();
+        try {
+            return loadMany0(keys, destinations);
+        } finally {
+            end();
+        }
+    }
+
+    private long[] loadMany0(List<byte[]> keys, List<MemorySegment> destinations) {
+        int n = keys.size();
+        long[] results = new long[n];
+        Arrays.fill(results, MISS);
+        List<Found> found = new ArrayList<>();
+        lock();
+        try {
+            int now = ++clock;
+            for (int i = 0; i < n; i++) {
+                Fingerprint fp = Fingerprint.of(keys.get(i));
+                long pos = index.find(fp);
+                if (pos < 0 || index.state(pos) != KeyIndex.STORED) continue;
+                long length = index.length(pos);
+                if (destinations.get(i).byteSize() < length) {
+                    results[i] = DESTINATION_TOO_SMALL;
+                    continue;
+                }
+                touch(pos, now);
+                int slotId = index.slotId(pos);
+                found.add(new Found(i, fp, slotId, space.offset(slotId), length,
+                        SlotHeader.ioBytes(keys.get(i).length, length, block)));
+            }
+        } finally {
+            lock.unlock();
+        }
+
+        List<Found> corrupt = new ArrayList<>();
+        int start = 0;
+        while (start < found.size()) {
+            int end = start;
+            long bytes = 0;
+            while (end < found.size() && (end == start || bytes + found.get(end).ioBytes <= options.maxBatchBytes())) {
+                bytes += found.get(end++).ioBytes;
+            }
+            List<IoBuffer> buffers = new ArrayList<>(end - start);
+            try {
+                List<IoOp> ops = new ArrayList<>(end - start);
+                for (int f = start; f < end; f++) {
+                    IoBuffer buf = device.buffers().allocate(found.get(f).ioBytes);
+                    buffers.add(buf);
+                    ops.add(IoOp.read(found.get(f).offset, buf.segment()));
+                }
+                List<CompletableFuture<Void>> futures = io.submit(ops);
+                for (int j = 0; j < futures.size(); j++) {
+                    Found f = found.get(start + j);
+                    try {
+                        futures.get(j).join();
+                    } catch (RuntimeException e) {
+                        readErrors.increment();
+                        continue;
+                    }
+                    MemorySegment slot = buffers.get(j).segment();
+                    byte[] key = keys.get(f.key);
+                    if (SlotHeader.verify(slot, key, superblock.storeIdLo(), f.length, block) != null) {
+                        corrupt.add(f);
+                        continue;
+                    }
+                    MemorySegment.copy(SlotHeader.payload(slot, key.length, f.length, block), 0,
+                            destinations.get(f.key), 0, f.length);
+                    results[f.key] = f.length;
+                }
+            } finally {
+                for (IoBuffer b : buffers) b.close();
+            }
+            start = end;
+        }
+        if (!corrupt.isEmpty()) dropCorrupt(corrupt);
+        for (long r : results) (r >= 0 ? hits : misses).increment();
+        return results;
+    }
+
+    /**
+     * Drops entries whose slot failed verification, unless the entry changed meanwhile (a delete,
+     * an eviction or a new put raced the read: then the mismatch was that race, not corruption).
+     */
+    private void dropCorrupt(List<Found> corrupt) {
+        lock();
+        try {
+            for (Found f : corrupt) {
+                long pos = index.find(f.fp);
+                if (pos >= 0 && index.slotId(pos) == f.slotId && index.state(pos) == KeyIndex.STORED) {
+                    checksumFailures.increment();
+                    remove(pos);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ lookups, pins, delete
+
+    /**
+     * Per key, whether it is stored. With {@code lock}, each hit is pinned in the same lock hold
+     * (lookup-and-lock): it cannot be evicted, and a non-forced delete is refused, until {@link #unlock}.
+     */
+    public boolean[] existsMany(List<byte[]> keys, boolean lock) {
+        checkKeys(keys);
+        begin();
+        try {
+            return existsMany0(keys, lock);
+        } finally {
+            end();
+        }
+    }
+
+    private boolean[] existsMany0(List<byte[]> keys, boolean lock) {
+        boolean[] hit = new boolean[keys.size()];
+        lock();
+        try {
+            for (int i = 0; i < keys.size(); i++) {
+                long pos = index.find(Fingerprint.of(keys.get(i)));
+                if (pos < 0 || index.state(pos) != KeyIndex.STORED) continue;
+                hit[i] = true;
+                if (lock) pin(pos);
+            }
+        } finally {
+            this.lock.unlock();
+        }
+        return hit;
+    }
+
+    /**
+     * The number of leading keys that are stored, stopping at the first miss (later hits do not
+     * count). With {@code lock}, those leading hits are pinned.
+     */
+    public int prefixHits(List<byte[]> keys, boolean lock) {
+        checkKeys(keys);
+        begin();
+        try {
+            return prefixHits0(keys, lock);
+        } finally {
+            end();
+        }
+    }
+
+    private int prefixHits0(List<byte[]> keys, boolean lock) {
+        lock();
+        try {
+            int count = 0;
+            for (byte[] key : keys) {
+                long pos = index.find(Fingerprint.of(key));
+                if (pos < 0 || index.state(pos) != KeyIndex.STORED) break;
+                if (lock) pin(pos);
+                count++;
+            }
+            return count;
+        } finally {
+            this.lock.unlock();
+        }
+    }
+
+    private void pin(long pos) {
+        int pins = index.pins(pos);
+        if (pins == 0) pinnedEntries++;
+        index.setPins(pos, pins + 1);
+    }
+
+    /** Releases one pin of each key; keys that are absent or unpinned are ignored. */
+    public void unlock(List<byte[]> keys) {
+        checkKeys(keys);
+        begin();
+        lock();
+        try {
+            for (byte[] key : keys) {
+                long pos = index.find(Fingerprint.of(key));
+                if (pos < 0 || index.pins(pos) == 0) continue;
+                index.setPins(pos, index.pins(pos) - 1);
+                if (index.pins(pos) == 0) pinnedEntries--;
+            }
+        } finally {
+            lock.unlock();
+            end();
+        }
+    }
+
+    /**
+     * Deletes each key. A pinned key is kept unless {@code force}. A key being written is canceled:
+     * its put fails and frees the slot.
+     *
+     * @return per key, whether it was stored (or being written) and is now gone
+     */
+    public boolean[] deleteMany(List<byte[]> keys, boolean force) {
+        checkKeys(keys);
+        begin();
+        try {
+            return deleteMany0(keys, force);
+        } finally {
+            end();
+        }
+    }
+
+    private boolean[] deleteMany0(List<byte[]> keys, boolean force) {
+        boolean[] deleted = new boolean[keys.size()];
+        lock();
+        try {
+            for (int i = 0; i < keys.size(); i++) {
+                long pos = index.find(Fingerprint.of(keys.get(i)));
+                if (pos < 0) continue;
+                switch (index.state(pos)) {
+                    case KeyIndex.WRITING -> {
+                        index.setState(pos, KeyIndex.CANCELED);
+                        deleted[i] = true;
+                    }
+                    case KeyIndex.STORED -> {
+                        if (index.pins(pos) > 0 && !force) continue;
+                        remove(pos);
+                        deleted[i] = true;
+                    }
+                    default -> { } // already canceled
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        return deleted;
+    }
+
+    // ------------------------------------------------------------------ stats, close
+
+    /** A consistent snapshot of the store's counters and space. */
+    public StoreStats stats() {
+        begin();
+        lock.lock(); // not counted in lockAcquisitions: that counter is about the data path
+        try {
+            long[][] usage = space.classUsage(classes.count());
+            List<StoreStats.ClassStats> perClass = new ArrayList<>();
+            for (int c = 0; c < classes.count(); c++) {
+                if (classes.slotBytes(c) == 0 || usage[c][1] == 0) continue;
+                perClass.add(new StoreStats.ClassStats(classes.slotBytes(c), usage[c][0], usage[c][1]));
+            }
+            long regionBytes = superblock.regionBytes();
+            long assigned = (long) (space.regionCount() - space.freeRegionCount()) * regionBytes;
+            long nanos = io.lastSuccessNanos();
+            return new StoreStats(index.size(), superblock.maxEntries(), storedPayloadBytes, space.usedSlotBytes(),
+                    (long) space.regionCount() * regionBytes, assigned, space.freeRegionCount(), space.regionCount(),
+                    List.copyOf(perClass), pinnedEntries, evictions.sum(), checksumFailures.sum(), readErrors.sum(),
+                    writeErrors.sum(), putsStored.sum(), putsFailed.sum(), hits.sum(), misses.sum(), io.inFlight(),
+                    io.submissions(), nanos == 0 ? -1 : (System.nanoTime() - nanos) / 1_000_000,
+                    lockAcquisitions.sum(), index.memoryBytes() + slotTableBytes());
+        } finally {
+            lock.unlock();
+            end();
+        }
+    }
+
+    private long slotTableBytes() {
+        long bytes = 0;
+        for (int r = 0; r < space.regionCount(); r++) bytes += 4L * space.region(r).slots.length;
+        return bytes;
+    }
+
+    /** Stops the store: later calls fail; the index memory is released; an owned device is closed. */
+    @Override
+    public void close() throws IOException {
+        lifecycle.writeLock().lock();
+        try {
+            if (closed) return;
+            closed = true;
+            index.close();
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+        if (ownsDevice) device.close();
+    }
+}

@@ -1,0 +1,60 @@
+package dev.rawblock.store;
+
+import java.util.List;
+
+/**
+ * A snapshot of a store: contents, space, and counters since open.
+ *
+ * @param entries            values stored (and being written)
+ * @param maxEntries         index capacity fixed at format
+ * @param payloadBytes       bytes of stored values
+ * @param usedSlotBytes      device bytes the slots of those values take (header, value, padding)
+ * @param capacityBytes      device bytes in regions
+ * @param assignedBytes      bytes of regions assigned to a size class
+ * @param freeRegions        regions not assigned to any class
+ * @param regions            all regions
+ * @param classes            per size class: slot size, used and total slots
+ * @param pinnedEntries      entries with at least one pin
+ * @param evictions          entries evicted to make room
+ * @param checksumFailures   loads that found a slot failing verification (entry dropped)
+ * @param readErrors         device reads that failed
+ * @param writeErrors        writes that failed (device error or preparation failure)
+ * @param putsStored         keys a put stored (or found stored)
+ * @param putsFailed         keys a put could not store
+ * @param hits               keys a load served
+ * @param misses             keys a load could not serve
+ * @param inFlightIo         device operations submitted and not completed
+ * @param deviceSubmissions  device submissions made
+ * @param lastIoAgeMillis    milliseconds since the last successful device operation, -1 if none
+ * @param lockAcquisitions   acquisitions of the store lock by data operations
+ * @param indexMemoryBytes   memory of the index and slot tables
+ */
+public record StoreStats(long entries, long maxEntries, long payloadBytes, long usedSlotBytes, long capacityBytes,
+                         long assignedBytes, long freeRegions, long regions, List<ClassStats> classes,
+                         long pinnedEntries, long evictions, long checksumFailures, long readErrors,
+                         long writeErrors, long putsStored, long putsFailed, long hits, long misses, long inFlightIo,
+                         long deviceSubmissions, long lastIoAgeMillis, long lockAcquisitions,
+                         long indexMemoryBytes) {
+
+    /**
+     * One size class.
+     *
+     * @param slotBytes  bytes per slot
+     * @param usedSlots  slots holding values
+     * @param totalSlots slots in the class's regions
+     */
+    public record ClassStats(long slotBytes, long usedSlots, long totalSlots) {
+        public long usedBytes() {
+            return usedSlots * slotBytes;
+        }
+
+        public long freeBytes() {
+            return (totalSlots - usedSlots) * slotBytes;
+        }
+    }
+
+    /** Stored value bytes per device byte their slots take (1.0 = no padding or header overhead). */
+    public double spaceEfficiency() {
+        return usedSlotBytes == 0 ? 1.0 : (double) payloadBytes / usedSlotBytes;
+    }
+}

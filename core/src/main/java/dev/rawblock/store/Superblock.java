@@ -1,0 +1,93 @@
+package dev.rawblock.store;
+
+import java.lang.foreign.MemorySegment;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+
+/**
+ * The store's identity and geometry, written by {@code format} to the first two blocks of the
+ * device (two identical copies, so a torn format write leaves one readable) and checked at every
+ * open. A device whose superblock is missing, corrupt, of another version or of another geometry
+ * is refused with a message: rawblock never starts empty over someone else's data.
+ *
+ * <pre>
+ * 0          4096        8192             regionBase                       capacity
+ * | copy A   | copy B    | metadata area  | region 0 | region 1 | ... |    |
+ *
+ * superblock (little-endian, zero-padded to one block):
+ *   0  magic          u64  "RAWBLOCK"
+ *   8  crc            u32  CRC32C of bytes 12..127
+ *  12  version        u32  {@value #VERSION}
+ *  16  store id       2u64 random at format
+ *  32  block bytes    u32  unit of every offset and length
+ *  36  (reserved)     u32
+ *  40  capacity       u64  bytes of the device the store uses
+ *  48  region bytes   u64
+ *  56  region count   u32
+ *  60  (reserved)     u32
+ *  64  region base    u64  offset of region 0
+ *  72  meta offset    u64  checkpoint and journal area
+ *  80  meta bytes     u64
+ *  88  max entries    u64  index capacity (and checkpoint sizing)
+ *  96  created        u64  epoch milliseconds
+ * </pre>
+ */
+public record Superblock(long storeIdHi, long storeIdLo, int blockBytes, long capacity, long regionBytes,
+                         int regionCount, long regionBase, long metaOffset, long metaBytes, long maxEntries,
+                         long createdMillis) {
+    public static final long MAGIC = 0x4b434f4c42574152L; // "RAWBLOCK" as little-endian bytes
+    public static final int VERSION = 1;
+    static final int ENCODED_BYTES = 128;
+    /** Both copies: the bytes at the start of the device that belong to the superblock. */
+    static final int COPIES = 2;
+
+    /** Writes this superblock into {@code block} (one block, zero-filled first). */
+    void encode(MemorySegment block) {
+        block.fill((byte) 0);
+        block.set(JAVA_LONG_UNALIGNED, 0, MAGIC);
+        block.set(JAVA_INT_UNALIGNED, 12, VERSION);
+        block.set(JAVA_LONG_UNALIGNED, 16, storeIdHi);
+        block.set(JAVA_LONG_UNALIGNED, 24, storeIdLo);
+        block.set(JAVA_INT_UNALIGNED, 32, blockBytes);
+        block.set(JAVA_LONG_UNALIGNED, 40, capacity);
+        block.set(JAVA_LONG_UNALIGNED, 48, regionBytes);
+        block.set(JAVA_INT_UNALIGNED, 56, regionCount);
+        block.set(JAVA_LONG_UNALIGNED, 64, regionBase);
+        block.set(JAVA_LONG_UNALIGNED, 72, metaOffset);
+        block.set(JAVA_LONG_UNALIGNED, 80, metaBytes);
+        block.set(JAVA_LONG_UNALIGNED, 88, maxEntries);
+        block.set(JAVA_LONG_UNALIGNED, 96, createdMillis);
+        block.set(JAVA_INT_UNALIGNED, 8, SlotHeader.crc(block.asSlice(12, ENCODED_BYTES - 12)));
+    }
+
+    /** Why a block is not a valid superblock of this version, or null when it is. */
+    static String problem(MemorySegment block) {
+        long magic = block.get(JAVA_LONG_UNALIGNED, 0);
+        if (magic != MAGIC) {
+            return block.asSlice(0, ENCODED_BYTES).mismatch(MemorySegment.ofArray(new byte[ENCODED_BYTES])) == -1
+                    ? "not formatted (all zero)" : "not a rawblock store (no superblock magic)";
+        }
+        if (SlotHeader.crc(block.asSlice(12, ENCODED_BYTES - 12)) != block.get(JAVA_INT_UNALIGNED, 8)) {
+            return "superblock checksum mismatch";
+        }
+        int version = block.get(JAVA_INT_UNALIGNED, 12);
+        if (version != VERSION) return "format version " + version + " (this rawblock reads version " + VERSION + ")";
+        return null;
+    }
+
+    /** Reads a block that {@link #problem} accepted. */
+    static Superblock decode(MemorySegment block) {
+        return new Superblock(block.get(JAVA_LONG_UNALIGNED, 16), block.get(JAVA_LONG_UNALIGNED, 24),
+                block.get(JAVA_INT_UNALIGNED, 32), block.get(JAVA_LONG_UNALIGNED, 40),
+                block.get(JAVA_LONG_UNALIGNED, 48), block.get(JAVA_INT_UNALIGNED, 56),
+                block.get(JAVA_LONG_UNALIGNED, 64), block.get(JAVA_LONG_UNALIGNED, 72),
+                block.get(JAVA_LONG_UNALIGNED, 80), block.get(JAVA_LONG_UNALIGNED, 88),
+                block.get(JAVA_LONG_UNALIGNED, 96));
+    }
+
+    /** The store id as text, for logs and stats. */
+    public String storeId() {
+        return String.format("%016x%016x", storeIdHi, storeIdLo);
+    }
+}
