@@ -19,7 +19,7 @@ import java.util.Arrays;
  * "Seen before" is a small direct-mapped table of recent need sizes: cheap, and forgetting a rare
  * size only means the geometric class is used.
  *
- * A class that loses its last region is forgotten, so its id can serve another size.
+ * When every id is taken, the id of a class that holds no region any more serves the new size.
  *
  * <p>Not thread-safe: the store calls it under its lock.
  */
@@ -39,7 +39,6 @@ final class SizeClasses {
     private final java.util.HashMap<Long, Integer> bySize = new java.util.HashMap<>();
     private final long[] recentSize = new long[RECENT];
     private final int[] recentCount = new int[RECENT];
-    private final java.util.ArrayDeque<Integer> freeIds = new java.util.ArrayDeque<>();
 
     SizeClasses(int block, long maxSlotBytes) {
         this.block = block;
@@ -51,7 +50,7 @@ final class SizeClasses {
         return count;
     }
 
-    /** Slot bytes of class {@code id}; 0 for an id not in use. */
+    /** Slot bytes of class {@code id}. */
     long slotBytes(int id) {
         return slotBytes[id];
     }
@@ -60,7 +59,7 @@ final class SizeClasses {
      * The class for a value needing {@code need} bytes (a block multiple), creating it if needed;
      * -1 when the value is larger than a region's slot can be, or every class id is taken and none fits.
      */
-    int classFor(long need) {
+    int classFor(long need, java.util.function.IntPredicate holdsNoRegion) {
         if (need > maxSlotBytes) return -1;
         Integer exact = bySize.get(need);
         if (exact != null) return exact;
@@ -75,25 +74,22 @@ final class SizeClasses {
         size = Math.min(size, maxSlotBytes);
         Integer id = bySize.get(size);
         if (id != null) return id;
-        if (!freeIds.isEmpty()) {
-            id = freeIds.poll();
-        } else if (count < MAX_CLASSES) {
+        if (count < MAX_CLASSES) {
             if (count == slotBytes.length) slotBytes = Arrays.copyOf(slotBytes, count * 2);
             id = count++;
         } else {
-            return largerExisting(need);
+            id = unused(holdsNoRegion);
+            if (id < 0) return largerExisting(need);
+            bySize.remove(slotBytes[id]);
         }
         slotBytes[id] = size;
         bySize.put(size, id);
         return id;
     }
 
-    /** Forgets class {@code id} (it holds no region any more); its id is reused. */
-    void forget(int id) {
-        if (bySize.remove(slotBytes[id], id)) {
-            slotBytes[id] = 0;
-            freeIds.add(id);
-        }
+    private int unused(java.util.function.IntPredicate holdsNoRegion) {
+        for (int i = 0; i < count; i++) if (holdsNoRegion.test(i)) return i;
+        return -1;
     }
 
     /** Blocks of the geometric class for a need of {@code blocks} (> 16): eight steps per doubling. */
@@ -107,7 +103,7 @@ final class SizeClasses {
     private int largerExisting(long need) {
         int best = -1;
         for (int i = 0; i < count; i++) {
-            if (slotBytes[i] > 0 && slotBytes[i] >= need && (best < 0 || slotBytes[i] < slotBytes[best])) best = i;
+            if (slotBytes[i] >= need && (best < 0 || slotBytes[i] < slotBytes[best])) best = i;
         }
         return best;
     }

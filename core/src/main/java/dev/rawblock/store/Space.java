@@ -152,11 +152,8 @@ final class Space {
         return r.used(slot) ? Integer.toUnsignedLong(r.slots[slot]) : -1;
     }
 
-    /**
-     * Frees a used slot. Returns the class id when this emptied the region and the class now has
-     * no region at all (so the caller can forget the class), else {@link #NONE}.
-     */
-    int free(int slotId) {
+    /** Frees a used slot; a region left without used slots returns to the free pool. */
+    void free(int slotId) {
         Region r = regions[regionOf(slotId)];
         int slot = slotOf(slotId);
         if (!r.used(slot)) throw new IllegalStateException("slot " + slotId + " is already free");
@@ -164,10 +161,7 @@ final class Space {
         r.freeHead = slot;
         usedSlotBytes -= r.slotBytes;
         if (r.freeCount++ == 0) withFree.get(r.classId).addFirst(r);
-        if (r.freeCount < r.slotCount) return NONE;
-        int classId = r.classId;
-        release(r);
-        return ofClass.get(classId).isEmpty() ? classId : NONE;
+        if (r.freeCount == r.slotCount) release(r);
     }
 
     /** A region of another class to take over when a class has none and no region is free. */

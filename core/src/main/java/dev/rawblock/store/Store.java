@@ -181,21 +181,21 @@ public final class Store implements AutoCloseable {
     /**
      * Stores each value under its key. See the class comment for the per-key outcomes.
      *
-     * @return per key, whether the key is stored when the call returns
+     * @return per key, what happened; {@link PutResult#stored()} tells whether the key is stored now
      */
-    public boolean[] putMany(List<byte[]> keys, List<MemorySegment> values) {
+    public PutResult[] putMany(List<byte[]> keys, List<MemorySegment> values) {
         checkPairs(keys, values, "values");
         begin();
         try {
-            return putMany0(keys, values);
+            return putBatch(keys, values);
         } finally {
             end();
         }
     }
 
-    private boolean[] putMany0(List<byte[]> keys, List<MemorySegment> values) {
+    private PutResult[] putBatch(List<byte[]> keys, List<MemorySegment> values) {
         int n = keys.size();
-        boolean[] results = new boolean[n];
+        PutResult[] results = new PutResult[n];
         Fingerprint[] fps = new Fingerprint[n];
         int[] firstOf = new int[n];
         Map<Fingerprint, Integer> seen = new HashMap<>();
@@ -213,18 +213,25 @@ public final class Store implements AutoCloseable {
                 long pos = index.find(fps[i]);
                 if (pos >= 0) {
                     if (index.state(pos) == KeyIndex.STORED) {
-                        results[i] = true;
+                        results[i] = PutResult.ALREADY_STORED;
                         touch(pos, now);
+                    } else {
+                        results[i] = PutResult.BUSY;
                     }
                     continue;
                 }
                 long length = values.get(i).byteSize();
-                if (length > maxValueBytes) continue;
                 long need = SlotHeader.slotBytes(keys.get(i).length, length, block);
-                int cls = classes.classFor(need);
-                if (cls < 0) continue;
+                int cls = length > maxValueBytes ? -1 : classes.classFor(need, c -> space.regionsOf(c).isEmpty());
+                if (cls < 0) {
+                    results[i] = PutResult.TOO_LARGE;
+                    continue;
+                }
                 int slotId = reserve(cls);
-                if (slotId == Space.NONE) continue;
+                if (slotId == Space.NONE) {
+                    results[i] = PutResult.NO_SPACE;
+                    continue;
+                }
                 pos = index.insert(fps[i], slotId, length, cls, now);
                 space.moved(slotId, pos);
                 space.region(Space.regionOf(slotId)).lastAccess = now;
@@ -242,13 +249,16 @@ public final class Store implements AutoCloseable {
             for (int p = 0; p < planned.size(); p++) {
                 Planned pl = planned.get(p);
                 long pos = index.find(pl.fp);
-                boolean ok = written[p] && index.state(pos) == KeyIndex.WRITING;
-                if (ok) {
+                if (index.state(pos) == KeyIndex.CANCELED) {
+                    results[pl.key] = PutResult.CANCELED;
+                    remove(pos);
+                } else if (!written[p]) {
+                    results[pl.key] = PutResult.WRITE_FAILED;
+                    remove(pos);
+                } else {
                     index.setState(pos, KeyIndex.STORED);
                     storedPayloadBytes += index.length(pos);
-                    results[pl.key] = true;
-                } else {
-                    remove(pos);
+                    results[pl.key] = PutResult.STORED;
                 }
             }
         } finally {
@@ -256,8 +266,7 @@ public final class Store implements AutoCloseable {
         }
         for (int i = 0; i < n; i++) {
             if (firstOf[i] != i) results[i] = results[firstOf[i]];
-            else if (results[i]) putsStored.increment();
-            else putsFailed.increment();
+            else (results[i].stored() ? putsStored : putsFailed).increment();
         }
         return results;
     }
@@ -347,14 +356,13 @@ public final class Store implements AutoCloseable {
         evictions.increment();
     }
 
-    /** Removes an entry and frees its slot; forgets its class when that emptied it. */
+    /** Removes an entry and frees its slot. */
     private void remove(long pos) {
         int slotId = index.slotId(pos);
         if (index.state(pos) == KeyIndex.STORED) storedPayloadBytes -= index.length(pos);
         if (index.pins(pos) > 0) pinnedEntries--;
         index.remove(pos, space::moved);
-        int emptied = space.free(slotId);
-        if (emptied != Space.NONE) classes.forget(emptied);
+        space.free(slotId);
     }
 
     private void touch(long pos, int now) {
@@ -392,11 +400,11 @@ public final class Store implements AutoCloseable {
                         writeErrors.increment(); // a preparation failure fails this key alone
                     }
                 }
-                List<CompletableFuture<Void>> futures = io.submit(ops);
-                for (int j = 0; j < futures.size(); j++) {
+                for (CompletableFuture<Void> f : submitOrFail(ops)) {
+                    int p = which.removeFirst();
                     try {
-                        futures.get(j).join();
-                        ok[which.get(j)] = true;
+                        f.join();
+                        ok[p] = true;
                     } catch (RuntimeException e) {
                         writeErrors.increment();
                     }
@@ -407,6 +415,18 @@ public final class Store implements AutoCloseable {
             start = end;
         }
         return ok;
+    }
+
+    /**
+     * Submits a batch; if the submission itself throws, every operation of it counts as failed
+     * (none of its keys will be indexed), rather than the exception escaping with state half-made.
+     */
+    private List<CompletableFuture<Void>> submitOrFail(List<IoOp> ops) {
+        try {
+            return io.submit(ops);
+        } catch (RuntimeException e) {
+            return ops.stream().map(op -> CompletableFuture.<Void>failedFuture(e)).toList();
+        }
     }
 
     // ------------------------------------------------------------------ load
@@ -424,13 +444,13 @@ public final class Store implements AutoCloseable {
         checkPairs(keys, destinations, "destinations");
         begin();
         try {
-            return loadMany0(keys, destinations);
+            return loadBatch(keys, destinations);
         } finally {
             end();
         }
     }
 
-    private long[] loadMany0(List<byte[]> keys, List<MemorySegment> destinations) {
+    private long[] loadBatch(List<byte[]> keys, List<MemorySegment> destinations) {
         int n = keys.size();
         long[] results = new long[n];
         Arrays.fill(results, MISS);
@@ -472,7 +492,7 @@ public final class Store implements AutoCloseable {
                     buffers.add(buf);
                     ops.add(IoOp.read(found.get(f).offset, buf.segment()));
                 }
-                List<CompletableFuture<Void>> futures = io.submit(ops);
+                List<CompletableFuture<Void>> futures = submitOrFail(ops);
                 for (int j = 0; j < futures.size(); j++) {
                     Found f = found.get(start + j);
                     try {
@@ -530,13 +550,13 @@ public final class Store implements AutoCloseable {
         checkKeys(keys);
         begin();
         try {
-            return existsMany0(keys, lock);
+            return lookup(keys, lock);
         } finally {
             end();
         }
     }
 
-    private boolean[] existsMany0(List<byte[]> keys, boolean lock) {
+    private boolean[] lookup(List<byte[]> keys, boolean lock) {
         boolean[] hit = new boolean[keys.size()];
         lock();
         try {
@@ -560,13 +580,13 @@ public final class Store implements AutoCloseable {
         checkKeys(keys);
         begin();
         try {
-            return prefixHits0(keys, lock);
+            return countPrefix(keys, lock);
         } finally {
             end();
         }
     }
 
-    private int prefixHits0(List<byte[]> keys, boolean lock) {
+    private int countPrefix(List<byte[]> keys, boolean lock) {
         lock();
         try {
             int count = 0;
@@ -616,13 +636,13 @@ public final class Store implements AutoCloseable {
         checkKeys(keys);
         begin();
         try {
-            return deleteMany0(keys, force);
+            return deleteBatch(keys, force);
         } finally {
             end();
         }
     }
 
-    private boolean[] deleteMany0(List<byte[]> keys, boolean force) {
+    private boolean[] deleteBatch(List<byte[]> keys, boolean force) {
         boolean[] deleted = new boolean[keys.size()];
         lock();
         try {
