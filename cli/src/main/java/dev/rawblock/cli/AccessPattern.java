@@ -1,0 +1,55 @@
+package dev.rawblock.cli;
+
+import dev.rawblock.device.IoOp;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/** What a device benchmark does; the labels are fio's {@code --rw} values, so both runs match. */
+enum AccessPattern {
+    WRITE("write", IoOp.Kind.WRITE, false),
+    RANDREAD("randread", IoOp.Kind.READ, true),
+    READ("read", IoOp.Kind.READ, false);
+
+    private final String label;
+    private final IoOp.Kind kind;
+    private final boolean random;
+
+    AccessPattern(String label, IoOp.Kind kind, boolean random) {
+        this.label = label;
+        this.kind = kind;
+        this.random = random;
+    }
+
+    /** The command-line name, which is also fio's {@code --rw} value. */
+    String label() {
+        return label;
+    }
+
+    IoOp.Kind kind() {
+        return kind;
+    }
+
+    /** Uniformly random block-aligned offsets rather than sequential ones. */
+    boolean random() {
+        return random;
+    }
+
+    static AccessPattern parse(String text) {
+        for (AccessPattern p : values()) {
+            if (p.label.equalsIgnoreCase(text)) return p;
+        }
+        throw new IllegalArgumentException("unknown pattern '" + text + "' (expected write, randread or read)");
+    }
+
+    /** Lets picocli options take patterns; a bad value becomes a usage error. */
+    static final class Converter implements ITypeConverter<AccessPattern> {
+        @Override
+        public AccessPattern convert(String value) {
+            try {
+                return parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,201 @@
+package dev.rawblock.cli;
+
+import dev.rawblock.device.BlockDevice;
+import dev.rawblock.device.DeviceOptions;
+import dev.rawblock.device.Engine;
+import dev.rawblock.device.Geometry;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code rawblock bench device}: raw device throughput with our engines, optionally side by side with fio. */
+@Command(name = "device", sortOptions = false,
+        description = {"Measure raw device throughput, IOPS, latency and CPU cost with rawblock's I/O engines, "
+                + "optionally alternating with fio on the same target and parameters.",
+                "WARNING: the write pattern overwrites the first --size bytes of the target."})
+final class BenchDeviceCommand implements Callable<Integer> {
+    static final Path DEFAULT_PATH = Path.of("data", "bench-device.img");
+    /** Warm-up volume: enough for JIT compilation and first-touch effects, short next to a real pass. */
+    static final long WARMUP_BYTES = 256L << 20;
+    /** Upper bound for qd x block of buffer memory, so a typo cannot ask for terabytes of RAM. */
+    static final long MAX_BUFFER_BYTES = 4L << 30;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--path", paramLabel = "PATH",
+            description = "File or block device (default: ./data/bench-device.img); a missing file is created "
+                    + "with --size bytes, an existing target is used as it is.")
+    Path path;
+
+    @Option(names = "--pattern", paramLabel = "write|randread|read", defaultValue = "write",
+            converter = AccessPattern.Converter.class,
+            description = "Access pattern (default: ${DEFAULT-VALUE}); sequential patterns wrap around --size.")
+    AccessPattern pattern;
+
+    @Option(names = "--block", paramLabel = "SIZE", defaultValue = "256k", converter = SizeParser.Converter.class,
+            description = "Bytes per operation, a multiple of 4k (default: ${DEFAULT-VALUE}).")
+    long block;
+
+    @Option(names = "--qd", paramLabel = "N", defaultValue = "32",
+            description = "Operations in flight (default: ${DEFAULT-VALUE}).")
+    int qd;
+
+    @Option(names = "--size", paramLabel = "SIZE", defaultValue = "2g", converter = SizeParser.Converter.class,
+            description = "Bytes moved per run and the span of offsets used (default: ${DEFAULT-VALUE}); "
+                    + "k, m, g, t are powers of 1024.")
+    long size;
+
+    @Option(names = "--engine", paramLabel = "io_uring|posix", defaultValue = "io_uring",
+            converter = EngineConverter.class, description = "I/O engine (default: ${DEFAULT-VALUE}).")
+    Engine engine;
+
+    @Option(names = "--runs", paramLabel = "N", defaultValue = "1",
+            description = "Timed runs; the summary reports medians (default: ${DEFAULT-VALUE}).")
+    int runs;
+
+    @Option(names = "--against", paramLabel = "fio",
+            description = "Alternate each run with an fio run on the same target and parameters.")
+    String against;
+
+    @Option(names = "--json", description = "End the output with one line of JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        validate();
+        FioRunner fio = against == null ? null : FioRunner.locate(); // before any I/O: fail fast
+        Path target = target();
+        boolean create = !Files.exists(target);
+        PrintWriter out = spec.commandLine().getOut();
+        Progress progress = new Progress(spec.commandLine().getErr(), Progress.stderrIsTerminal());
+
+        DeviceOptions options = DeviceOptions.of(target).withEngine(engine).withQueueDepth(qd)
+                .withArenaBytes(qd * blockClass());
+        if (create) options = options.withCreateSize(size); // the device layer preallocates it
+
+        List<Figures> ours = new ArrayList<>();
+        List<Figures> theirs = new ArrayList<>();
+        String kind;
+        try (BlockDevice device = BlockDevice.open(options)) {
+            kind = device.geometry().kind() == Geometry.Kind.FILE ? "file" : "block device";
+            check(device);
+            try (DeviceWorkload workload = new DeviceWorkload(device, (int) block, qd, size)) {
+                if (create) {
+                    // A fresh preallocated file has unwritten extents: reads of them return zeros
+                    // without touching the disk and first writes pay for converting them. Write it
+                    // once, untimed, as fio does when it lays out a file.
+                    workload.run(AccessPattern.WRITE, size, observer(progress, "preparing new file"));
+                }
+                workload.run(pattern, Math.max(block, Math.min(size, WARMUP_BYTES) / block * block),
+                        observer(progress, "warm-up"));
+                for (int i = 1; i <= runs; i++) {
+                    String label = "run " + i + "/" + runs;
+                    Figures f = workload.run(pattern, size, observer(progress, label));
+                    ours.add(f);
+                    progress.line(summary(label, f));
+                    if (fio != null) {
+                        String fioLabel = "fio " + label;
+                        Figures g = fio.run(target, size, block, pattern, qd, t -> progress.waiting(fioLabel, t));
+                        theirs.add(g);
+                        progress.line(summary(fioLabel, g));
+                    }
+                }
+            }
+        } finally {
+            progress.clear();
+        }
+
+        DeviceReport report = new DeviceReport(target, kind, pattern, engine, block, qd, size, ours, theirs);
+        report.printHuman(out);
+        if (json) out.println(report.json());
+        out.flush();
+        return 0;
+    }
+
+    /** Usage errors (exit code 2) found by looking at the options together. */
+    private void validate() {
+        if (block % 4096 != 0) usage("--block must be a multiple of 4k (4096 bytes), got " + block);
+        if (block > 1L << 30) usage("--block must be at most 1g, got " + SizeParser.format(block));
+        if (qd < 1 || qd > 4096) usage("--qd must be between 1 and 4096, got " + qd);
+        if (size % block != 0) {
+            usage("--size (" + size + " bytes) must be a multiple of --block (" + block + " bytes)");
+        }
+        if (qd * blockClass() > MAX_BUFFER_BYTES) {
+            usage("--qd x --block needs " + SizeParser.format(qd * blockClass()) + " of buffers, more than the "
+                    + SizeParser.format(MAX_BUFFER_BYTES) + " allowed");
+        }
+        if (runs < 1 || runs > 1000) usage("--runs must be between 1 and 1000, got " + runs);
+        if (against != null && !against.equals("fio")) usage("--against accepts only 'fio', got '" + against + "'");
+    }
+
+    private void usage(String message) {
+        throw new ParameterException(spec.commandLine(), message);
+    }
+
+    /**
+     * Arena bytes per buffer: the arena hands out power-of-two blocks, so this is what qd buffers
+     * need for all of them to be registered (fixed) buffers.
+     */
+    private long blockClass() {
+        return Long.highestOneBit(block) == block ? block : Long.highestOneBit(block) << 1;
+    }
+
+    /** The target path; the default one gets its directory created. */
+    private Path target() throws IOException {
+        if (path == null) {
+            Files.createDirectories(DEFAULT_PATH.toAbsolutePath().getParent());
+            return DEFAULT_PATH;
+        }
+        // A mistyped device name must not become a file of --size bytes on /dev (a RAM filesystem).
+        if (!Files.exists(path) && path.toAbsolutePath().normalize().startsWith("/dev")) {
+            throw new IOException("no such device: " + path);
+        }
+        return path;
+    }
+
+    private void check(BlockDevice device) throws IOException {
+        if (device.size() < size) {
+            throw new IOException(device.path() + " has " + device.size() + " bytes (" + SizeParser.format(device.size())
+                    + "), less than --size " + SizeParser.format(size) + "; use a smaller --size or another path");
+        }
+        if (block % device.alignment() != 0) {
+            throw new IOException("--block " + block + " is not a multiple of the direct I/O alignment "
+                    + device.alignment() + " of " + device.path());
+        }
+    }
+
+    private static DeviceWorkload.Observer observer(Progress progress, String label) {
+        return (done, total, elapsed) -> progress.update(label, done, total, elapsed);
+    }
+
+    private static String summary(String label, Figures f) {
+        return String.format(Locale.ROOT, "%s: %.3f GB/s, %.0f IOPS, p50 %.3f ms, p99 %.3f ms", label, f.gbps(),
+                f.iops(), f.p50Ms(), f.p99Ms());
+    }
+
+    /** Lets picocli take engine names; a bad value becomes a usage error naming the choices. */
+    static final class EngineConverter implements ITypeConverter<Engine> {
+        @Override
+        public Engine convert(String value) {
+            try {
+                return Engine.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package dev.rawblock.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.ScopeType;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.util.Properties;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * The {@code rawblock} command. Exit codes: 0 success, 1 failure, 2 usage error. Every error is
+ * one line, {@code rawblock: <message>}; {@code --verbose} adds the stack trace. Subcommands hang
+ * off this class (today {@code bench}; later serve, format, stats, fsck).
+ */
+@Command(name = "rawblock", scope = ScopeType.INHERIT, mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "A storage engine for LLM KV-cache offload on raw block devices.",
+        subcommands = {BenchCommand.class})
+public final class Main {
+    static final int EXIT_FAILURE = 1;
+    static final int EXIT_USAGE = 2;
+
+    @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces of errors.")
+    boolean verbose;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line; tests run it in-process with their own out and err. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler(Main::onFailure);
+        cl.setParameterExceptionHandler(Main::onUsageError);
+        return cl;
+    }
+
+    private static int onFailure(Exception e, CommandLine cl, ParseResult parsed) {
+        PrintWriter err = cl.getErr();
+        err.println("rawblock: " + describe(e));
+        if (verbose(parsed)) e.printStackTrace(err);
+        err.flush();
+        return EXIT_FAILURE;
+    }
+
+    private static int onUsageError(ParameterException e, String[] args) {
+        CommandLine cl = e.getCommandLine();
+        PrintWriter err = cl.getErr();
+        err.println("rawblock: " + oneLine(e.getMessage()) + " (see '" + cl.getCommandSpec().qualifiedName()
+                + " --help')");
+        if (verbose(cl.getParseResult())) e.printStackTrace(err);
+        err.flush();
+        return EXIT_USAGE;
+    }
+
+    /** --verbose may be given at any level of the command, so look at every parsed level. */
+    private static boolean verbose(ParseResult parsed) {
+        for (ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--verbose")) return true;
+        }
+        return false;
+    }
+
+    /** A one-line message for people: wrappers without a message of their own are looked through. */
+    static String describe(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException
+                || t.getMessage() == null) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        String message = t.getMessage();
+        if (message == null || message.isBlank()) return t.getClass().getSimpleName();
+        return oneLine(message);
+    }
+
+    private static String oneLine(String s) {
+        return s == null ? "" : s.strip().replaceAll("\\s*\\R\\s*", "; ");
+    }
+
+    /** The version recorded in the jar (its Maven descriptor), or a note that this is a build tree. */
+    static final class Version implements IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"rawblock " + version()};
+        }
+
+        static String version() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            if (v != null) return v;
+            try (InputStream in = Main.class.getResourceAsStream(
+                    "/META-INF/maven/dev.rawblock/rawblock-cli/pom.properties")) {
+                if (in != null) {
+                    Properties p = new Properties();
+                    p.load(in);
+                    String fromPom = p.getProperty("version");
+                    if (fromPom != null) return fromPom;
+                }
+            } catch (IOException ignored) {
+                // fall through: no descriptor, e.g. running from target/classes
+            }
+            return "(development build)";
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package dev.rawblock.cli;
+
+import java.io.PrintWriter;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.invoke.MethodHandle;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/**
+ * Progress on stderr. On a terminal: one line rewritten in place with percent, GB/s and ETA.
+ * Otherwise (a log file, CI): a plain line every few seconds, so logs stay readable.
+ */
+final class Progress {
+    private static final long PLAIN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    private final PrintWriter err;
+    private final boolean terminal;
+    private boolean lineOpen;
+    private long lastPlain = System.nanoTime();
+
+    Progress(PrintWriter err, boolean terminal) {
+        this.err = err;
+        this.terminal = terminal;
+    }
+
+    /** Progress of a pass that knows its total. */
+    void update(String label, long done, long total, long elapsedNanos) {
+        double seconds = elapsedNanos / 1e9;
+        double gbps = seconds > 0 ? done / 1e9 / seconds : 0;
+        StringBuilder b = new StringBuilder(label).append(String.format(Locale.ROOT, "  %3d%%  %.2f GB/s",
+                total > 0 ? done * 100 / total : 100, gbps));
+        if (done > 0 && done < total) b.append("  ETA ").append(duration((total - done) * seconds / done));
+        show(b.toString());
+    }
+
+    /** Progress of a step that only knows how long it has been running (an fio pass). */
+    void waiting(String label, long elapsedNanos) {
+        show(label + "  " + duration(elapsedNanos / 1e9));
+    }
+
+    /** A line that stays, e.g. the result of one run. */
+    void line(String text) {
+        clear();
+        err.println(text);
+        err.flush();
+    }
+
+    /** Removes the in-place line so that later output starts on a clean line. */
+    void clear() {
+        if (lineOpen) {
+            err.print("\r\033[K");
+            err.flush();
+            lineOpen = false;
+        }
+    }
+
+    private void show(String text) {
+        if (terminal) {
+            err.print("\r" + text + "\033[K");
+            err.flush();
+            lineOpen = true;
+            return;
+        }
+        long now = System.nanoTime();
+        if (now - lastPlain >= PLAIN_INTERVAL_NANOS) {
+            lastPlain = now;
+            err.println(text);
+            err.flush();
+        }
+    }
+
+    static String duration(double seconds) {
+        long s = Math.round(seconds);
+        return s < 60 ? s + "s" : s / 60 + "m" + String.format(Locale.ROOT, "%02d", s % 60) + "s";
+    }
+
+    /**
+     * Whether file descriptor 2 is a terminal. Java has no isatty for stderr ({@code System.console()}
+     * looks at stdin and stdout), so ask libc; native access is enabled for the device layer anyway.
+     */
+    @SuppressWarnings("restricted") // native access is enabled for every rawblock JVM
+    static boolean stderrIsTerminal() {
+        try {
+            Linker linker = Linker.nativeLinker();
+            MethodHandle isatty = linker.downcallHandle(linker.defaultLookup().find("isatty").orElseThrow(),
+                    FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+            return (int) isatty.invokeExact(2) == 1;
+        } catch (Throwable t) {
+            return false;
+        }
+    }
+}
