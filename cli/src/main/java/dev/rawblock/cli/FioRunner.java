@@ -37,13 +37,20 @@ final class FioRunner {
         throw new IOException("--against fio needs fio, which is not installed (install it with: apt-get install fio)");
     }
 
-    /** The fio command line for one pass; plain io_uring, which was the faster fio baseline here. */
+    /**
+     * The fio command line for one pass; plain io_uring, which was the faster fio baseline here.
+     * Like our pass, a write pass ends with a flush ({@code --end_fsync}) and random offsets are
+     * drawn with replacement ({@code --norandommap}).
+     */
     List<String> command(Path target, long size, long block, AccessPattern pattern, int qd) {
-        return List.of(fio.toString(), "--name=rawblock-vs-fio",
+        List<String> cmd = new java.util.ArrayList<>(List.of(fio.toString(), "--name=rawblock-vs-fio",
                 // fio splits --filename at ':' (a list of files); escape it so any path works.
                 "--filename=" + target.toAbsolutePath().toString().replace(":", "\\:"),
                 "--size=" + size, "--bs=" + block, "--rw=" + pattern.label(), "--ioengine=io_uring",
-                "--iodepth=" + qd, "--direct=1", "--invalidate=1", "--output-format=json");
+                "--iodepth=" + qd, "--direct=1", "--invalidate=1", "--output-format=json"));
+        if (pattern.kind() == IoOp.Kind.WRITE) cmd.add("--end_fsync=1");
+        if (pattern.random()) cmd.add("--norandommap");
+        return cmd;
     }
 
     /**
