@@ -3,9 +3,10 @@ package dev.rawblock.cli;
 import picocli.CommandLine.Command;
 
 /**
- * {@code rawblock bench}: groups the benchmarks. Not executable itself, so picocli asks for a
- * subcommand; {@code bench store} joins {@code device} here when the store exists.
+ * {@code rawblock bench}: groups the benchmarks (device, store, index). Not executable itself, so
+ * picocli asks for a subcommand.
  */
-@Command(name = "bench", description = "Measure performance.", subcommands = {BenchDeviceCommand.class})
+@Command(name = "bench", description = "Measure performance.",
+        subcommands = {BenchDeviceCommand.class, BenchStoreCommand.class, BenchIndexCommand.class})
 final class BenchCommand {
 }

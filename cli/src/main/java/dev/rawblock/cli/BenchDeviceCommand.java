@@ -156,9 +156,17 @@ final class BenchDeviceCommand implements Callable<Integer> {
 
     /** The target path; the default one gets its directory created. */
     private Path target() throws IOException {
+        return target(path, DEFAULT_PATH);
+    }
+
+    /**
+     * The path a command works on: {@code path}, or {@code defaultPath} (its directory created)
+     * when none was given. Shared by the commands that may create a file.
+     */
+    static Path target(Path path, Path defaultPath) throws IOException {
         if (path == null) {
-            Files.createDirectories(DEFAULT_PATH.toAbsolutePath().getParent());
-            return DEFAULT_PATH;
+            Files.createDirectories(defaultPath.toAbsolutePath().getParent());
+            return defaultPath;
         }
         // A mistyped device name must not become a file of --size bytes on /dev (a RAM filesystem).
         if (!Files.exists(path) && path.toAbsolutePath().normalize().startsWith("/dev")) {

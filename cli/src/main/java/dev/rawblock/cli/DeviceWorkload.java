@@ -3,13 +3,13 @@ package dev.rawblock.cli;
 import dev.rawblock.device.BlockDevice;
 import dev.rawblock.device.IoBuffer;
 import dev.rawblock.device.IoOp;
+import dev.rawblock.uring.LibC;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -181,8 +181,7 @@ final class DeviceWorkload implements AutoCloseable {
 
     /** CPU time of every thread of this process (ours, the engine's, the JIT's, the GC's). */
     static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-                .getProcessCpuTime();
+        return LibC.processCpuNanos();
     }
 
     /** Gives the buffers back to the arena; every lane has finished by the time a pass returns. */

@@ -21,6 +21,11 @@ final class Json {
         return this;
     }
 
+    Json put(String key, boolean value) {
+        field(key).append(value);
+        return this;
+    }
+
     Json put(String key, double value) {
         field(key).append(number(value));
         return this;

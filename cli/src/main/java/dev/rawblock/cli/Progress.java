@@ -1,13 +1,11 @@
 package dev.rawblock.cli;
 
+import dev.rawblock.uring.LibC;
+
 import java.io.PrintWriter;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.invoke.MethodHandle;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * Progress on stderr. On a terminal: one line rewritten in place with percent, GB/s and ETA.
@@ -77,19 +75,9 @@ final class Progress {
         return s < 60 ? s + "s" : s / 60 + "m" + String.format(Locale.ROOT, "%02d", s % 60) + "s";
     }
 
-    /**
-     * Whether file descriptor 2 is a terminal. Java has no isatty for stderr ({@code System.console()}
-     * looks at stdin and stdout), so ask libc; native access is enabled for the device layer anyway.
-     */
-    @SuppressWarnings("restricted") // native access is enabled for every rawblock JVM
+    /** Whether stderr is a terminal ({@code System.console()} only tells for stdin and stdout). */
     static boolean stderrIsTerminal() {
-        try {
-            Linker linker = Linker.nativeLinker();
-            MethodHandle isatty = linker.downcallHandle(linker.defaultLookup().find("isatty").orElseThrow(),
-                    FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-            return (int) isatty.invokeExact(2) == 1;
-        } catch (Throwable t) {
-            return false;
-        }
+        return LibC.isatty(2);
     }
+
 }

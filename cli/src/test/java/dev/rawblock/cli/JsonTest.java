@@ -12,13 +12,15 @@ class JsonTest {
     @Test
     void writtenObjectsReadBack() {
         String line = new Json().put("s", "a\"b\\c\n\u0001").put("n", 42).put("d", 1.23456789).put("nan", Double.NaN)
-                .put("list", List.of(1.5, 2.0)).toString();
+                .put("list", List.of(1.5, 2.0)).put("yes", true).put("no", false).toString();
         Map<?, ?> m = (Map<?, ?>) JsonReader.parse(line);
         assertEquals("a\"b\\c\n\u0001", m.get("s"));
         assertEquals(42.0, m.get("n"));
         assertEquals(1.23457, m.get("d"));
         assertEquals(null, m.get("nan"));
         assertEquals(List.of(1.5, 2.0), m.get("list"));
+        assertEquals(Boolean.TRUE, m.get("yes"));
+        assertEquals(Boolean.FALSE, m.get("no"));
     }
 
     @Test

@@ -62,6 +62,9 @@ public final class LibC {
     private static final MethodHandle MMAP = bind("mmap",
             FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
     private static final MethodHandle MUNMAP = bind("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle ISATTY = bind("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle CLOCK_GETTIME = bind("clock_gettime",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(
             LIBC.find("strerror").orElseThrow(), FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
@@ -255,6 +258,35 @@ public final class LibC {
         MemorySegment cap = capture();
         try {
             return (int) result((int) MUNMAP.invokeExact(cap, segment, segment.byteSize()), cap);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Whether {@code fd} is a terminal (Java can only tell for stdin and stdout together). */
+    public static boolean isatty(int fd) {
+        MemorySegment cap = capture();
+        try {
+            return (int) ISATTY.invokeExact(cap, fd) == 1;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static final int CLOCK_PROCESS_CPUTIME_ID = 2;
+
+    /**
+     * CPU time of every thread of this process, in nanoseconds, from
+     * {@code clock_gettime(CLOCK_PROCESS_CPUTIME_ID)}: exact, unlike the 10 ms ticks of times(2)
+     * behind the JDK's OperatingSystemMXBean.
+     */
+    public static long processCpuNanos() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment ts = arena.allocate(16, 8); // struct timespec { long tv_sec; long tv_nsec; }
+            MemorySegment cap = capture();
+            int r = (int) CLOCK_GETTIME.invokeExact(cap, CLOCK_PROCESS_CPUTIME_ID, ts);
+            if (r != 0) throw new NativeException("clock_gettime(CLOCK_PROCESS_CPUTIME_ID)", (int) ERRNO.get(cap, 0L));
+            return ts.get(JAVA_LONG, 0) * 1_000_000_000L + ts.get(JAVA_LONG, 8);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -1,0 +1,364 @@
+package dev.rawblock.cli;
+
+import dev.rawblock.device.BlockDevice;
+import dev.rawblock.device.DeviceOptions;
+import dev.rawblock.device.Engine;
+import dev.rawblock.device.Geometry;
+import dev.rawblock.store.Eviction;
+import dev.rawblock.store.FormatOptions;
+import dev.rawblock.store.SlotHeader;
+import dev.rawblock.store.Store;
+import dev.rawblock.store.StoreFormat;
+import dev.rawblock.store.StoreOptions;
+import dev.rawblock.store.StoreStats;
+import dev.rawblock.store.Superblock;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code rawblock bench store}: put and get throughput of the store on a scratch store, optionally
+ * side by side with fio moving the same bytes with the same block size and depth.
+ */
+@Command(name = "store", sortOptions = false,
+        description = {"Measure the store: put and get throughput, latency and CPU cost with qd values in flight, "
+                + "optionally alternating with fio on the same file; with kvcache-mix, also space efficiency.",
+                "WARNING: formats --path as a scratch store (an existing rawblock store only with --force); "
+                        + "--against fio then overwrites its first --total bytes."})
+final class BenchStoreCommand implements Callable<Integer> {
+    static final Path DEFAULT_PATH = Path.of("data", "bench-store.img");
+    private static final long MIB = 1L << 20;
+    /** Warm-up volume per pass: enough for JIT compilation and first-touch effects. */
+    static final long WARMUP_BYTES = 256 * MIB;
+    /** Upper bound on keys per pass: their names live on the heap. */
+    static final long MAX_CHUNKS = 10_000_000;
+    /** Header room a slot needs beyond its value (the key is short: one header block). */
+    private static final int KEY_BYTES_BOUND = 64;
+
+    /** A pass of {@code --ops}. */
+    enum Op {
+        PUT, GET;
+
+        static Op parse(String text) {
+            return switch (text.strip().toLowerCase(Locale.ROOT)) {
+                case "put" -> PUT;
+                case "get" -> GET;
+                default -> throw new IllegalArgumentException("unknown operation '" + text.strip()
+                        + "' in --ops (expected put, get or put,get)");
+            };
+        }
+
+        /** Lets picocli take the items of an operation list; a bad one becomes a usage error. */
+        static final class Converter implements ITypeConverter<Op> {
+            @Override
+            public Op convert(String value) {
+                try {
+                    return parse(value);
+                } catch (IllegalArgumentException e) {
+                    throw new TypeConversionException(e.getMessage());
+                }
+            }
+        }
+    }
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--path", paramLabel = "PATH",
+            description = "File or block device (default: ./data/bench-store.img); a missing file is created with "
+                    + "--capacity bytes.")
+    Path path;
+
+    @Option(names = "--capacity", paramLabel = "SIZE", converter = SizeParser.Converter.class,
+            description = "Bytes of the store (default for a new file: --total x 1.25 rounded up to a MiB, at least "
+                    + "--total + 256m; an existing target is used whole).")
+    Long capacity;
+
+    @Option(names = "--region-size", paramLabel = "SIZE", converter = SizeParser.Converter.class,
+            description = "Region size of the scratch store, a power of two from 1m to 1g (default: chosen by format).")
+    Long regionSize;
+
+    @Option(names = "--value-size", paramLabel = "SIZE", defaultValue = "4m", converter = SizeParser.Converter.class,
+            description = "Bytes per value (chunk) (default: ${DEFAULT-VALUE}); also fio's block size.")
+    long valueSize;
+
+    @Option(names = "--qd", paramLabel = "N", defaultValue = "8",
+            description = "Values in flight: worker threads each putting or loading one chunk per call "
+                    + "(default: ${DEFAULT-VALUE}); also fio's iodepth.")
+    int qd;
+
+    @Option(names = "--total", paramLabel = "SIZE", defaultValue = "2g", converter = SizeParser.Converter.class,
+            description = "Bytes of chunks per pass, a multiple of --value-size (default: ${DEFAULT-VALUE}); "
+                    + "fio moves the same number of bytes.")
+    long total;
+
+    @Option(names = "--ops", paramLabel = "put|get", defaultValue = "put,get", split = ",",
+            converter = Op.Converter.class,
+            description = "Timed passes (default: ${DEFAULT-VALUE}); get alone loads after an untimed put.")
+    List<Op> opList;
+
+    /** The passes of --ops, each once. */
+    Set<Op> ops;
+
+    @Option(names = "--workload", paramLabel = "uniform|kvcache-mix", defaultValue = "uniform",
+            converter = StoreWorkload.Shape.Converter.class,
+            description = "uniform: every value --value-size bytes; kvcache-mix: LMCache's chunks, one in eight "
+                    + "partial, each with a 28-byte metadata value in the same call (default: ${DEFAULT-VALUE}).")
+    StoreWorkload.Shape workload;
+
+    @Option(names = "--engine", paramLabel = "io_uring|posix", defaultValue = "io_uring",
+            converter = BenchDeviceCommand.EngineConverter.class,
+            description = "I/O engine (default: ${DEFAULT-VALUE}).")
+    Engine engine;
+
+    @Option(names = "--eviction", paramLabel = "lru|none", defaultValue = "lru", converter = EvictionConverter.class,
+            description = "What a put does when space runs out (default: ${DEFAULT-VALUE}).")
+    Eviction eviction;
+
+    @Option(names = "--runs", paramLabel = "N", defaultValue = "1",
+            description = "Timed runs; the summary reports medians (default: ${DEFAULT-VALUE}).")
+    int runs;
+
+    @Option(names = "--against", paramLabel = "fio",
+            description = "After each run, run fio write then read with the same block size, depth and bytes "
+                    + "on the same file.")
+    String against;
+
+    @Option(names = "--force", description = "Overwrite an existing rawblock store at --path.")
+    boolean force;
+
+    @Option(names = "--json", description = "End the output with one line of JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        validate();
+        FioRunner fio = against == null ? null : FioRunner.locate(); // before any I/O: fail fast
+        Path target = BenchDeviceCommand.target(path, DEFAULT_PATH);
+        boolean create = !Files.exists(target);
+        long newSize = capacity != null ? capacity : defaultCapacity(total);
+        PrintWriter out = spec.commandLine().getOut();
+        Progress progress = new Progress(spec.commandLine().getErr(), Progress.stderrIsTerminal());
+
+        // Room for every value in flight twice over: the store stages each slot in an arena buffer
+        // (sizes round up to a power of two), and partial chunks use smaller classes beside full ones.
+        long arenaBlock = arenaBlock();
+        DeviceOptions options = DeviceOptions.of(target).withEngine(engine).withQueueDepth(Math.min(4096, 2 * qd))
+                .withArenaBytes(2L * qd * arenaBlock);
+        if (create) options = options.withCreateSize(newSize); // the device layer preallocates it
+
+        int chunks = (int) (total / valueSize);
+        StoreReport.Builder report = new StoreReport.Builder();
+        try (BlockDevice device = BlockDevice.open(options)) {
+            String kind = device.geometry().kind() == Geometry.Kind.FILE ? "file" : "block device";
+            FormatCommand.refuseToErase(device, force);
+            check(device);
+            if (create) prepare(device, arenaBlock, progress);
+            Superblock sb = format(device, chunks);
+            report.setup(target, kind, sb, workload, engine, eviction, valueSize, qd, total, ops);
+            try (Store store = Store.open(device, StoreOptions.defaults().withEviction(eviction));
+                 StoreWorkload bench = new StoreWorkload(store, device, workload, valueSize, qd)) {
+                if (valueSize > store.maxValueBytes()) {
+                    throw new IOException("--value-size " + SizeParser.format(valueSize) + " is larger than the "
+                            + "largest value of a store with " + SizeParser.format(sb.regionBytes())
+                            + " regions; use a larger --region-size");
+                }
+                warmUp(bench, chunks, progress);
+                for (int run = 1; run <= runs; run++) {
+                    String label = "run " + run + "/" + runs;
+                    StoreWorkload.Keys keys = bench.keys(String.valueOf(run), chunks);
+                    long evictionsBefore = store.stats().evictions();
+                    StoreWorkload.Pass put = bench.put(keys, observer(progress, label + " put"));
+                    requireStored(put, label);
+                    StoreStats afterPut = store.stats();
+                    if (ops.contains(Op.PUT)) {
+                        report.put(put);
+                        progress.line(summary(label + " put", put.figures()));
+                    }
+                    report.stats(afterPut, afterPut.evictions() - evictionsBefore);
+                    if (ops.contains(Op.GET)) {
+                        StoreWorkload.Pass get = bench.get(keys, observer(progress, label + " get"));
+                        if (get.failed() > 0) throw new IOException(label + " get: " + get.failed() + " keys failed ("
+                                + "first: " + get.firstFailure() + ")");
+                        report.get(get);
+                        progress.line(summary(label + " get", get.figures()) + (get.missed() > 0
+                                ? ", " + get.missed() + " keys missed (evicted)" : ""));
+                    }
+                    bench.delete(keys);
+                    if (fio != null) {
+                        // fio writes the first --total bytes of the file, over the store's superblock
+                        // and slots: fine for a scratch store whose keys were just deleted.
+                        if (ops.contains(Op.PUT)) {
+                            String fioLabel = "fio " + label + " write";
+                            Figures f = fio.run(target, total, valueSize, AccessPattern.WRITE, qd,
+                                    t -> progress.waiting(fioLabel, t));
+                            report.fioPut(f);
+                            progress.line(summary(fioLabel, f));
+                        }
+                        if (ops.contains(Op.GET)) {
+                            String fioLabel = "fio " + label + " read";
+                            Figures f = fio.run(target, total, valueSize, AccessPattern.READ, qd,
+                                    t -> progress.waiting(fioLabel, t));
+                            report.fioGet(f);
+                            progress.line(summary(fioLabel, f));
+                        }
+                    }
+                }
+            }
+        } finally {
+            progress.clear();
+        }
+
+        StoreReport result = report.build();
+        result.printHuman(out);
+        if (json) out.println(result.json());
+        out.flush();
+        if (result.missed() > 0) {
+            spec.commandLine().getErr().println("rawblock: warning: " + result.missed() + " keys were evicted before "
+                    + "the get pass could load them; the store is too small for --total (see --capacity, --region-size)");
+            spec.commandLine().getErr().flush();
+        }
+        return 0;
+    }
+
+    /** Usage errors (exit code 2) found by looking at the options together. */
+    private void validate() {
+        if (opList == null || opList.isEmpty()) usage("--ops needs put, get or both");
+        ops = EnumSet.copyOf(opList);
+        if (qd < 1 || qd > 1024) usage("--qd must be between 1 and 1024, got " + qd);
+        if (runs < 1 || runs > 1000) usage("--runs must be between 1 and 1000, got " + runs);
+        if (against != null && !against.equals("fio")) usage("--against accepts only 'fio', got '" + against + "'");
+        if (valueSize > 1L << 30) usage("--value-size must be at most 1g, got " + SizeParser.format(valueSize));
+        if (workload == StoreWorkload.Shape.KVCACHE_MIX && valueSize < 2) {
+            usage("--value-size must be at least 2 bytes with kvcache-mix (partial chunks are shorter)");
+        }
+        if (against != null && valueSize % 4096 != 0) {
+            usage("--value-size must be a multiple of 4k with --against fio (it is fio's direct I/O block size), got "
+                    + valueSize);
+        }
+        if (total % valueSize != 0) {
+            usage("--total (" + total + " bytes) must be a multiple of --value-size (" + valueSize + " bytes)");
+        }
+        if (total / valueSize > MAX_CHUNKS) {
+            usage("--total / --value-size gives " + total / valueSize + " values per pass, more than the "
+                    + MAX_CHUNKS + " allowed");
+        }
+        if (regionSize != null) {
+            try {
+                new FormatOptions(0, regionSize, 0);
+            } catch (IllegalArgumentException e) {
+                usage("--" + e.getMessage().replace("region size", "region-size"));
+            }
+        }
+        long buffers = 2L * qd * arenaBlock() + (long) qd * valueSize;
+        if (buffers > BenchDeviceCommand.MAX_BUFFER_BYTES) {
+            usage("--qd x --value-size needs " + SizeParser.format(buffers) + " of buffers, more than the "
+                    + SizeParser.format(BenchDeviceCommand.MAX_BUFFER_BYTES) + " allowed");
+        }
+    }
+
+    private void usage(String message) {
+        throw new ParameterException(spec.commandLine(), message);
+    }
+
+    /** A new file: the chunks x 1.25 (slot headers, partly filled regions), at least 256 MiB more. */
+    static long defaultCapacity(long total) {
+        long scaled = (total / 4 * 5 + total % 4 + MIB - 1) / MIB * MIB;
+        return Math.max(scaled, total + 256 * MIB);
+    }
+
+    /** The arena block of one staged value: its slot (header block + padded value) rounded up to a power of two. */
+    private long arenaBlock() {
+        long slot = SlotHeader.ioBytes(KEY_BYTES_BOUND, valueSize, 4096);
+        return Long.highestOneBit(slot) == slot ? slot : Long.highestOneBit(slot) << 1;
+    }
+
+    private void check(BlockDevice device) throws IOException {
+        long needed = capacity != null ? capacity : defaultCapacity(total);
+        if (device.size() < needed) {
+            throw new IOException(device.path() + " has " + device.size() + " bytes (" + SizeParser.format(device.size())
+                    + "), less than the " + SizeParser.format(needed) + " this run needs"
+                    + (capacity != null ? " (--capacity)" : " for --total " + SizeParser.format(total)
+                    + " (total x 1.25, at least total + 256 MiB)") + "; use a smaller --total or another path");
+        }
+    }
+
+    /**
+     * A fresh preallocated file has unwritten extents: reads of them return zeros without touching
+     * the disk and first writes pay for converting them. Write it once, untimed, as bench device and
+     * fio do, with buffers of the arena class the store uses afterwards (so none is wasted).
+     */
+    private void prepare(BlockDevice device, long arenaBlock, Progress progress)
+            throws IOException, InterruptedException {
+        long block = Math.min(arenaBlock, 1L << 30);
+        long span = device.size() / block * block;
+        if (span == 0) return;
+        try (DeviceWorkload writer = new DeviceWorkload(device, (int) block, qd, span)) {
+            writer.run(AccessPattern.WRITE, span, observer(progress, "preparing new file"));
+        }
+    }
+
+    /** Formats the scratch store, with an index large enough for one pass's keys. */
+    private Superblock format(BlockDevice device, int chunks) throws IOException {
+        long storeCapacity = capacity != null ? capacity : 0;
+        long region = regionSize != null ? regionSize : 0;
+        long keys = (long) chunks * (workload == StoreWorkload.Shape.KVCACHE_MIX ? 2 : 1);
+        long planned = StoreFormat.plan(device.size(), device.alignment(),
+                new FormatOptions(storeCapacity, region, 0)).maxEntries();
+        long maxEntries = Math.min(FormatOptions.MAX_ENTRIES, Math.max(planned, keys + keys / 4 + 1024));
+        return StoreFormat.format(device, new FormatOptions(storeCapacity, region, maxEntries));
+    }
+
+    /** An untimed put, get and delete of up to {@link #WARMUP_BYTES} of chunks: JIT, arena and first-touch effects. */
+    private void warmUp(StoreWorkload bench, int chunks, Progress progress) throws IOException, InterruptedException {
+        int n = (int) Math.max(1, Math.min(chunks, WARMUP_BYTES / valueSize));
+        StoreWorkload.Keys keys = bench.keys("warmup", n);
+        requireStored(bench.put(keys, observer(progress, "warm-up put")), "warm-up");
+        StoreWorkload.Pass get = bench.get(keys, observer(progress, "warm-up get"));
+        if (get.failed() > 0) throw new IOException("warm-up get: " + get.failed() + " keys failed (first: "
+                + get.firstFailure() + ")");
+        bench.delete(keys);
+    }
+
+    /** A put pass that could not store every key measured something else: an error, with the reason. */
+    private void requireStored(StoreWorkload.Pass put, String label) throws IOException {
+        if (put.failed() == 0) return;
+        throw new IOException(label + " put: " + put.failed() + " keys were not stored (first: " + put.firstFailure()
+                + ")" + (eviction == Eviction.NONE ? "; the store is too small for --total without eviction" : ""));
+    }
+
+    private static DeviceWorkload.Observer observer(Progress progress, String label) {
+        return (done, all, elapsed) -> progress.update(label, done, all, elapsed);
+    }
+
+    static String summary(String label, Figures f) {
+        return String.format(Locale.ROOT, "%s: %.3f GB/s, %.0f ops/s, p50 %.3f ms, p99 %.3f ms", label, f.gbps(),
+                f.iops(), f.p50Ms(), f.p99Ms());
+    }
+
+    /** Lets picocli take eviction policies; a bad value becomes a usage error naming the choices. */
+    static final class EvictionConverter implements ITypeConverter<Eviction> {
+        @Override
+        public Eviction convert(String value) {
+            try {
+                return Eviction.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package dev.rawblock.cli;
+
+import dev.rawblock.device.BlockDevice;
+import dev.rawblock.device.DeviceOptions;
+import dev.rawblock.device.Geometry;
+import dev.rawblock.store.FormatOptions;
+import dev.rawblock.store.StoreFormat;
+import dev.rawblock.store.Superblock;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code rawblock format}: writes a new, empty store on a file or block device. */
+@Command(name = "format", sortOptions = false,
+        description = {"Format a file or block device as an empty rawblock store and print its geometry.",
+                "WARNING: whatever the target held is lost; an existing rawblock store is erased only with --force."})
+final class FormatCommand implements Callable<Integer> {
+    /** The format writes two superblock blocks; the arena needs no more than this. */
+    private static final long ARENA_BYTES = 1L << 20;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--path", paramLabel = "PATH", required = true,
+            description = "File or block device; a missing file is created with --create-size (or --capacity) bytes.")
+    Path path;
+
+    @Option(names = "--capacity", paramLabel = "SIZE", converter = SizeParser.Converter.class,
+            description = "Bytes of the device the store uses (default: all of it).")
+    Long capacity;
+
+    @Option(names = "--region-size", paramLabel = "SIZE", converter = SizeParser.Converter.class,
+            description = "Region size, a power of two from 1m to 1g (default: 64m, larger on devices beyond 1 TiB, "
+                    + "smaller on tiny ones); the largest value is a region less one block.")
+    Long regionSize;
+
+    @Option(names = "--max-entries", paramLabel = "N",
+            description = "Most entries the index holds (default: one per 256 KiB of capacity); "
+                    + "the index takes about 40 bytes of memory per entry.")
+    Long maxEntries;
+
+    @Option(names = "--create-size", paramLabel = "SIZE", converter = SizeParser.Converter.class,
+            description = "Size of the file to create when --path does not exist (default: --capacity).")
+    Long createSize;
+
+    @Option(names = "--force", description = "Erase an existing rawblock store.")
+    boolean force;
+
+    @Option(names = "--json", description = "End the output with one line of JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        FormatOptions options = formatOptions();
+        Path target = BenchDeviceCommand.target(path, null);
+        boolean create = !Files.exists(target);
+        long createBytes = createSize != null ? createSize : capacity != null ? capacity : 0;
+        if (create && createBytes == 0) {
+            usage(target + " does not exist; give --create-size (or --capacity) to create a file of that size");
+        }
+        if (create && capacity != null && capacity > createBytes) {
+            usage("--capacity " + SizeParser.format(capacity) + " is larger than --create-size "
+                    + SizeParser.format(createBytes));
+        }
+        DeviceOptions deviceOptions = DeviceOptions.of(target).withQueueDepth(4).withArenaBytes(ARENA_BYTES);
+        if (create) deviceOptions = deviceOptions.withCreateSize(createBytes);
+
+        Superblock sb;
+        String kind;
+        boolean formatted = false;
+        try (BlockDevice device = BlockDevice.open(deviceOptions)) {
+            kind = device.geometry().kind() == Geometry.Kind.FILE ? "file" : "block device";
+            refuseToErase(device, force);
+            sb = StoreFormat.format(device, options);
+            formatted = true;
+        } finally {
+            // A file we created for a format that failed (e.g. too small) is not left behind.
+            if (create && !formatted) Files.deleteIfExists(target);
+        }
+
+        PrintWriter out = spec.commandLine().getOut();
+        printHuman(out, target, kind, create, sb);
+        if (json) out.println(json(target, kind, create, sb));
+        out.flush();
+        return 0;
+    }
+
+    /**
+     * Refuses, unless {@code force}, to overwrite a device that holds a rawblock store: one whose
+     * superblock {@link StoreFormat#read} accepts. Shared by the commands that format.
+     */
+    static void refuseToErase(BlockDevice device, boolean force) throws IOException {
+        if (force) return;
+        Superblock existing;
+        try {
+            existing = StoreFormat.read(device);
+        } catch (IOException notAStore) {
+            return;
+        }
+        throw new IOException(device.path() + " already holds a rawblock store (id " + existing.storeId()
+                + "); use --force to erase it");
+    }
+
+    /** The options as the store checks them; what it refuses is a usage error. */
+    private FormatOptions formatOptions() {
+        if (maxEntries != null && maxEntries < 1) usage("--max-entries must be at least 1, got " + maxEntries);
+        try {
+            return new FormatOptions(capacity == null ? 0 : capacity, regionSize == null ? 0 : regionSize,
+                    maxEntries == null ? 0 : maxEntries);
+        } catch (IllegalArgumentException e) {
+            String message = e.getMessage();
+            if (message.startsWith("region size")) message = "--" + message.replace("region size", "region-size");
+            else if (message.startsWith("max entries")) message = "--" + message.replace("max entries", "max-entries");
+            usage(message);
+            return null; // not reached
+        }
+    }
+
+    private void usage(String message) {
+        throw new ParameterException(spec.commandLine(), message);
+    }
+
+    private static void printHuman(PrintWriter out, Path target, String kind, boolean created, Superblock sb) {
+        out.printf(Locale.ROOT, "formatted %s (%s%s): store id %s%n", target, kind,
+                created ? ", created" : "", sb.storeId());
+        out.printf(Locale.ROOT, "  %-14s %s (%d bytes)%n", "capacity", SizeParser.format(sb.capacity()), sb.capacity());
+        out.printf(Locale.ROOT, "  %-14s %s%n", "block", SizeParser.format(sb.blockBytes()));
+        out.printf(Locale.ROOT, "  %-14s %d x %s from offset %s%n", "regions", sb.regionCount(),
+                SizeParser.format(sb.regionBytes()), SizeParser.format(sb.regionBase()));
+        out.printf(Locale.ROOT, "  %-14s %s (%d bytes)%n", "largest value",
+                SizeParser.format(sb.regionBytes() - sb.blockBytes()), sb.regionBytes() - sb.blockBytes());
+        out.printf(Locale.ROOT, "  %-14s %d%n", "max entries", sb.maxEntries());
+        out.printf(Locale.ROOT, "  %-14s %s at offset %s (checkpoint and journal)%n", "metadata",
+                SizeParser.format(sb.metaBytes()), SizeParser.format(sb.metaOffset()));
+    }
+
+    private static String json(Path target, String kind, boolean created, Superblock sb) {
+        return new Json().put("path", target.toString()).put("kind", kind).put("created", created)
+                .put("store_id", sb.storeId()).put("capacity_bytes", sb.capacity()).put("block_bytes", sb.blockBytes())
+                .put("region_bytes", sb.regionBytes()).put("region_count", sb.regionCount())
+                .put("region_base", sb.regionBase()).put("max_value_bytes", sb.regionBytes() - sb.blockBytes())
+                .put("max_entries", sb.maxEntries()).put("metadata_offset", sb.metaOffset())
+                .put("metadata_bytes", sb.metaBytes()).toString();
+    }
+}

@@ -1,0 +1,217 @@
+package dev.rawblock.cli;
+
+import dev.rawblock.device.Engine;
+import dev.rawblock.store.Eviction;
+import dev.rawblock.store.StoreStats;
+import dev.rawblock.store.Superblock;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The result of {@code bench store}: a table for people and one JSON line for scripts. Throughput
+ * figures are medians over the runs; store figures (entries, space efficiency, index memory) are
+ * those after the last run's put pass. fio's rows and the ratios appear only with {@code --against fio}.
+ */
+record StoreReport(Path path, String kind, Superblock superblock, StoreWorkload.Shape shape, Engine engine,
+                   Eviction eviction, long valueSize, int qd, long total, Set<BenchStoreCommand.Op> ops,
+                   List<StoreWorkload.Pass> puts, List<StoreWorkload.Pass> gets, List<Figures> fioPuts,
+                   List<Figures> fioGets, StoreStats afterPut, long putEvictions) {
+
+    /** Collects the figures as the runs produce them. */
+    static final class Builder {
+        private Path path;
+        private String kind;
+        private Superblock superblock;
+        private StoreWorkload.Shape shape;
+        private Engine engine;
+        private Eviction eviction;
+        private long valueSize;
+        private int qd;
+        private long total;
+        private Set<BenchStoreCommand.Op> ops;
+        private final List<StoreWorkload.Pass> puts = new ArrayList<>();
+        private final List<StoreWorkload.Pass> gets = new ArrayList<>();
+        private final List<Figures> fioPuts = new ArrayList<>();
+        private final List<Figures> fioGets = new ArrayList<>();
+        private StoreStats afterPut;
+        private long putEvictions;
+
+        void setup(Path path, String kind, Superblock superblock, StoreWorkload.Shape shape, Engine engine,
+                   Eviction eviction, long valueSize, int qd, long total, Set<BenchStoreCommand.Op> ops) {
+            this.path = path;
+            this.kind = kind;
+            this.superblock = superblock;
+            this.shape = shape;
+            this.engine = engine;
+            this.eviction = eviction;
+            this.valueSize = valueSize;
+            this.qd = qd;
+            this.total = total;
+            this.ops = ops;
+        }
+
+        void put(StoreWorkload.Pass pass) {
+            puts.add(pass);
+        }
+
+        void get(StoreWorkload.Pass pass) {
+            gets.add(pass);
+        }
+
+        void fioPut(Figures f) {
+            fioPuts.add(f);
+        }
+
+        void fioGet(Figures f) {
+            fioGets.add(f);
+        }
+
+        /** The store after a put pass, and the evictions that pass caused. */
+        void stats(StoreStats stats, long evictions) {
+            afterPut = stats;
+            putEvictions += evictions;
+        }
+
+        StoreReport build() {
+            return new StoreReport(path, kind, superblock, shape, engine, eviction, valueSize, qd, total, ops,
+                    List.copyOf(puts), List.copyOf(gets), List.copyOf(fioPuts), List.copyOf(fioGets), afterPut,
+                    putEvictions);
+        }
+    }
+
+    private static List<Figures> figures(List<StoreWorkload.Pass> passes) {
+        return passes.stream().map(StoreWorkload.Pass::figures).toList();
+    }
+
+    /** Median figures of a list, or null when the pass was not run. */
+    private static Figures median(List<Figures> list) {
+        return list.isEmpty() ? null : Figures.median(list);
+    }
+
+    Figures put() {
+        return median(figures(puts));
+    }
+
+    Figures get() {
+        return median(figures(gets));
+    }
+
+    Figures fioPut() {
+        return median(fioPuts);
+    }
+
+    Figures fioGet() {
+        return median(fioGets);
+    }
+
+    /** Ours over fio's median GB/s: above 1 means faster than fio; NaN without both. */
+    static double ratio(Figures ours, Figures theirs) {
+        return ours == null || theirs == null ? Double.NaN : ours.gbps() / theirs.gbps();
+    }
+
+    /** Keys the get passes did not find (evicted), over all runs. */
+    long missed() {
+        return gets.stream().mapToLong(StoreWorkload.Pass::missed).sum();
+    }
+
+    long verified() {
+        return gets.stream().mapToLong(StoreWorkload.Pass::verified).sum();
+    }
+
+    /** Stored value bytes per byte of the regions assigned to size classes: what the device really gives up. */
+    double regionEfficiency() {
+        return afterPut.assignedBytes() == 0 ? Double.NaN : afterPut.payloadBytes() / (double) afterPut.assignedBytes();
+    }
+
+    /** Index memory per stored entry: the index is sized at format for max entries, so this falls as it fills. */
+    double bytesPerEntry() {
+        return afterPut.indexMemoryBytes() / (double) Math.max(1, afterPut.entries());
+    }
+
+    void printHuman(PrintWriter out) {
+        int runs = Math.max(puts.size(), Math.max(gets.size(), 1));
+        out.printf(Locale.ROOT, "bench store: %s on %s (%s), %s, value %s, qd %d, total %s, eviction %s, %d run%s%n",
+                shape.label(), path, kind, engine.label(), SizeParser.format(valueSize), qd, SizeParser.format(total),
+                eviction.name().toLowerCase(Locale.ROOT), runs, runs == 1 ? "" : "s");
+        out.printf(Locale.ROOT, "  store: %s in %d regions of %s, max entries %d, id %s%n",
+                SizeParser.format(superblock.capacity()), superblock.regionCount(),
+                SizeParser.format(superblock.regionBytes()), superblock.maxEntries(), superblock.storeId());
+        out.printf(Locale.ROOT, "  %-10s %8s %9s %9s %9s %9s   %s%n", "", "GB/s", "ops/s", "p50 ms", "p99 ms",
+                "CPU s/GB", "runs (GB/s)");
+        if (!puts.isEmpty()) row(out, "put", figures(puts));
+        if (!gets.isEmpty()) row(out, "get", figures(gets));
+        if (!fioPuts.isEmpty()) row(out, "fio write", fioPuts);
+        if (!fioGets.isEmpty()) row(out, "fio read", fioGets);
+        if (!fioPuts.isEmpty() || !fioGets.isEmpty()) {
+            StringBuilder b = new StringBuilder("  ratio     ");
+            if (!fioPuts.isEmpty() && !puts.isEmpty()) b.append(String.format(Locale.ROOT, " put %.3f", ratio(put(), fioPut())));
+            if (!fioGets.isEmpty() && !gets.isEmpty()) b.append(String.format(Locale.ROOT, " get %.3f", ratio(get(), fioGet())));
+            out.println(b.append("   (rawblock / fio, median GB/s)"));
+        }
+        out.printf(Locale.ROOT, "  after the put pass: %d entries, %s of values in %s of slots: space efficiency %.4f, "
+                        + "%d evictions%n", afterPut.entries(), gb(afterPut.payloadBytes()), gb(afterPut.usedSlotBytes()),
+                afterPut.spaceEfficiency(), putEvictions);
+        out.printf(Locale.ROOT, "  regions: %d of %d assigned to size classes (%s); values fill %.4f of them "
+                        + "(slot padding, region tails, free slots)%n", afterPut.regions() - afterPut.freeRegions(),
+                afterPut.regions(), gb(afterPut.assignedBytes()), regionEfficiency());
+        out.printf(Locale.ROOT, "  index memory %s: %.0f B per stored entry (the index is sized at format for %d "
+                        + "entries)%n", SizeParser.format(afterPut.indexMemoryBytes()), bytesPerEntry(),
+                afterPut.maxEntries());
+        if (!gets.isEmpty()) {
+            out.printf(Locale.ROOT, "  get: %d values compared byte for byte with what was put, %d keys missed%n",
+                    verified(), missed());
+        }
+        out.println("GB/s = 10^9 bytes of values per second; ops = putMany/loadMany calls of one chunk"
+                + (shape == StoreWorkload.Shape.KVCACHE_MIX ? " and its metadata" : "")
+                + "; put time includes the final flush" + (runs > 1 ? "; figures are medians of the runs" : ""));
+    }
+
+    private static String gb(long bytes) {
+        return String.format(Locale.ROOT, "%.3f GB", bytes / 1e9);
+    }
+
+    private static void row(PrintWriter out, String name, List<Figures> list) {
+        Figures m = Figures.median(list);
+        StringBuilder each = new StringBuilder();
+        for (double g : Figures.gbpsOf(list)) each.append(String.format(Locale.ROOT, " %.3f", g));
+        out.printf(Locale.ROOT, "  %-10s %8.3f %9.1f %9.3f %9.3f %9.3f  %s%n", name, m.gbps(), m.iops(), m.p50Ms(),
+                m.p99Ms(), m.cpuSPerGb(), each);
+    }
+
+    /** One line of JSON; the field names are part of the CLI's interface for scripts. Passes not run are null. */
+    String json() {
+        Json j = new Json();
+        figures(j, "put_", put(), figures(puts));
+        figures(j, "get_", get(), figures(gets));
+        j.put("space_efficiency", afterPut.spaceEfficiency()).put("region_efficiency", regionEfficiency())
+                .put("entries", afterPut.entries())
+                .put("bytes_per_entry", bytesPerEntry()).put("index_memory_bytes", afterPut.indexMemoryBytes())
+                .put("max_entries", afterPut.maxEntries()).put("payload_bytes", afterPut.payloadBytes())
+                .put("slot_bytes", afterPut.usedSlotBytes()).put("evictions", putEvictions)
+                .put("get_misses", missed()).put("verified_values", verified())
+                .put("workload", shape.label()).put("engine", engine.label())
+                .put("eviction", eviction.name().toLowerCase(Locale.ROOT)).put("path", path.toString())
+                .put("value_bytes", valueSize).put("qd", qd).put("total_bytes", total)
+                .put("capacity_bytes", superblock.capacity()).put("region_bytes", superblock.regionBytes())
+                .put("region_count", superblock.regionCount()).put("run_count", Math.max(puts.size(), gets.size()));
+        if (!fioPuts.isEmpty() || !fioGets.isEmpty()) {
+            figures(j, "fio_put_", fioPut(), fioPuts);
+            figures(j, "fio_get_", fioGet(), fioGets);
+            j.put("put_ratio", ratio(put(), fioPut())).put("get_ratio", ratio(get(), fioGet()));
+        }
+        return j.toString();
+    }
+
+    private static void figures(Json j, String prefix, Figures m, List<Figures> runs) {
+        double nan = Double.NaN;
+        j.put(prefix + "gbps", m == null ? nan : m.gbps()).put(prefix + "ops", m == null ? nan : m.iops())
+                .put(prefix + "p50_ms", m == null ? nan : m.p50Ms()).put(prefix + "p99_ms", m == null ? nan : m.p99Ms())
+                .put(prefix + "cpu_s_per_gb", m == null ? nan : m.cpuSPerGb())
+                .put(prefix + "runs", Figures.gbpsOf(runs));
+    }
+}

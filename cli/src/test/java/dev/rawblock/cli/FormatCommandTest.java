@@ -1,0 +1,125 @@
+package dev.rawblock.cli;
+
+import dev.rawblock.cli.BenchDeviceCommandTest.Run;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static dev.rawblock.cli.BenchDeviceCommandTest.rawblock;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code rawblock format}, run in-process: geometry, refusal to erase a store, usage errors. */
+@Timeout(120)
+class FormatCommandTest {
+    @TempDir
+    Path dir;
+
+    private static double number(Map<?, ?> json, String key) {
+        return assertInstanceOf(Double.class, json.get(key), key + " in " + json);
+    }
+
+    private static void assertOneLineError(Run run, String fragment) {
+        String err = run.err().strip();
+        assertEquals(1, err.lines().count(), "one line: " + err);
+        assertTrue(err.startsWith("rawblock: "), err);
+        assertTrue(err.contains(fragment), err);
+    }
+
+    @Test
+    void formatsANewFileAndPrintsItsGeometry() {
+        Path img = dir.resolve("s.img");
+        Run run = rawblock("format", "--path", img.toString(), "--create-size", "256m", "--region-size", "16m",
+                "--max-entries", "5000", "--json");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(Files.exists(img));
+        Map<?, ?> json = run.json();
+        assertEquals(Boolean.TRUE, json.get("created"));
+        assertEquals(256.0 * (1 << 20), number(json, "capacity_bytes"));
+        assertEquals(16.0 * (1 << 20), number(json, "region_bytes"));
+        assertEquals(5000.0, number(json, "max_entries"));
+        assertTrue(number(json, "region_count") >= 10, run.lastLine());
+        assertTrue(number(json, "metadata_bytes") > 0, run.lastLine());
+        assertEquals(32, ((String) json.get("store_id")).length());
+        assertTrue(run.out().contains("regions") && run.out().contains("max entries"), run.out());
+    }
+
+    @Test
+    void capacityAloneSizesTheNewFileAndAnExistingFileIsUsedWhole() {
+        Path img = dir.resolve("c.img");
+        Run first = rawblock("format", "--path", img.toString(), "--capacity", "128m", "--json");
+        assertEquals(0, first.exitCode(), first.err());
+        assertEquals(128.0 * (1 << 20), number(first.json(), "capacity_bytes"));
+        Run again = rawblock("format", "--path", img.toString(), "--force", "--capacity", "64m", "--json");
+        assertEquals(0, again.exitCode(), again.err());
+        assertEquals(Boolean.FALSE, again.json().get("created"));
+        assertEquals(64.0 * (1 << 20), number(again.json(), "capacity_bytes"));
+    }
+
+    @Test
+    void refusesToEraseAStoreWithoutForce() {
+        Path img = dir.resolve("s.img");
+        Run first = rawblock("format", "--path", img.toString(), "--create-size", "128m", "--json");
+        assertEquals(0, first.exitCode(), first.err());
+        Object id = first.json().get("store_id");
+
+        Run refused = rawblock("format", "--path", img.toString());
+        assertEquals(1, refused.exitCode());
+        assertOneLineError(refused, "already holds a rawblock store (id " + id + "); use --force to erase it");
+
+        Run forced = rawblock("format", "--path", img.toString(), "--force", "--json");
+        assertEquals(0, forced.exitCode(), forced.err());
+        assertNotEquals(id, forced.json().get("store_id"), "a new store id");
+    }
+
+    @Test
+    void aFileThatIsNotAStoreIsFormattedWithoutForce() throws Exception {
+        Path img = dir.resolve("junk.img");
+        Files.write(img, new byte[64 << 20]);
+        Run run = rawblock("format", "--path", img.toString());
+        assertEquals(0, run.exitCode(), run.err());
+    }
+
+    @Test
+    void badSizesAreUsageErrors() {
+        String img = dir.resolve("s.img").toString();
+        Run badRegion = rawblock("format", "--path", img, "--create-size", "128m", "--region-size", "3m");
+        assertEquals(2, badRegion.exitCode());
+        assertOneLineError(badRegion, "--region-size must be a power of two");
+
+        Run badSize = rawblock("format", "--path", img, "--create-size", "12x");
+        assertEquals(2, badSize.exitCode());
+        assertOneLineError(badSize, "invalid size '12x'");
+
+        Run zero = rawblock("format", "--path", img, "--capacity", "0");
+        assertEquals(2, zero.exitCode());
+
+        Run entries = rawblock("format", "--path", img, "--create-size", "128m", "--max-entries", "0");
+        assertEquals(2, entries.exitCode());
+        assertOneLineError(entries, "--max-entries");
+
+        Run noSize = rawblock("format", "--path", img);
+        assertEquals(2, noSize.exitCode());
+        assertOneLineError(noSize, "does not exist");
+
+        Run noPath = rawblock("format");
+        assertEquals(2, noPath.exitCode());
+        assertFalse(Files.exists(Path.of(img)), "no file is left behind by usage errors");
+    }
+
+    @Test
+    void aDeviceTooSmallIsAFailureAndTheNewFileIsRemoved() {
+        Path img = dir.resolve("tiny.img");
+        Run run = rawblock("format", "--path", img.toString(), "--create-size", "1m");
+        assertEquals(1, run.exitCode());
+        assertOneLineError(run, "too small");
+        assertFalse(Files.exists(img));
+    }
+}
