@@ -49,7 +49,7 @@ public final class IndexBenchmark {
             for (long i = 0; i < entries; i++) {
                 Fingerprint fp = Fingerprint.of(fill(key, HIT_PREFIX.length, i));
                 if (index.find(fp) >= 0) throw new IllegalStateException("key " + i + " found before it was inserted");
-                index.insert(fp, slotIdOf(i), 4L << 20, 0, (int) i);
+                index.insert(fp, slotIdOf(i), 4L << 20, (int) i);
                 if ((i + 1) % PROGRESS_EVERY == 0) progress.accept(i + 1);
             }
             long insertNanos = System.nanoTime() - t0;

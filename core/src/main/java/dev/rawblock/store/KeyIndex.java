@@ -23,7 +23,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  *  24  access  u32  logical time of the last put/load (eviction picks the oldest)
  *  28  pins    u16  lookup-and-lock references
  *  30  state   u8   {@link #WRITING}, {@link #CANCELED} or {@link #STORED}
- *  31  class   u8   size class of the slot
+ *  31  (spare) u8
  * </pre>
  *
  * Cells are addressed by position; a position stays valid until the next {@link #remove}, which
@@ -41,8 +41,7 @@ final class KeyIndex implements AutoCloseable {
     /** The value is on the device and can be loaded. */
     static final byte STORED = 3;
 
-    private static final int FP_HI = 0, FP_LO = 8, SLOT = 16, LENGTH = 20, ACCESS = 24, PINS = 28, STATE = 30,
-            CLASS = 31;
+    private static final int FP_HI = 0, FP_LO = 8, SLOT = 16, LENGTH = 20, ACCESS = 24, PINS = 28, STATE = 30;
 
     /** Told when backward-shift deletion moves a cell, so that slot -> position maps stay right. */
     interface MoveListener {
@@ -100,7 +99,7 @@ final class KeyIndex implements AutoCloseable {
     }
 
     /** Adds a cell for {@code fp} (which must be absent) in state WRITING; returns its position. */
-    long insert(Fingerprint fp, int slotId, long length, int classId, int access) {
+    long insert(Fingerprint fp, int slotId, long length, int access) {
         if (full()) throw new IllegalStateException("index is full (" + maxEntries + " entries)");
         long pos = home(fp);
         while (!empty(pos)) pos = next(pos);
@@ -112,7 +111,6 @@ final class KeyIndex implements AutoCloseable {
         cells.set(JAVA_INT, base + ACCESS, access);
         cells.set(JAVA_SHORT, base + PINS, (short) 0);
         cells.set(JAVA_BYTE, base + STATE, WRITING);
-        cells.set(JAVA_BYTE, base + CLASS, (byte) classId);
         size++;
         return pos;
     }
@@ -178,10 +176,6 @@ final class KeyIndex implements AutoCloseable {
 
     void setState(long pos, byte state) {
         cells.set(JAVA_BYTE, pos * CELL + STATE, state);
-    }
-
-    int classId(long pos) {
-        return Byte.toUnsignedInt(cells.get(JAVA_BYTE, pos * CELL + CLASS));
     }
 
     @Override

@@ -34,6 +34,8 @@ final class SizeClasses {
     private final int block;
     private final long maxSlotBytes;
     private long[] slotBytes = new long[16];
+    /** Per class: made for sizes seen once (geometric), rather than for one popular size. */
+    private boolean[] rare = new boolean[16];
     private int count;
     /** slot size -> class id, for the classes that exist (sorted array would do; a map is clearer). */
     private final java.util.HashMap<Long, Integer> bySize = new java.util.HashMap<>();
@@ -61,8 +63,8 @@ final class SizeClasses {
      */
     int classFor(long need, java.util.function.IntPredicate holdsNoRegion) {
         if (need > maxSlotBytes) return -1;
-        Integer exact = bySize.get(need);
-        if (exact != null) return exact;
+        Integer existing = bySize.get(need);
+        if (existing != null) return existing;
         long blocks = need / block;
         int r = (int) (Long.hashCode(need * 0x9E3779B97F4A7C15L) & (RECENT - 1));
         if (recentSize[r] != need) {
@@ -70,12 +72,16 @@ final class SizeClasses {
             recentCount[r] = 0;
         }
         boolean popular = ++recentCount[r] >= POPULAR;
-        long size = blocks <= SMALL_BLOCKS || popular ? need : geometric(blocks) * block;
+        boolean exact = blocks <= SMALL_BLOCKS || popular;
+        long size = exact ? need : geometric(blocks) * block;
         size = Math.min(size, maxSlotBytes);
         Integer id = bySize.get(size);
         if (id != null) return id;
         if (count < MAX_CLASSES) {
-            if (count == slotBytes.length) slotBytes = Arrays.copyOf(slotBytes, count * 2);
+            if (count == slotBytes.length) {
+                slotBytes = Arrays.copyOf(slotBytes, count * 2);
+                rare = Arrays.copyOf(rare, count * 2);
+            }
             id = count++;
         } else {
             id = unused(holdsNoRegion);
@@ -83,6 +89,7 @@ final class SizeClasses {
             bySize.remove(slotBytes[id]);
         }
         slotBytes[id] = size;
+        rare[id] = !exact && size != need;
         bySize.put(size, id);
         return id;
     }
@@ -90,6 +97,25 @@ final class SizeClasses {
     private int unused(java.util.function.IntPredicate holdsNoRegion) {
         for (int i = 0; i < count; i++) if (holdsNoRegion.test(i)) return i;
         return -1;
+    }
+
+    /** Whether class {@code id} serves sizes seen once (a geometric class), not one popular size. */
+    boolean rare(int id) {
+        return rare[id];
+    }
+
+    /**
+     * The class with the smallest slot in {@code [need, 2 * need]} that {@code hasFree} accepts,
+     * other than {@code except}; -1 if none. Lets a value borrow a slot of a larger class rather
+     * than claim a whole region or evict.
+     */
+    int borrowable(long need, int except, java.util.function.IntPredicate hasFree) {
+        int best = -1;
+        for (int i = 0; i < count; i++) {
+            if (i == except || slotBytes[i] < need || slotBytes[i] > 2 * need) continue;
+            if ((best < 0 || slotBytes[i] < slotBytes[best]) && hasFree.test(i)) best = i;
+        }
+        return best;
     }
 
     /** Blocks of the geometric class for a need of {@code blocks} (> 16): eight steps per doubling. */

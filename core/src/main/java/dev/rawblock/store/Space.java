@@ -118,15 +118,21 @@ final class Space {
         return classId < ofClass.size() ? ofClass.get(classId) : List.of();
     }
 
+    /** Whether a region of the class has a free slot (no new region needed). */
+    boolean hasFreeSlot(int classId) {
+        return classId < withFree.size() && !withFree.get(classId).isEmpty();
+    }
+
     /**
-     * A free slot of the class (taking a free region for it if needed), recorded as holding the
-     * index entry at {@code position}; or {@link #NONE} when the class is full and no region is free.
+     * A free slot of the class, taking a free region for it only if {@code mayClaimRegion}; the slot
+     * is recorded as holding the index entry at {@code position}. {@link #NONE} when there is none.
      */
-    int allocate(int classId, long slotBytes, long position) {
+    int allocate(int classId, long slotBytes, long position, boolean mayClaimRegion) {
         ensureClass(classId);
         ArrayDeque<Region> candidates = withFree.get(classId);
         Region r = candidates.peekFirst();
         if (r == null) {
+            if (!mayClaimRegion) return NONE;
             r = freeRegions.pollFirst();
             if (r == null) return NONE;
             assign(r, classId, slotBytes);

@@ -227,12 +227,12 @@ public final class Store implements AutoCloseable {
                     results[i] = PutResult.TOO_LARGE;
                     continue;
                 }
-                int slotId = reserve(cls);
+                int slotId = reserve(cls, need);
                 if (slotId == Space.NONE) {
                     results[i] = PutResult.NO_SPACE;
                     continue;
                 }
-                pos = index.insert(fps[i], slotId, length, cls, now);
+                pos = index.insert(fps[i], slotId, length, now);
                 space.moved(slotId, pos);
                 space.region(Space.regionOf(slotId)).lastAccess = now;
                 planned.add(new Planned(i, fps[i], slotId, space.offset(slotId),
@@ -272,18 +272,28 @@ public final class Store implements AutoCloseable {
     }
 
     /**
-     * A free slot of class {@code cls}, evicting to make one when the policy allows; {@link Space#NONE}
-     * when there is none. Also makes room in the index when it is full.
+     * A free slot for a value of class {@code cls} needing {@code need} bytes, or {@link Space#NONE}.
+     * In order: a free slot of the class; for a rare size, a free slot of a larger class at most
+     * twice the need (so sizes seen once do not each claim a whole region); a free region; a larger
+     * class's free slot for any size; and finally, when the policy allows, an eviction. Also makes
+     * room in the index when it is full.
      */
-    private int reserve(int cls) {
-        long slotBytes = classes.slotBytes(cls);
+    private int reserve(int cls, long need) {
         while (true) {
             if (!index.full()) {
-                int slotId = space.allocate(cls, slotBytes, 0);
+                int slotId = space.allocate(cls, classes.slotBytes(cls), 0, false);
+                if (slotId == Space.NONE && classes.rare(cls)) slotId = borrow(cls, need);
+                if (slotId == Space.NONE) slotId = space.allocate(cls, classes.slotBytes(cls), 0, true);
+                if (slotId == Space.NONE) slotId = borrow(cls, need);
                 if (slotId != Space.NONE) return slotId;
             }
             if (options.eviction() == Eviction.NONE || !evictFor(cls)) return Space.NONE;
         }
+    }
+
+    private int borrow(int cls, long need) {
+        int larger = classes.borrowable(need, cls, space::hasFreeSlot);
+        return larger < 0 ? Space.NONE : space.allocate(larger, classes.slotBytes(larger), 0, false);
     }
 
     /** Evicts one entry of the class (or, for a class without regions, a whole cold region); false if nothing could be. */

@@ -112,4 +112,18 @@ class StoreEvictionTest extends StoreFixture {
         assertTrue(store.stats().evictions() > 0);
         assertNoLeak();
     }
+
+    /** A size seen once borrows a free slot of a larger class (at most twice its need) instead of claiming a region. */
+    @Test
+    void rareSizesBorrowLargerSlotsBeforeClaimingRegions() throws IOException {
+        open(32 * MIB, 4 * MIB, StoreOptions.defaults());
+        for (int i = 0; i < 5; i++) put("chunk" + i, bytes(i, 500_000)); // a popular size: its own exact class
+        long freeRegions = store.stats().freeRegions();
+        assertEquals(STORED, put("partial", bytes(9, 300_000)));
+        assertEquals(freeRegions, store.stats().freeRegions(), "no region claimed for one odd size");
+        assertArrayEquals(bytes(9, 300_000), load("partial"));
+        assertEquals(STORED, put("tiny-odd", bytes(8, 100_000)));
+        assertEquals(freeRegions - 1, store.stats().freeRegions(), "more than twice the need: a region of its own");
+        assertNoLeak();
+    }
 }
