@@ -6,7 +6,6 @@ import dev.rawblock.device.IoOp;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Every device operation of the store goes through here, so that one rule holds on every read and
@@ -16,7 +15,6 @@ import java.util.concurrent.atomic.LongAdder;
 final class IoTracker {
     private final BlockDevice device;
     private final AtomicLong inFlight = new AtomicLong();
-    private final LongAdder submissions = new LongAdder();
     private volatile long lastSuccessNanos;
 
     IoTracker(BlockDevice device) {
@@ -29,8 +27,14 @@ final class IoTracker {
      */
     List<CompletableFuture<Void>> submit(List<IoOp> ops) {
         inFlight.addAndGet(ops.size());
-        submissions.increment();
-        return device.submit(ops).stream().map(f -> f.whenComplete(this::completed)).toList();
+        List<CompletableFuture<Void>> futures;
+        try {
+            futures = device.submit(ops);
+        } catch (RuntimeException e) {
+            inFlight.addAndGet(-ops.size()); // nothing was submitted
+            throw e;
+        }
+        return futures.stream().map(f -> f.whenComplete(this::completed)).toList();
     }
 
     /** Flushes the device, with the same accounting. */
@@ -46,11 +50,6 @@ final class IoTracker {
 
     long inFlight() {
         return inFlight.get();
-    }
-
-    /** Device submissions made (one per batch, or per chunk of a batch larger than the staging cap). */
-    long submissions() {
-        return submissions.sum();
     }
 
     /** System.nanoTime() of the last successful operation, or 0 if none yet. */

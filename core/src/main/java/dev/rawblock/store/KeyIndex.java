@@ -133,7 +133,13 @@ final class KeyIndex implements AutoCloseable {
         size--;
     }
 
-    private boolean empty(long pos) {
+    /** Number of cells; positions run from 0 to this. */
+    long capacity() {
+        return capacity;
+    }
+
+    /** Whether the cell at {@code pos} is free. */
+    boolean empty(long pos) {
         long base = pos * CELL;
         return cells.get(JAVA_LONG, base + FP_HI) == 0 && cells.get(JAVA_LONG, base + FP_LO) == 0;
     }

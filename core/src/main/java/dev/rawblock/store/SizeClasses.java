@@ -99,6 +99,20 @@ final class SizeClasses {
         return -1;
     }
 
+    /** Recovery: the class whose slots are exactly {@code slotBytes}, created if needed; -1 if no id is left. */
+    int exact(long slotBytes) {
+        Integer id = bySize.get(slotBytes);
+        if (id != null) return id;
+        if (count == MAX_CLASSES) return -1;
+        if (count == this.slotBytes.length) {
+            this.slotBytes = Arrays.copyOf(this.slotBytes, count * 2);
+            rare = Arrays.copyOf(rare, count * 2);
+        }
+        this.slotBytes[count] = slotBytes;
+        bySize.put(slotBytes, count);
+        return count++;
+    }
+
     /** Whether class {@code id} serves sizes seen once (a geometric class), not one popular size. */
     boolean rare(int id) {
         return rare[id];

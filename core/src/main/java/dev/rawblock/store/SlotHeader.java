@@ -133,6 +133,42 @@ public final class SlotHeader {
         return null;
     }
 
+    /**
+     * Bytes at the start of a slot that {@link #verifyHeader} needs (the fixed part, the key and an
+     * inline value), or -1 when {@code first} (the slot's first block) holds no slot header.
+     */
+    public static long headerLength(MemorySegment first) {
+        if (first.get(JAVA_LONG_UNALIGNED, OFF_MAGIC) != MAGIC) return -1;
+        long keyLen = Integer.toUnsignedLong(first.get(JAVA_INT_UNALIGNED, OFF_KEY_LEN));
+        boolean inline = (first.get(JAVA_SHORT_UNALIGNED, OFF_FLAGS) & FLAG_INLINE) != 0;
+        long length = first.get(JAVA_LONG_UNALIGNED, OFF_LENGTH);
+        if (keyLen > MAX_KEY_BYTES || length < 0) return -1;
+        return FIXED_BYTES + keyLen + (inline ? length : 0);
+    }
+
+    /**
+     * Recovery's check of a slot named by the journal: the header (its first
+     * {@link #headerLength} bytes) is intact and records exactly this key fingerprint, length and
+     * write sequence number of this store. The payload is checked later, by every load.
+     *
+     * @return null when it does, else why not
+     */
+    public static String verifyHeader(MemorySegment header, Fingerprint fp, long storeId, long length, long seq) {
+        long n = headerLength(header);
+        if (n < 0) return "no slot header";
+        if (header.byteSize() < n) return "header is cut short";
+        if (crc(header.asSlice(OFF_VERSION, n - OFF_VERSION)) != header.get(JAVA_INT_UNALIGNED, OFF_HEADER_CRC)) {
+            return "header checksum mismatch";
+        }
+        if (header.get(JAVA_LONG_UNALIGNED, OFF_STORE_ID) != storeId) return "slot was written by another store";
+        if (header.get(JAVA_LONG_UNALIGNED, OFF_FP_HI) != fp.hi() || header.get(JAVA_LONG_UNALIGNED, OFF_FP_LO) != fp.lo()) {
+            return "slot holds another key";
+        }
+        if (header.get(JAVA_LONG_UNALIGNED, OFF_LENGTH) != length) return "slot holds another length";
+        if (header.get(JAVA_LONG_UNALIGNED, OFF_SEQ) != seq) return "slot holds another write";
+        return null;
+    }
+
     /** The payload inside a slot read from the device. */
     public static MemorySegment payload(MemorySegment slot, int keyLength, long length, int block) {
         long at = inline(keyLength, length, block) ? FIXED_BYTES + keyLength : headerBytes(keyLength, length, block);

@@ -65,7 +65,15 @@ final class Space {
     private final List<List<Region>> ofClass = new ArrayList<>();
     private long usedSlotBytes;
 
-    Space(long regionBase, long regionBytes, int regionCount) {
+    /** Told (under the store lock) when a free region is assigned to a class, so that the journal can record it. */
+    interface AssignListener {
+        void assigned(int region, long slotBytes);
+    }
+
+    private final AssignListener onAssign;
+
+    Space(long regionBase, long regionBytes, int regionCount, AssignListener onAssign) {
+        this.onAssign = onAssign;
         if (regionCount < 1 || regionCount > MAX_REGIONS) {
             throw new IllegalArgumentException("region count must be in 1.." + MAX_REGIONS + ", got " + regionCount);
         }
@@ -136,7 +144,7 @@ final class Space {
             r = freeRegions.pollFirst();
             if (r == null) return NONE;
             assign(r, classId, slotBytes);
-            candidates.addFirst(r);
+            onAssign.assigned(r.id, slotBytes);
         }
         int slot = r.freeHead;
         r.freeHead = r.slots[slot] == END ? END : r.slots[slot] & ~FREE_BIT;
@@ -170,6 +178,41 @@ final class Space {
         if (r.freeCount == r.slotCount) release(r);
     }
 
+    /**
+     * Recovery: gives a region to a class with exactly the used slots given (slot -> index
+     * position); the other slots become its free list. Call {@link #restored()} after the last one.
+     *
+     * @return false when a slot is out of range or named twice (the caller drops those entries)
+     */
+    boolean restore(int region, int classId, long slotBytes, int[] usedSlots, long[] positions, int count) {
+        Region r = regions[region];
+        if (r.classId != NONE) throw new IllegalStateException("region " + region + " is restored twice");
+        ensureClass(classId);
+        assign(r, classId, slotBytes);
+        java.util.BitSet used = new java.util.BitSet(r.slotCount);
+        for (int i = 0; i < count; i++) {
+            if (usedSlots[i] >= r.slotCount || used.get(usedSlots[i])) return false;
+            used.set(usedSlots[i]);
+            r.slots[usedSlots[i]] = (int) positions[i];
+        }
+        r.freeHead = END;
+        for (int s = r.slotCount - 1; s >= 0; s--) {
+            if (used.get(s)) continue;
+            r.slots[s] = r.freeHead == END ? END : FREE_BIT | r.freeHead;
+            r.freeHead = s;
+        }
+        r.freeCount = r.slotCount - count;
+        usedSlotBytes += count * slotBytes;
+        if (r.freeCount == 0) withFree.get(classId).remove(r);
+        return true;
+    }
+
+    /** Recovery is done: regions not restored are the free pool. */
+    void restored() {
+        freeRegions.clear();
+        for (Region r : regions) if (r.classId == NONE) freeRegions.add(r);
+    }
+
     /** A region of another class to take over when a class has none and no region is free. */
     Region coldestRegion(java.util.function.IntPredicate evictable, int samples, java.util.random.RandomGenerator rnd) {
         Region best = null;
@@ -192,6 +235,7 @@ final class Space {
         r.slots[r.slotCount - 1] = END;
         r.freeHead = 0;
         ofClass.get(classId).add(r);
+        withFree.get(classId).addLast(r);
     }
 
     private void release(Region r) {

@@ -67,15 +67,34 @@ public final class Store implements AutoCloseable {
     private final Space space;
     private final SizeClasses classes;
     private final IoTracker io;
+    private final MetadataLayout layout;
+    private final Journal journal;
+    private final Recovery.Report recovery;
     private final SplittableRandom random = new SplittableRandom();
     // Guarded by lock:
     private int clock;
     private long seq;
     private long pinnedEntries;
     private long storedPayloadBytes;
+    /** Ticket of the newest DELETE: a slot it freed may be rewritten only once it is durable. */
+    private long lastDeleteTicket;
+    private long checkpointSeq;
+    private long lastCheckpointTicket;
+    private long lastCheckpointNanos = System.nanoTime();
     private volatile boolean closed;
+    /** Set when the journal failed: the store refuses further operations (nothing acknowledged is lost). */
+    private volatile Throwable offline;
+
+    /** One checkpoint at a time; never held together with the store lock for longer than one region. */
+    private final ReentrantLock checkpointing = new ReentrantLock();
+    private final Object checkpointSignal = new Object();
+    private boolean checkpointWanted; // guarded by checkpointSignal
+    private final Thread checkpointer;
+    private final LongAdder checkpoints = new LongAdder();
+    private final LongAdder checkpointFailures = new LongAdder();
 
     private final LongAdder lockAcquisitions = new LongAdder();
+    private final LongAdder batchSubmissions = new LongAdder();
     private final LongAdder evictions = new LongAdder();
     private final LongAdder checksumFailures = new LongAdder();
     private final LongAdder readErrors = new LongAdder();
@@ -85,19 +104,37 @@ public final class Store implements AutoCloseable {
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
 
-    private Store(BlockDevice device, boolean ownsDevice, Superblock superblock, StoreOptions options) {
+    private Store(BlockDevice device, boolean ownsDevice, Superblock superblock, StoreOptions options)
+            throws IOException {
         this.device = device;
         this.ownsDevice = ownsDevice;
         this.superblock = superblock;
         this.options = options;
         this.block = superblock.blockBytes();
-        this.index = new KeyIndex(superblock.maxEntries());
-        this.space = new Space(superblock.regionBase(), superblock.regionBytes(), superblock.regionCount());
-        this.classes = new SizeClasses(block, superblock.regionBytes());
         this.maxValueBytes = superblock.regionBytes() - block;
         this.io = new IoTracker(device);
-        // Sequence numbers stay monotonic across restarts without persisted state: start from the clock.
-        this.seq = System.currentTimeMillis() << 20;
+        this.layout = MetadataLayout.of(superblock);
+        this.classes = new SizeClasses(block, superblock.regionBytes());
+        this.index = new KeyIndex(superblock.maxEntries());
+        this.space = new Space(superblock.regionBase(), superblock.regionBytes(), superblock.regionCount(),
+                (region, slotBytes) -> journal().append(Change.assign(region, slotBytes)));
+        try {
+            this.recovery = Recovery.run(device, superblock, layout, index, space, classes);
+        } catch (IOException | RuntimeException e) {
+            index.close();
+            throw e;
+        }
+        for (long pos = 0; pos < index.capacity(); pos++) if (!index.empty(pos)) storedPayloadBytes += index.length(pos);
+        // Sequence numbers only grow: past everything recovered, and past the clock for good measure.
+        this.seq = Math.max(recovery.maxSeq(), System.currentTimeMillis() << 20);
+        this.checkpointSeq = recovery.checkpointSeq();
+        this.journal = new Journal(device, io, layout, block, superblock.storeIdLo(), options.flush(),
+                recovery.journalEnd(), recovery.journalFrom(), this::requestCheckpoint);
+        this.checkpointer = Thread.ofPlatform().daemon().name("rawblock-checkpoint").start(this::checkpointLoop);
+    }
+
+    private Journal journal() {
+        return journal;
     }
 
     /**
@@ -119,6 +156,14 @@ public final class Store implements AutoCloseable {
         }
     }
 
+    /** What recovery found when the store opened. */
+    public String recoverySummary() {
+        Recovery.Report r = recovery;
+        return "recovered " + r.entries() + " entries from checkpoint " + r.checkpointSeq() + " and " + r.replayed()
+                + " journal changes (" + r.validated() + " slots checked, " + r.dropped() + " dropped) in "
+                + r.millis() + " ms" + (r.problems().isEmpty() ? "" : "; " + String.join("; ", r.problems()));
+    }
+
     /** The geometry the store was formatted with. */
     public Superblock superblock() {
         return superblock;
@@ -134,9 +179,10 @@ public final class Store implements AutoCloseable {
     /** Starts an operation: fails if the store is closed, else keeps close waiting until {@link #end}. */
     private void begin() {
         lifecycle.readLock().lock();
-        if (closed) {
+        if (closed || offline != null) {
             lifecycle.readLock().unlock();
-            throw new IllegalStateException("store on " + device.path() + " is closed");
+            throw new IllegalStateException("store on " + device.path()
+                    + (closed ? " is closed" : " is offline after a journal failure: " + offline.getMessage()));
         }
     }
 
@@ -205,6 +251,7 @@ public final class Store implements AutoCloseable {
         }
 
         List<Planned> planned = new ArrayList<>();
+        long deleteMarker;
         lock();
         try {
             int now = ++clock;
@@ -238,12 +285,17 @@ public final class Store implements AutoCloseable {
                 planned.add(new Planned(i, fps[i], slotId, space.offset(slotId),
                         SlotHeader.ioBytes(keys.get(i).length, length, block), ++seq));
             }
+            deleteMarker = lastDeleteTicket;
         } finally {
             lock.unlock();
         }
 
-        boolean[] written = write(planned, keys, values);
+        // A slot freed by a delete or eviction is rewritten only after that delete is durable:
+        // otherwise a crash could bring back the old entry pointing at new data.
+        boolean[] written = planned.isEmpty() || awaitDurable(deleteMarker) ? write(planned, keys, values)
+                : new boolean[planned.size()];
 
+        long ticket = 0;
         lock();
         try {
             for (int p = 0; p < planned.size(); p++) {
@@ -259,16 +311,46 @@ public final class Store implements AutoCloseable {
                     index.setState(pos, KeyIndex.STORED);
                     storedPayloadBytes += index.length(pos);
                     results[pl.key] = PutResult.STORED;
+                    ticket = journal.append(Change.put(pl.fp, pl.slotId, index.length(pos), pl.seq));
                 }
             }
         } finally {
             lock.unlock();
         }
+        // Acknowledged means durable: wait for the journal group that holds these puts.
+        if (ticket != 0 && !awaitDurable(ticket)) unstore(planned, results);
         for (int i = 0; i < n; i++) {
             if (firstOf[i] != i) results[i] = results[firstOf[i]];
             else (results[i].stored() ? putsStored : putsFailed).increment();
         }
         return results;
+    }
+
+    /** Waits until the journal is durable up to {@code ticket}; false (and the store offline) if it failed. */
+    private boolean awaitDurable(long ticket) {
+        if (ticket == 0) return true;
+        try {
+            journal.sync(ticket).join();
+            return true;
+        } catch (RuntimeException e) {
+            offline = e.getCause() != null ? e.getCause() : e;
+            return false;
+        }
+    }
+
+    /** The journal failed before these puts were durable: take back the ones that were indexed. */
+    private void unstore(List<Planned> planned, PutResult[] results) {
+        lock();
+        try {
+            for (Planned pl : planned) {
+                if (results[pl.key] != PutResult.STORED) continue;
+                long pos = index.find(pl.fp);
+                if (pos >= 0 && index.slotId(pos) == pl.slotId) remove(pos);
+                results[pl.key] = PutResult.WRITE_FAILED;
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
@@ -362,8 +444,14 @@ public final class Store implements AutoCloseable {
     }
 
     private void evict(long pos) {
-        remove(pos);
+        forget(pos);
         evictions.increment();
+    }
+
+    /** Removes a stored entry and records the delete in the journal (under the store lock). */
+    private void forget(long pos) {
+        lastDeleteTicket = journal.append(Change.delete(new Fingerprint(index.fpHi(pos), index.fpLo(pos))));
+        remove(pos);
     }
 
     /** Removes an entry and frees its slot. */
@@ -432,6 +520,7 @@ public final class Store implements AutoCloseable {
      * (none of its keys will be indexed), rather than the exception escaping with state half-made.
      */
     private List<CompletableFuture<Void>> submitOrFail(List<IoOp> ops) {
+        batchSubmissions.increment();
         try {
             return io.submit(ops);
         } catch (RuntimeException e) {
@@ -542,7 +631,7 @@ public final class Store implements AutoCloseable {
                 long pos = index.find(f.fp);
                 if (pos >= 0 && index.slotId(pos) == f.slotId && index.state(pos) == KeyIndex.STORED) {
                     checksumFailures.increment();
-                    remove(pos);
+                    forget(pos);
                 }
             }
         } finally {
@@ -654,6 +743,7 @@ public final class Store implements AutoCloseable {
 
     private boolean[] deleteBatch(List<byte[]> keys, boolean force) {
         boolean[] deleted = new boolean[keys.size()];
+        long ticket = 0;
         lock();
         try {
             for (int i = 0; i < keys.size(); i++) {
@@ -666,7 +756,8 @@ public final class Store implements AutoCloseable {
                     }
                     case KeyIndex.STORED -> {
                         if (index.pins(pos) > 0 && !force) continue;
-                        remove(pos);
+                        forget(pos);
+                        ticket = lastDeleteTicket;
                         deleted[i] = true;
                     }
                     default -> { } // already canceled
@@ -674,6 +765,11 @@ public final class Store implements AutoCloseable {
             }
         } finally {
             lock.unlock();
+        }
+        // Acknowledged means durable: a delete that returned true stays deleted after a crash.
+        if (!awaitDurable(ticket)) {
+            throw new IllegalStateException("store on " + device.path() + " is offline after a journal failure: "
+                    + offline.getMessage(), offline);
         }
         return deleted;
     }
@@ -698,8 +794,9 @@ public final class Store implements AutoCloseable {
                     (long) space.regionCount() * regionBytes, assigned, space.freeRegionCount(), space.regionCount(),
                     List.copyOf(perClass), pinnedEntries, evictions.sum(), checksumFailures.sum(), readErrors.sum(),
                     writeErrors.sum(), putsStored.sum(), putsFailed.sum(), hits.sum(), misses.sum(), io.inFlight(),
-                    io.submissions(), nanos == 0 ? -1 : (System.nanoTime() - nanos) / 1_000_000,
-                    lockAcquisitions.sum(), index.memoryBytes() + slotTableBytes());
+                    batchSubmissions.sum(), journal.groups(), nanos == 0 ? -1 : (System.nanoTime() - nanos) / 1_000_000,
+                    lockAcquisitions.sum(), index.memoryBytes() + slotTableBytes(), checkpoints.sum(),
+                    checkpointFailures.sum(), journal.fill());
         } finally {
             lock.unlock();
             end();
@@ -712,17 +809,167 @@ public final class Store implements AutoCloseable {
         return bytes;
     }
 
-    /** Stops the store: later calls fail; the index memory is released; an owned device is closed. */
+    /** Waits until every change acknowledged or not is durable (puts and deletes already wait for their own). */
+    public void sync() {
+        begin();
+        try {
+            if (!awaitDurable(journal.lastTicket())) {
+                throw new IllegalStateException("store on " + device.path() + " is offline after a journal failure: "
+                        + offline.getMessage(), offline);
+            }
+        } finally {
+            end();
+        }
+    }
+
+    // ------------------------------------------------------------------ checkpoints
+
+    /** Asks the checkpointer for a checkpoint now (the journal is filling up). Never blocks. */
+    private void requestCheckpoint() {
+        synchronized (checkpointSignal) {
+            checkpointWanted = true;
+            checkpointSignal.notifyAll();
+        }
+    }
+
+    /**
+     * Whether an interval checkpoint may start at {@code now}: the store changed since the last
+     * one, the interval has passed, and either no I/O is in flight or the quiet wait is used up. So
+     * it prefers quiet moments but sustained load cannot postpone it past interval + quiet wait
+     * (unlike the reference, whose idle gate can wait forever).
+     */
+    boolean checkpointDue(long nowNanos) {
+        lock.lock();
+        try {
+            boolean dirty = journal.lastTicket() > lastCheckpointTicket;
+            long due = lastCheckpointNanos + options.checkpointInterval().toNanos();
+            if (!dirty || nowNanos - due < 0) return false;
+            return io.inFlight() == 0 || nowNanos - due >= options.quietWait().toNanos();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void checkpointLoop() {
+        while (!closed) {
+            boolean wanted;
+            synchronized (checkpointSignal) {
+                if (!checkpointWanted) {
+                    try {
+                        checkpointSignal.wait(100);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                wanted = checkpointWanted;
+                checkpointWanted = false;
+            }
+            if (closed) return;
+            if (!wanted && !checkpointDue(System.nanoTime())) continue;
+            try {
+                checkpoint();
+            } catch (IOException | RuntimeException e) {
+                checkpointFailures.increment(); // the journal still holds everything; the next try may succeed
+            }
+        }
+    }
+
+    /**
+     * Writes a checkpoint now: the index image goes to the older copy, then the journal before the
+     * point the scan began is free. The store lock is taken once per region (bounded work), never
+     * for the whole index, and no I/O happens under it.
+     */
+    public void checkpoint() throws IOException {
+        checkpointing.lock();
+        try {
+            long from, number, maxSeq, ticket;
+            long[] regionSlotBytes = new long[space.regionCount()];
+            lock.lock();
+            try {
+                from = journal.durableEnd();
+                number = checkpointSeq + 1;
+                maxSeq = seq;
+                ticket = journal.lastTicket();
+                for (int r = 0; r < regionSlotBytes.length; r++) {
+                    Space.Region region = space.region(r);
+                    regionSlotBytes[r] = region.classId == Space.NONE ? 0 : region.slotBytes;
+                }
+            } finally {
+                lock.unlock();
+            }
+            try (Checkpoint.Writer w = new Checkpoint.Writer(device, io, layout, block, number)) {
+                for (long b : regionSlotBytes) w.region(b);
+                long[] batch = new long[0];
+                for (int r = 0; r < regionSlotBytes.length; r++) {
+                    int n = 0;
+                    lock.lock();
+                    try {
+                        Space.Region region = space.region(r);
+                        if (batch.length < 3L * region.slotCount) batch = new long[3 * region.slotCount];
+                        for (int slot = 0; slot < region.slotCount; slot++) {
+                            if (!region.used(slot)) continue;
+                            long pos = space.positionOf(Space.slotId(r, slot));
+                            if (index.state(pos) != KeyIndex.STORED) continue; // its PUT comes later in the journal
+                            batch[3 * n] = index.fpHi(pos);
+                            batch[3 * n + 1] = index.fpLo(pos);
+                            batch[3 * n + 2] = (long) Space.slotId(r, slot) << 32 | index.length(pos);
+                            n++;
+                        }
+                    } finally {
+                        lock.unlock();
+                    }
+                    for (int i = 0; i < n; i++) {
+                        w.entry(batch[3 * i], batch[3 * i + 1], (int) (batch[3 * i + 2] >>> 32), batch[3 * i + 2] & 0xffffffffL);
+                    }
+                }
+                w.finish(number, from, maxSeq, regionSlotBytes.length, superblock.storeIdLo());
+            }
+            lock.lock();
+            try {
+                checkpointSeq = number;
+                lastCheckpointTicket = Math.max(lastCheckpointTicket, ticket);
+                lastCheckpointNanos = System.nanoTime();
+            } finally {
+                lock.unlock();
+            }
+            journal.reclaim(from);
+            checkpoints.increment();
+        } finally {
+            checkpointing.unlock();
+        }
+    }
+
+    /**
+     * Stops the store: waits for running operations, writes what the journal holds and a final
+     * checkpoint (so the next open replays nothing), releases the index, and closes an owned
+     * device. Later calls fail. If the device already failed, the journal keeps everything
+     * acknowledged and close still releases everything, then reports the failure.
+     */
     @Override
     public void close() throws IOException {
         lifecycle.writeLock().lock();
+        IOException failure = null;
         try {
             if (closed) return;
             closed = true;
+            checkpointer.interrupt();
+            try {
+                checkpointer.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            try {
+                if (offline == null && awaitDurable(journal.lastTicket())) checkpoint();
+            } catch (IOException | RuntimeException e) {
+                failure = new IOException("final checkpoint of " + device.path() + " failed (the journal has every"
+                        + " acknowledged change): " + e.getMessage(), e);
+            }
+            journal.close();
             index.close();
         } finally {
             lifecycle.writeLock().unlock();
         }
         if (ownsDevice) device.close();
+        if (failure != null) throw failure;
     }
 }

@@ -17,8 +17,6 @@ public final class StoreFormat {
     private StoreFormat() {}
 
     static final long MIB = 1 << 20;
-    /** Bytes per entry reserved in each checkpoint copy (the checkpoint is written by the durability layer). */
-    static final int CHECKPOINT_BYTES_PER_ENTRY = 48;
 
     /** Computes the geometry for a device of {@code deviceSize} bytes with I/O alignment {@code alignment}. */
     public static Superblock plan(long deviceSize, int alignment, FormatOptions options) throws IOException {
@@ -30,10 +28,8 @@ public final class StoreFormat {
         capacity = capacity / block * block;
         long maxEntries = options.maxEntries() != 0 ? options.maxEntries()
                 : Math.clamp(capacity / (256 * 1024), 1024, FormatOptions.MAX_ENTRIES);
-        long checkpointCopy = roundUp(block + maxEntries * CHECKPOINT_BYTES_PER_ENTRY, block);
-        long journal = Math.clamp(roundUp(capacity / 64, MIB), MIB, 256 * MIB);
         long metaOffset = (long) Superblock.COPIES * block;
-        long metaBytes = 2 * checkpointCopy + journal;
+        long metaBytes = 2 * MetadataLayout.copyBytes(block, maxEntries) + MetadataLayout.journalBytes(capacity);
         long regionBase = roundUp(metaOffset + metaBytes, MIB);
         long dataBytes = capacity - regionBase;
         long regionBytes = options.regionBytes() != 0 ? options.regionBytes() : autoRegionBytes(dataBytes);
@@ -64,12 +60,17 @@ public final class StoreFormat {
     }
 
     /**
-     * Formats the device: writes both superblock copies and flushes. Whatever was stored before is
-     * gone (slots of an earlier store carry its id and never match the new one).
+     * Formats the device: writes an empty checkpoint, then both superblock copies, and flushes.
+     * Whatever was stored before is gone: slots, checkpoints and journal blocks of an earlier store
+     * carry its id and never match the new one.
      */
     public static Superblock format(BlockDevice device, FormatOptions options) throws IOException {
         Superblock sb = plan(device.size(), device.alignment(), options);
         int block = sb.blockBytes();
+        try (Checkpoint.Writer empty = new Checkpoint.Writer(device, new IoTracker(device), MetadataLayout.of(sb), block, 1)) {
+            for (int r = 0; r < sb.regionCount(); r++) empty.region(0);
+            empty.finish(1, 0, 0, sb.regionCount(), sb.storeIdLo());
+        }
         try (IoBuffer buf = device.buffers().allocate((long) Superblock.COPIES * block)) {
             for (int i = 0; i < Superblock.COPIES; i++) sb.encode(buf.segment().asSlice((long) i * block, block));
             await(device.submit(List.of(IoOp.write(0, buf.segment()))).getFirst(), "write the superblock of " + device.path());

@@ -1,30 +1,57 @@
 package dev.rawblock.store;
 
+import java.time.Duration;
+
 /**
  * Run-time choices of an open store (the geometry is fixed by {@link FormatOptions} at format).
  *
- * @param eviction      what a put does when space runs out
- * @param maxBatchBytes bytes of staging memory one device submission may use; larger batches go
- *                      out as several submissions
+ * @param eviction           what a put does when space runs out
+ * @param maxBatchBytes      bytes of staging memory one device submission may use; larger batches
+ *                           go out as several submissions
+ * @param flush              make acknowledged puts and deletes survive power loss (fdatasync with
+ *                           every journal write); off, they still survive a crash of the process
+ * @param checkpointInterval how often a changed store writes a checkpoint (it also does whenever
+ *                           half the journal is in use)
+ * @param quietWait          how long an interval checkpoint waits for a moment without I/O in
+ *                           flight before it runs anyway
  */
-public record StoreOptions(Eviction eviction, long maxBatchBytes) {
+public record StoreOptions(Eviction eviction, long maxBatchBytes, boolean flush, Duration checkpointInterval,
+                           Duration quietWait) {
     public static final long DEFAULT_MAX_BATCH_BYTES = 256L << 20;
 
     public StoreOptions {
         if (eviction == null) throw new IllegalArgumentException("eviction must be lru or none");
         if (maxBatchBytes < 4096) throw new IllegalArgumentException("max batch bytes must be >= 4096, got " + maxBatchBytes);
+        if (checkpointInterval == null || checkpointInterval.isNegative() || checkpointInterval.isZero()) {
+            throw new IllegalArgumentException("checkpoint interval must be > 0, got " + checkpointInterval);
+        }
+        if (quietWait == null || quietWait.isNegative()) {
+            throw new IllegalArgumentException("quiet wait must be >= 0, got " + quietWait);
+        }
     }
 
-    /** LRU eviction, 256 MiB per submission. */
+    /** LRU eviction, 256 MiB per submission, flushing on, a checkpoint a minute (waiting up to 5 s for quiet). */
     public static StoreOptions defaults() {
-        return new StoreOptions(Eviction.LRU, DEFAULT_MAX_BATCH_BYTES);
+        return new StoreOptions(Eviction.LRU, DEFAULT_MAX_BATCH_BYTES, true, Duration.ofSeconds(60), Duration.ofSeconds(5));
     }
 
     public StoreOptions withEviction(Eviction e) {
-        return new StoreOptions(e, maxBatchBytes);
+        return new StoreOptions(e, maxBatchBytes, flush, checkpointInterval, quietWait);
     }
 
     public StoreOptions withMaxBatchBytes(long b) {
-        return new StoreOptions(eviction, b);
+        return new StoreOptions(eviction, b, flush, checkpointInterval, quietWait);
+    }
+
+    public StoreOptions withFlush(boolean f) {
+        return new StoreOptions(eviction, maxBatchBytes, f, checkpointInterval, quietWait);
+    }
+
+    public StoreOptions withCheckpointInterval(Duration d) {
+        return new StoreOptions(eviction, maxBatchBytes, flush, d, quietWait);
+    }
+
+    public StoreOptions withQuietWait(Duration d) {
+        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, d);
     }
 }

@@ -24,17 +24,22 @@ import java.util.List;
  * @param hits               keys a load served
  * @param misses             keys a load could not serve
  * @param inFlightIo         device operations submitted and not completed
- * @param deviceSubmissions  device submissions made
+ * @param batchSubmissions   device submissions of put and load batches (one per batch, more for a batch
+ *                           beyond the staging cap)
+ * @param journalGroups      journal writes (each a group of changes from any number of batches, one flush)
  * @param lastIoAgeMillis    milliseconds since the last successful device operation, -1 if none
  * @param lockAcquisitions   acquisitions of the store lock by data operations
  * @param indexMemoryBytes   memory of the index and slot tables
+ * @param checkpoints        checkpoints written since open
+ * @param checkpointFailures checkpoints that failed (the journal still held everything)
+ * @param journalFill        fraction of the journal ring a crash would replay
  */
 public record StoreStats(long entries, long maxEntries, long payloadBytes, long usedSlotBytes, long capacityBytes,
                          long assignedBytes, long freeRegions, long regions, List<ClassStats> classes,
                          long pinnedEntries, long evictions, long checksumFailures, long readErrors,
                          long writeErrors, long putsStored, long putsFailed, long hits, long misses, long inFlightIo,
-                         long deviceSubmissions, long lastIoAgeMillis, long lockAcquisitions,
-                         long indexMemoryBytes) {
+                         long batchSubmissions, long journalGroups, long lastIoAgeMillis, long lockAcquisitions,
+                         long indexMemoryBytes, long checkpoints, long checkpointFailures, double journalFill) {
 
     /**
      * One size class.

@@ -28,6 +28,18 @@ abstract class StoreFixture {
     BlockDevice raw;
     FaultInjectingDevice device;
     Store store;
+    long dataStart;
+    final java.util.concurrent.atomic.LongAdder dataOps = new java.util.concurrent.atomic.LongAdder();
+
+    /** Device operations on the data regions so far. */
+    long dataOps() {
+        return dataOps.sum();
+    }
+
+    /** Injects {@code n} EIO failures into data-region operations only (journal failures take the store offline). */
+    void failNextData(int n) {
+        device.failNext(n, op -> op.offset() >= dataStart, dev.rawblock.uring.Errno.EIO);
+    }
 
     Store open(long capacity, long regionBytes, StoreOptions options) throws IOException {
         return open(capacity, regionBytes, 0, options, Engine.IO_URING);
@@ -37,7 +49,13 @@ abstract class StoreFixture {
         raw = BlockDevice.open(DeviceOptions.of(dir.resolve("store.img")).withCreateSize(capacity)
                 .withEngine(engine).withArenaBytes(16 * MIB));
         device = new FaultInjectingDevice(raw);
-        StoreFormat.format(device, new FormatOptions(0, regionBytes, maxEntries));
+        Superblock sb = StoreFormat.format(device, new FormatOptions(0, regionBytes, maxEntries));
+        dataStart = sb.regionBase();
+        // Count operations on the data regions (not the journal or checkpoints): what a batch costs.
+        device.failWhen(op -> {
+            if (op.offset() >= dataStart) dataOps.increment();
+            return false;
+        }, dev.rawblock.uring.Errno.EIO);
         store = Store.open(device, options);
         return store;
     }
@@ -84,6 +102,9 @@ abstract class StoreFixture {
 
     /** Nothing leaked: no I/O in flight, and slot bytes match what the stored entries need. */
     void assertNoLeak() {
+        store.sync();
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        while (store.stats().inFlightIo() != 0 && System.nanoTime() < deadline) Thread.onSpinWait();
         StoreStats s = store.stats();
         assertEquals(0, s.inFlightIo(), "in-flight I/O");
         long slotBytes = 0;

@@ -1,0 +1,245 @@
+package dev.rawblock.store;
+
+import dev.rawblock.device.BlockDevice;
+import dev.rawblock.device.IoBuffer;
+import dev.rawblock.device.IoOp;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+
+/**
+ * A compact binary image of the index: two copies in the metadata area ({@link MetadataLayout}),
+ * written alternately, each with a sequence number and checksums, so that a torn or corrupt copy
+ * falls back to the other.
+ *
+ * <pre>
+ * header block (little-endian):
+ *   0  magic          u64  "RBCKPT01"
+ *   8  header crc     u32  CRC32C of bytes 12..79
+ *  12  version        u32  1
+ *  16  seq            u64  checkpoint number (+1 each)
+ *  24  journal from   u64  logical journal position replay starts at
+ *  32  entries        u64
+ *  40  payload bytes  u64
+ *  48  payload crc    u32  CRC32C of the payload
+ *  52  regions        u32
+ *  56  store id       u64
+ *  64  max seq        u64  largest slot write sequence number issued
+ *  72  created        u64  epoch milliseconds
+ * payload, from the next block:
+ *   regions x u64      slot size of each region (0: free)
+ *   entries x 24 B     fp hi u64, fp lo u64, slot id u32, length u32
+ * </pre>
+ *
+ * The payload is written and flushed before the header, so a header never vouches for a payload
+ * that is not on the device.
+ */
+final class Checkpoint {
+    static final long MAGIC = 0x313054504b434252L; // "RBCKPT01" as little-endian bytes
+    static final int VERSION = 1;
+    private static final int CHUNK = 4 << 20;
+
+    private Checkpoint() {}
+
+    /** A checkpoint as read back: entries packed three longs each (fp hi, fp lo, slot id << 32 | length). */
+    record Image(long seq, long journalFrom, long maxSeq, long[] regionSlotBytes, long[] entries) {
+        int entryCount() {
+            return entries.length / 3;
+        }
+    }
+
+    /** Streams a checkpoint into one copy: regions first, then entries, then {@link #finish}. */
+    static final class Writer implements AutoCloseable {
+        private final BlockDevice device;
+        private final IoTracker io;
+        private final long copyOffset;
+        private final long copyBytes;
+        private final int block;
+        private final IoBuffer buffer;
+        private final CRC32C crc = new CRC32C();
+        private long written;   // payload bytes written to the device
+        private int used;       // payload bytes in the buffer
+        private long entries;
+
+        Writer(BlockDevice device, IoTracker io, MetadataLayout layout, int block, long seq) {
+            this.device = device;
+            this.io = io;
+            this.copyOffset = seq % 2 == 1 ? layout.checkpointA() : layout.checkpointB();
+            this.copyBytes = layout.copyBytes();
+            this.block = block;
+            this.buffer = device.buffers().allocate(CHUNK);
+        }
+
+        void region(long slotBytes) throws IOException {
+            room(8);
+            buffer.segment().set(JAVA_LONG_UNALIGNED, used, slotBytes);
+            used += 8;
+        }
+
+        void entry(long fpHi, long fpLo, int slotId, long length) throws IOException {
+            room(MetadataLayout.ENTRY_BYTES);
+            MemorySegment s = buffer.segment();
+            s.set(JAVA_LONG_UNALIGNED, used, fpHi);
+            s.set(JAVA_LONG_UNALIGNED, used + 8, fpLo);
+            s.set(JAVA_INT_UNALIGNED, used + 16, slotId);
+            s.set(JAVA_INT_UNALIGNED, used + 20, (int) length);
+            used += MetadataLayout.ENTRY_BYTES;
+            entries++;
+        }
+
+        private void room(int bytes) throws IOException {
+            if (used + bytes > CHUNK) drain(false);
+            if (block + written + used + bytes > copyBytes) {
+                throw new IOException("checkpoint does not fit its " + copyBytes + "-byte copy");
+            }
+        }
+
+        /**
+         * Writes the buffered payload: whole blocks only, keeping the remainder, except for the
+         * last drain, which pads to a block.
+         */
+        private void drain(boolean last) throws IOException {
+            int whole = last ? (used + block - 1) / block * block : used / block * block;
+            if (whole == 0) return;
+            MemorySegment s = buffer.segment();
+            int data = Math.min(used, whole);
+            crc.update(s.asSlice(0, data).asByteBuffer());
+            if (whole > used) s.asSlice(used, whole - used).fill((byte) 0);
+            StoreFormat.await(io.submit(List.of(IoOp.write(copyOffset + block + written, s.asSlice(0, whole))))
+                    .getFirst(), "write a checkpoint");
+            written += data;
+            used -= data;
+            if (used > 0) MemorySegment.copy(s, data, s, 0, used);
+        }
+
+        /** Flushes the payload, then writes and flushes the header. */
+        void finish(long seq, long journalFrom, long maxSeq, int regions, long storeId) throws IOException {
+            drain(true);
+            StoreFormat.await(io.flush(), "flush a checkpoint");
+            MemorySegment h = buffer.segment().asSlice(0, block);
+            h.fill((byte) 0);
+            h.set(JAVA_LONG_UNALIGNED, 0, MAGIC);
+            h.set(JAVA_INT_UNALIGNED, 12, VERSION);
+            h.set(JAVA_LONG_UNALIGNED, 16, seq);
+            h.set(JAVA_LONG_UNALIGNED, 24, journalFrom);
+            h.set(JAVA_LONG_UNALIGNED, 32, entries);
+            h.set(JAVA_LONG_UNALIGNED, 40, written);
+            h.set(JAVA_INT_UNALIGNED, 48, (int) crc.getValue());
+            h.set(JAVA_INT_UNALIGNED, 52, regions);
+            h.set(JAVA_LONG_UNALIGNED, 56, storeId);
+            h.set(JAVA_LONG_UNALIGNED, 64, maxSeq);
+            h.set(JAVA_LONG_UNALIGNED, 72, System.currentTimeMillis());
+            h.set(JAVA_INT_UNALIGNED, 8, SlotHeader.crc(h.asSlice(12, 80 - 12)));
+            StoreFormat.await(io.submit(List.of(IoOp.write(copyOffset, h))).getFirst(), "write a checkpoint header");
+            StoreFormat.await(io.flush(), "flush a checkpoint header");
+        }
+
+        long entries() {
+            return entries;
+        }
+
+        /** Payload bytes (regions and entries). */
+        long payloadBytes() {
+            return written + used;
+        }
+
+        @Override
+        public void close() {
+            buffer.close();
+        }
+    }
+
+    /**
+     * Reads the newest valid copy.
+     *
+     * @return the image, or null when neither copy is valid; {@code problems} gets why each copy was refused
+     */
+    static Image read(BlockDevice device, MetadataLayout layout, int block, long storeId, List<String> problems)
+            throws IOException {
+        Image best = null;
+        for (long offset : new long[] {layout.checkpointA(), layout.checkpointB()}) {
+            String name = offset == layout.checkpointA() ? "checkpoint copy A" : "checkpoint copy B";
+            try {
+                Image image = readCopy(device, offset, layout.copyBytes(), block, storeId);
+                if (best == null || image.seq > best.seq) best = image;
+            } catch (CorruptCopy e) {
+                problems.add(name + ": " + e.getMessage());
+            }
+        }
+        return best;
+    }
+
+    private static final class CorruptCopy extends Exception {
+        CorruptCopy(String message) {
+            super(message);
+        }
+    }
+
+    private static Image readCopy(BlockDevice device, long offset, long copyBytes, int block, long storeId)
+            throws IOException, CorruptCopy {
+        try (IoBuffer buf = device.buffers().allocate(CHUNK)) {
+            MemorySegment h = buf.segment().asSlice(0, block);
+            StoreFormat.await(device.submit(List.of(IoOp.read(offset, h))).getFirst(), "read a checkpoint");
+            if (h.get(JAVA_LONG_UNALIGNED, 0) != MAGIC) throw new CorruptCopy("no checkpoint (bad magic)");
+            if (SlotHeader.crc(h.asSlice(12, 80 - 12)) != h.get(JAVA_INT_UNALIGNED, 8)) {
+                throw new CorruptCopy("header checksum mismatch");
+            }
+            if (h.get(JAVA_INT_UNALIGNED, 12) != VERSION) throw new CorruptCopy("unsupported version");
+            if (h.get(JAVA_LONG_UNALIGNED, 56) != storeId) throw new CorruptCopy("written by another store");
+            long seq = h.get(JAVA_LONG_UNALIGNED, 16), from = h.get(JAVA_LONG_UNALIGNED, 24);
+            long entries = h.get(JAVA_LONG_UNALIGNED, 32), payload = h.get(JAVA_LONG_UNALIGNED, 40);
+            int crcWanted = h.get(JAVA_INT_UNALIGNED, 48), regions = h.get(JAVA_INT_UNALIGNED, 52);
+            long maxSeq = h.get(JAVA_LONG_UNALIGNED, 64);
+            if (regions < 0 || entries < 0 || payload != regions * 8L + entries * MetadataLayout.ENTRY_BYTES
+                    || block + payload > copyBytes || entries > Integer.MAX_VALUE / 3) {
+                throw new CorruptCopy("inconsistent sizes");
+            }
+            long[] regionBytes = new long[regions];
+            long[] packed = new long[(int) entries * 3];
+            CRC32C crc = new CRC32C();
+            long done = 0;
+            int r = 0, e = 0;
+            byte[] carry = new byte[0];
+            while (done < payload) {
+                int n = (int) Math.min(CHUNK, (payload - done + block - 1) / block * block);
+                MemorySegment chunk = buf.segment().asSlice(0, n);
+                StoreFormat.await(device.submit(List.of(IoOp.read(offset + block + done, chunk))).getFirst(),
+                        "read a checkpoint");
+                int valid = (int) Math.min(n, payload - done);
+                crc.update(chunk.asSlice(0, valid).asByteBuffer());
+                // Decode whole records; a record split across chunks is carried over.
+                MemorySegment data = carry.length == 0 ? chunk.asSlice(0, valid)
+                        : MemorySegment.ofArray(concat(carry, chunk.asSlice(0, valid).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)));
+                long pos = 0;
+                while (r < regions && pos + 8 <= data.byteSize()) {
+                    regionBytes[r++] = data.get(JAVA_LONG_UNALIGNED, pos);
+                    pos += 8;
+                }
+                while (r == regions && e < entries && pos + MetadataLayout.ENTRY_BYTES <= data.byteSize()) {
+                    packed[3 * e] = data.get(JAVA_LONG_UNALIGNED, pos);
+                    packed[3 * e + 1] = data.get(JAVA_LONG_UNALIGNED, pos + 8);
+                    packed[3 * e + 2] = (long) data.get(JAVA_INT_UNALIGNED, pos + 16) << 32
+                            | Integer.toUnsignedLong(data.get(JAVA_INT_UNALIGNED, pos + 20));
+                    e++;
+                    pos += MetadataLayout.ENTRY_BYTES;
+                }
+                carry = data.asSlice(pos).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+                done += valid;
+            }
+            if ((int) crc.getValue() != crcWanted) throw new CorruptCopy("payload checksum mismatch");
+            return new Image(seq, from, maxSeq, regionBytes, packed);
+        }
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = new byte[a.length + b.length];
+        System.arraycopy(a, 0, out, 0, a.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}

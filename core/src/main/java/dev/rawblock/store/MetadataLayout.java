@@ -1,0 +1,44 @@
+package dev.rawblock.store;
+
+/**
+ * Where the durability layer keeps its state inside the superblock's metadata area.
+ *
+ * <pre>
+ * metaOffset                                                             metaOffset + metaBytes
+ * | checkpoint copy A          | checkpoint copy B          | journal (a ring of blocks)   |
+ * | header block | regions | entries ...                   | [block][block][block] ...    |
+ * </pre>
+ *
+ * A checkpoint copy holds a header block, one 8-byte record per region (its slot size, 0 = free;
+ * room for the most regions any store can have) and one {@value #ENTRY_BYTES}-byte record per entry
+ * (room for the store's maximum entry count): no entry-count cap beyond the one chosen at format.
+ *
+ * @param checkpointA offset of copy A
+ * @param checkpointB offset of copy B
+ * @param copyBytes   bytes of each copy
+ * @param journal     offset of the journal ring
+ * @param journalBytes bytes of the journal ring (a block multiple)
+ */
+record MetadataLayout(long checkpointA, long checkpointB, long copyBytes, long journal, long journalBytes) {
+    static final int ENTRY_BYTES = 24;
+    static final int REGION_BYTES = 8;
+
+    /** Bytes one checkpoint copy needs for a store of at most {@code maxEntries} entries. */
+    static long copyBytes(int block, long maxEntries) {
+        long raw = block + (long) Space.MAX_REGIONS * REGION_BYTES + maxEntries * ENTRY_BYTES;
+        return (raw + block - 1) / block * block;
+    }
+
+    /** Journal size for a store of {@code capacity} bytes: 1/32 of it, from 4 MiB to 256 MiB. */
+    static long journalBytes(long capacity) {
+        long mib = 1 << 20;
+        return Math.clamp((capacity / 32 + mib - 1) / mib * mib, 4 * mib, 256 * mib);
+    }
+
+    static MetadataLayout of(Superblock sb) {
+        long copy = copyBytes(sb.blockBytes(), sb.maxEntries());
+        long journal = sb.metaOffset() + 2 * copy;
+        return new MetadataLayout(sb.metaOffset(), sb.metaOffset() + copy, copy, journal,
+                sb.metaOffset() + sb.metaBytes() - journal);
+    }
+}
