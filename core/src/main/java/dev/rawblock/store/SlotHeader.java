@@ -169,6 +169,23 @@ public final class SlotHeader {
         return null;
     }
 
+    /**
+     * fsck's check of a whole slot when only the key's fingerprint is known: the header as
+     * {@link #verifyHeader} checks it (without the sequence number) and the payload checksum.
+     */
+    public static String verifySlot(MemorySegment slot, Fingerprint fp, long storeId, long length, int block) {
+        long n = headerLength(slot);
+        if (n < 0) return "no slot header";
+        String problem = verifyHeader(slot, fp, storeId, length, slot.get(JAVA_LONG_UNALIGNED, OFF_SEQ));
+        if (problem != null) return problem;
+        int keyLen = slot.get(JAVA_INT_UNALIGNED, OFF_KEY_LEN);
+        if (slot.byteSize() < ioBytes(keyLen, length, block)) return "slot is cut short";
+        if (crc(payload(slot, keyLen, length, block)) != slot.get(JAVA_INT_UNALIGNED, OFF_PAYLOAD_CRC)) {
+            return "payload checksum mismatch";
+        }
+        return null;
+    }
+
     /** The payload inside a slot read from the device. */
     public static MemorySegment payload(MemorySegment slot, int keyLength, long length, int block) {
         long at = inline(keyLength, length, block) ? FIXED_BYTES + keyLength : headerBytes(keyLength, length, block);

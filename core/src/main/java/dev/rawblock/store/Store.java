@@ -822,6 +822,110 @@ public final class Store implements AutoCloseable {
         }
     }
 
+    // ------------------------------------------------------------------ fsck
+
+    /**
+     * What {@link #verify} found.
+     *
+     * @param entries  entries checked
+     * @param errors   entries whose slot failed (header, key, length or payload checksum)
+     * @param repaired entries dropped because of it (with repair on)
+     * @param problems one line per error: slot id and what was wrong (at most 100)
+     */
+    public record VerifyReport(long entries, long errors, long repaired, List<String> problems) {}
+
+    /**
+     * Reads every entry's slot (header and payload), in batched submissions, and checks it. With
+     * {@code repair}, entries that fail are dropped (and the drop is journaled).
+     *
+     * @param progress told the entries checked so far
+     */
+    public VerifyReport verify(boolean repair, java.util.function.LongConsumer progress) {
+        begin();
+        try {
+            long checked = 0, errors = 0, repaired = 0;
+            List<String> problems = new ArrayList<>();
+            for (int r = 0; r < space.regionCount(); r++) {
+                List<Found> region = new ArrayList<>();
+                lock.lock();
+                try {
+                    Space.Region reg = space.region(r);
+                    for (int slot = 0; slot < reg.slotCount; slot++) {
+                        if (!reg.used(slot)) continue;
+                        long pos = space.positionOf(Space.slotId(r, slot));
+                        if (index.state(pos) != KeyIndex.STORED) continue;
+                        int slotId = Space.slotId(r, slot);
+                        long length = index.length(pos);
+                        // The key length is unknown here: read the whole slot, which covers any header.
+                        region.add(new Found(-1, new Fingerprint(index.fpHi(pos), index.fpLo(pos)), slotId,
+                                space.offset(slotId), length, reg.slotBytes));
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                List<Found> bad = new ArrayList<>();
+                for (int start = 0; start < region.size(); ) {
+                    int end = start;
+                    long bytes = 0;
+                    while (end < region.size() && (end == start || bytes + region.get(end).ioBytes <= options.maxBatchBytes())) {
+                        bytes += region.get(end++).ioBytes;
+                    }
+                    List<IoBuffer> buffers = new ArrayList<>();
+                    try {
+                        List<IoOp> ops = new ArrayList<>();
+                        for (int i = start; i < end; i++) {
+                            IoBuffer b = device.buffers().allocate(region.get(i).ioBytes);
+                            buffers.add(b);
+                            ops.add(IoOp.read(region.get(i).offset, b.segment()));
+                        }
+                        List<CompletableFuture<Void>> done = submitOrFail(ops);
+                        for (int i = start; i < end; i++) {
+                            Found f = region.get(i);
+                            String problem;
+                            try {
+                                done.get(i - start).join();
+                                problem = SlotHeader.verifySlot(buffers.get(i - start).segment(), f.fp, superblock.storeIdLo(),
+                                        f.length, block);
+                            } catch (RuntimeException e) {
+                                problem = "unreadable: " + e.getMessage();
+                            }
+                            if (problem != null) {
+                                bad.add(f);
+                                if (problems.size() < 100) problems.add("slot " + f.slotId + " (" + f.fp + "): " + problem);
+                            }
+                        }
+                    } finally {
+                        buffers.forEach(IoBuffer::close);
+                    }
+                    checked += end - start;
+                    progress.accept(checked);
+                    start = end;
+                }
+                errors += bad.size();
+                if (repair && !bad.isEmpty()) {
+                    lock();
+                    try {
+                        for (Found f : bad) {
+                            long pos = index.find(f.fp);
+                            if (pos >= 0 && index.slotId(pos) == f.slotId && index.state(pos) == KeyIndex.STORED) {
+                                forget(pos);
+                                repaired++;
+                            }
+                        }
+                    } finally {
+                        lock.unlock();
+                    }
+                }
+            }
+            if (repair && !awaitDurable(journal.lastTicket())) {
+                throw new IllegalStateException("store on " + device.path() + " is offline: " + offline.getMessage(), offline);
+            }
+            return new VerifyReport(checked, errors, repaired, List.copyOf(problems));
+        } finally {
+            end();
+        }
+    }
+
     // ------------------------------------------------------------------ checkpoints
 
     /** Asks the checkpointer for a checkpoint now (the journal is filling up). Never blocks. */
