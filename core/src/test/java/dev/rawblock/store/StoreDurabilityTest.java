@@ -286,4 +286,35 @@ class StoreDurabilityTest extends StoreFixture {
             raw.flush().join();
         }
     }
+
+    /** Item 44: keys too long for one header block (5,000 bytes) recover through the longer header read. */
+    @Test
+    void longKeysRecover() throws IOException {
+        open(64 * MIB, 4 * MIB, StoreOptions.defaults());
+        String longKey = "k".repeat(5000);
+        put(longKey, bytes(1, 9000));
+        crashAndReopen(7);
+        assertArrayEquals(bytes(1, 9000), load(longKey));
+        assertTrue(store.recoverySummary().contains("1 slots checked, 0 dropped"), store.recoverySummary());
+    }
+
+    /** Items 51-56: a journal that fills up triggers checkpoints by itself; everything survives a crash. */
+    @Test
+    void aFillingJournalCheckpointsByItself() throws IOException {
+        open(64 * MIB, MIB, 10_000, StoreOptions.defaults(), dev.rawblock.device.Engine.IO_URING); // a 4 MiB journal
+        for (int i = 0; i < 3000; i++) {
+            put("k" + i, bytes(i, 100));
+            if (i % 3 == 0) store.deleteMany(keys("k" + i), false);
+        }
+        assertTrue(store.stats().checkpoints() > 0, "the journal asked for checkpoints");
+        assertEquals(0, store.stats().evictions());
+        assertTrue(store.stats().journalFill() < 1.0);
+        crashAndReopen(8);
+        for (int i = 0; i < 3000; i += 7) {
+            if (i % 3 == 0) assertNull(load("k" + i), "k" + i);
+            else assertArrayEquals(bytes(i, 100), load("k" + i), "k" + i);
+        }
+        assertEquals(2000, store.stats().entries());
+        assertNoLeak();
+    }
 }
