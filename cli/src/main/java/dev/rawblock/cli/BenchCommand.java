@@ -3,10 +3,11 @@ package dev.rawblock.cli;
 import picocli.CommandLine.Command;
 
 /**
- * {@code rawblock bench}: groups the benchmarks (device, store, index). Not executable itself, so
+ * {@code rawblock bench}: groups the benchmarks (device, store, index, recovery). Not executable itself, so
  * picocli asks for a subcommand.
  */
 @Command(name = "bench", description = "Measure performance.",
-        subcommands = {BenchDeviceCommand.class, BenchStoreCommand.class, BenchIndexCommand.class})
+        subcommands = {BenchDeviceCommand.class, BenchStoreCommand.class, BenchIndexCommand.class,
+                BenchRecoveryCommand.class})
 final class BenchCommand {
 }

@@ -129,6 +129,11 @@ final class BenchStoreCommand implements Callable<Integer> {
             description = "What a put does when space runs out (default: ${DEFAULT-VALUE}).")
     Eviction eviction;
 
+    @Option(names = "--flush", paramLabel = "true|false", arity = "1", defaultValue = "true",
+            description = "true: a put returns once its journal record is fdatasync'ed, so it survives a power loss; "
+                    + "false: no fdatasync, puts survive a crash of the process only (default: ${DEFAULT-VALUE}).")
+    boolean flush;
+
     @Option(names = "--runs", paramLabel = "N", defaultValue = "1",
             description = "Timed runs; the summary reports medians (default: ${DEFAULT-VALUE}).")
     int runs;
@@ -167,10 +172,10 @@ final class BenchStoreCommand implements Callable<Integer> {
             String kind = device.geometry().kind() == Geometry.Kind.FILE ? "file" : "block device";
             FormatCommand.refuseToErase(device, force);
             check(device);
-            if (create) prepare(device, arenaBlock, progress);
+            if (create) prepare(device, arenaBlock, qd, progress);
             Superblock sb = format(device, chunks);
-            report.setup(target, kind, sb, workload, engine, eviction, valueSize, qd, total, ops);
-            try (Store store = Store.open(device, StoreOptions.defaults().withEviction(eviction));
+            report.setup(target, kind, sb, workload, engine, eviction, flush, valueSize, qd, total, ops);
+            try (Store store = Store.open(device, StoreOptions.defaults().withEviction(eviction).withFlush(flush));
                  StoreWorkload bench = new StoreWorkload(store, device, workload, valueSize, qd)) {
                 if (valueSize > store.maxValueBytes()) {
                     throw new IOException("--value-size " + SizeParser.format(valueSize) + " is larger than the "
@@ -300,9 +305,10 @@ final class BenchStoreCommand implements Callable<Integer> {
     /**
      * A fresh preallocated file has unwritten extents: reads of them return zeros without touching
      * the disk and first writes pay for converting them. Write it once, untimed, as bench device and
-     * fio do, with buffers of the arena class the store uses afterwards (so none is wasted).
+     * fio do, with buffers of the arena class the store uses afterwards (so none is wasted). Shared
+     * with {@code bench recovery}.
      */
-    private void prepare(BlockDevice device, long arenaBlock, Progress progress)
+    static void prepare(BlockDevice device, long arenaBlock, int qd, Progress progress)
             throws IOException, InterruptedException {
         long block = Math.min(arenaBlock, 1L << 30);
         long span = device.size() / block * block;

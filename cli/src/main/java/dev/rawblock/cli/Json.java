@@ -5,7 +5,8 @@ import java.math.MathContext;
 import java.util.List;
 
 /**
- * Writes one flat JSON object, fields in insertion order. Hand-written so the CLI needs no JSON
+ * Writes one JSON object, fields in insertion order (flat, except for arrays of numbers, strings
+ * or objects). Hand-written so the CLI needs no JSON
  * library for the few machine-readable lines it prints.
  */
 final class Json {
@@ -34,6 +35,22 @@ final class Json {
     Json put(String key, List<Double> values) {
         StringBuilder b = field(key).append('[');
         for (int i = 0; i < values.size(); i++) b.append(i == 0 ? "" : ",").append(number(values.get(i)));
+        b.append(']');
+        return this;
+    }
+
+    /** An array of strings. */
+    Json putStrings(String key, List<String> values) {
+        StringBuilder b = field(key).append('[');
+        for (int i = 0; i < values.size(); i++) b.append(i == 0 ? "" : ",").append(quote(values.get(i)));
+        b.append(']');
+        return this;
+    }
+
+    /** An array of objects, e.g. the rows of a table. */
+    Json putObjects(String key, List<Json> objects) {
+        StringBuilder b = field(key).append('[');
+        for (int i = 0; i < objects.size(); i++) b.append(i == 0 ? "" : ",").append(objects.get(i));
         b.append(']');
         return this;
     }

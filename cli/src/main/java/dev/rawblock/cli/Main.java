@@ -18,12 +18,12 @@ import java.util.concurrent.ExecutionException;
 /**
  * The {@code rawblock} command. Exit codes: 0 success, 1 failure, 2 usage error. Every error is
  * one line, {@code rawblock: <message>}; {@code --verbose} adds the stack trace. Subcommands hang
- * off this class (today {@code format} and {@code bench}; later serve, stats, fsck).
+ * off this class (today {@code format}, {@code stats}, {@code fsck} and {@code bench}; later serve).
  */
 @Command(name = "rawblock", scope = ScopeType.INHERIT, mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "A storage engine for LLM KV-cache offload on raw block devices.",
-        subcommands = {FormatCommand.class, BenchCommand.class})
+        subcommands = {FormatCommand.class, StatsCommand.class, FsckCommand.class, BenchCommand.class})
 public final class Main {
     static final int EXIT_FAILURE = 1;
     static final int EXIT_USAGE = 2;

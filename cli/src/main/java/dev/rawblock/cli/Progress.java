@@ -34,6 +34,16 @@ final class Progress {
         show(b.toString());
     }
 
+    /** Progress of a pass that counts items (entries, keys) rather than bytes: percent, items/s and ETA. */
+    void count(String label, long done, long total, String unit, long elapsedNanos) {
+        double seconds = elapsedNanos / 1e9;
+        double rate = seconds > 0 ? done / seconds : 0;
+        StringBuilder b = new StringBuilder(label).append(String.format(Locale.ROOT, "  %3d%%  %d/%d %s  %.0f %s/s",
+                total > 0 ? Math.min(100, done * 100 / total) : 100, done, total, unit, rate, unit));
+        if (done > 0 && done < total) b.append("  ETA ").append(duration((total - done) * seconds / done));
+        show(b.toString());
+    }
+
     /** Progress of a step that only knows how long it has been running (an fio pass). */
     void waiting(String label, long elapsedNanos) {
         show(label + "  " + duration(elapsedNanos / 1e9));

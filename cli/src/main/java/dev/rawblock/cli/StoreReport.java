@@ -18,7 +18,7 @@ import java.util.Set;
  * those after the last run's put pass. fio's rows and the ratios appear only with {@code --against fio}.
  */
 record StoreReport(Path path, String kind, Superblock superblock, StoreWorkload.Shape shape, Engine engine,
-                   Eviction eviction, long valueSize, int qd, long total, Set<BenchStoreCommand.Op> ops,
+                   Eviction eviction, boolean flush, long valueSize, int qd, long total, Set<BenchStoreCommand.Op> ops,
                    List<StoreWorkload.Pass> puts, List<StoreWorkload.Pass> gets, List<Figures> fioPuts,
                    List<Figures> fioGets, StoreStats afterPut, long putEvictions) {
 
@@ -30,6 +30,7 @@ record StoreReport(Path path, String kind, Superblock superblock, StoreWorkload.
         private StoreWorkload.Shape shape;
         private Engine engine;
         private Eviction eviction;
+        private boolean flush;
         private long valueSize;
         private int qd;
         private long total;
@@ -42,13 +43,15 @@ record StoreReport(Path path, String kind, Superblock superblock, StoreWorkload.
         private long putEvictions;
 
         void setup(Path path, String kind, Superblock superblock, StoreWorkload.Shape shape, Engine engine,
-                   Eviction eviction, long valueSize, int qd, long total, Set<BenchStoreCommand.Op> ops) {
+                   Eviction eviction, boolean flush, long valueSize, int qd, long total,
+                   Set<BenchStoreCommand.Op> ops) {
             this.path = path;
             this.kind = kind;
             this.superblock = superblock;
             this.shape = shape;
             this.engine = engine;
             this.eviction = eviction;
+            this.flush = flush;
             this.valueSize = valueSize;
             this.qd = qd;
             this.total = total;
@@ -78,7 +81,7 @@ record StoreReport(Path path, String kind, Superblock superblock, StoreWorkload.
         }
 
         StoreReport build() {
-            return new StoreReport(path, kind, superblock, shape, engine, eviction, valueSize, qd, total, ops,
+            return new StoreReport(path, kind, superblock, shape, engine, eviction, flush, valueSize, qd, total, ops,
                     List.copyOf(puts), List.copyOf(gets), List.copyOf(fioPuts), List.copyOf(fioGets), afterPut,
                     putEvictions);
         }
@@ -135,9 +138,10 @@ record StoreReport(Path path, String kind, Superblock superblock, StoreWorkload.
 
     void printHuman(PrintWriter out) {
         int runs = Math.max(puts.size(), Math.max(gets.size(), 1));
-        out.printf(Locale.ROOT, "bench store: %s on %s (%s), %s, value %s, qd %d, total %s, eviction %s, %d run%s%n",
-                shape.label(), path, kind, engine.label(), SizeParser.format(valueSize), qd, SizeParser.format(total),
-                eviction.name().toLowerCase(Locale.ROOT), runs, runs == 1 ? "" : "s");
+        out.printf(Locale.ROOT, "bench store: %s on %s (%s), %s, value %s, qd %d, total %s, eviction %s, flush %s, "
+                        + "%d run%s%n", shape.label(), path, kind, engine.label(), SizeParser.format(valueSize), qd,
+                SizeParser.format(total), eviction.name().toLowerCase(Locale.ROOT), flush ? "on" : "off", runs,
+                runs == 1 ? "" : "s");
         out.printf(Locale.ROOT, "  store: %s in %d regions of %s, max entries %d, id %s%n",
                 SizeParser.format(superblock.capacity()), superblock.regionCount(),
                 SizeParser.format(superblock.regionBytes()), superblock.maxEntries(), superblock.storeId());
@@ -168,7 +172,8 @@ record StoreReport(Path path, String kind, Superblock superblock, StoreWorkload.
         }
         out.println("GB/s = 10^9 bytes of values per second; ops = putMany/loadMany calls of one chunk"
                 + (shape == StoreWorkload.Shape.KVCACHE_MIX ? " and its metadata" : "")
-                + "; put time includes the final flush" + (runs > 1 ? "; figures are medians of the runs" : ""));
+                + (flush ? "; each put waits for its journal group's fdatasync" : "; puts do not wait for an fdatasync")
+                + "; put time includes a final device flush" + (runs > 1 ? "; figures are medians of the runs" : ""));
     }
 
     private static String gb(long bytes) {
@@ -195,7 +200,8 @@ record StoreReport(Path path, String kind, Superblock superblock, StoreWorkload.
                 .put("slot_bytes", afterPut.usedSlotBytes()).put("evictions", putEvictions)
                 .put("get_misses", missed()).put("verified_values", verified())
                 .put("workload", shape.label()).put("engine", engine.label())
-                .put("eviction", eviction.name().toLowerCase(Locale.ROOT)).put("path", path.toString())
+                .put("eviction", eviction.name().toLowerCase(Locale.ROOT)).put("flush", flush)
+                .put("path", path.toString())
                 .put("value_bytes", valueSize).put("qd", qd).put("total_bytes", total)
                 .put("capacity_bytes", superblock.capacity()).put("region_bytes", superblock.regionBytes())
                 .put("region_count", superblock.regionCount()).put("run_count", Math.max(puts.size(), gets.size()));

@@ -369,7 +369,11 @@ final class StoreWorkload implements AutoCloseable {
                 pass.verified.sum());
     }
 
-    /** The store has no flush of its own yet (that is the durability layer's); the device is ours. */
+    /**
+     * Ends a put pass durable in both modes: with the store's flush on, puts already waited for
+     * their journal's fdatasync and this costs one more device flush; with it off, this is where
+     * the pass's slots and journal become durable (the device is ours).
+     */
     private void flush() throws IOException, InterruptedException {
         try {
             device.flush().get();

@@ -63,6 +63,7 @@ class BenchStoreCommandTest {
         assertTrue(regions > 0 && regions <= efficiency, "region tails count against it: " + run.lastLine());
         assertEquals(number(json, "index_memory_bytes") / 64, number(json, "bytes_per_entry"), 0.01);
         assertEquals("uniform", json.get("workload"));
+        assertEquals(Boolean.TRUE, json.get("flush"), "flush is on by default");
         assertEquals(1, assertInstanceOf(List.class, json.get("put_runs")).size());
         assertFalse(json.containsKey("put_ratio"), "no fio figures without --against fio");
         assertTrue(run.out().contains("space efficiency"), run.out());
@@ -82,6 +83,15 @@ class BenchStoreCommandTest {
         assertTrue(number(json, "payload_bytes") < 64.0 * (1 << 20), "partial chunks are shorter: " + run.lastLine());
         assertEquals(2, assertInstanceOf(List.class, json.get("get_runs")).size());
         assertEquals("kvcache-mix", json.get("workload"));
+    }
+
+    @Test
+    void flushOffIsPassedToTheStoreAndReported() {
+        Run run = bench("--flush", "false", "--ops", "put");
+        assertEquals(0, run.exitCode(), run.err());
+        assertEquals(Boolean.FALSE, run.json().get("flush"));
+        assertTrue(number(run.json(), "put_gbps") > 0, run.lastLine());
+        assertTrue(run.out().contains("flush off"), run.out());
     }
 
     @Test
@@ -118,6 +128,9 @@ class BenchStoreCommandTest {
         assertOneLineError(eviction, "fifo");
         Run qd = bench("--qd", "0");
         assertEquals(2, qd.exitCode());
+        Run flush = bench("--flush", "maybe");
+        assertEquals(2, flush.exitCode());
+        assertOneLineError(flush, "maybe");
         assertFalse(Files.exists(dir.resolve("s.img")), "usage errors touch nothing");
     }
 

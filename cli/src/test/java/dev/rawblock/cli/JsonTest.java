@@ -24,6 +24,16 @@ class JsonTest {
     }
 
     @Test
+    void arraysOfStringsAndObjects() {
+        String line = new Json().putStrings("p", List.of("x \"1\"", "y")).putStrings("none", List.of())
+                .putObjects("rows", List.of(new Json().put("a", 1), new Json().put("b", "c"))).toString();
+        Map<?, ?> m = (Map<?, ?>) JsonReader.parse(line);
+        assertEquals(List.of("x \"1\"", "y"), m.get("p"));
+        assertEquals(List.of(), m.get("none"));
+        assertEquals(List.of(Map.of("a", 1.0), Map.of("b", "c")), m.get("rows"));
+    }
+
+    @Test
     void numbersHaveNoExponentNoise() {
         assertEquals("0.0000123457", Json.number(1.23456789e-5));
         assertEquals("2", Json.number(2.0));

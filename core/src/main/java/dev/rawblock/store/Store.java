@@ -78,20 +78,11 @@ public final class Store implements AutoCloseable {
     private long storedPayloadBytes;
     /** Ticket of the newest DELETE: a slot it freed may be rewritten only once it is durable. */
     private long lastDeleteTicket;
-    private long checkpointSeq;
-    private long lastCheckpointTicket;
-    private long lastCheckpointNanos = System.nanoTime();
     private volatile boolean closed;
     /** Set when the journal failed: the store refuses further operations (nothing acknowledged is lost). */
     private volatile Throwable offline;
 
-    /** One checkpoint at a time; never held together with the store lock for longer than one region. */
-    private final ReentrantLock checkpointing = new ReentrantLock();
-    private final Object checkpointSignal = new Object();
-    private boolean checkpointWanted; // guarded by checkpointSignal
-    private final Thread checkpointer;
-    private final LongAdder checkpoints = new LongAdder();
-    private final LongAdder checkpointFailures = new LongAdder();
+    private final Checkpointer checkpointer;
 
     private final LongAdder lockAcquisitions = new LongAdder();
     private final LongAdder batchSubmissions = new LongAdder();
@@ -127,14 +118,18 @@ public final class Store implements AutoCloseable {
         for (long pos = 0; pos < index.capacity(); pos++) if (!index.empty(pos)) storedPayloadBytes += index.length(pos);
         // Sequence numbers only grow: past everything recovered, and past the clock for good measure.
         this.seq = Math.max(recovery.maxSeq(), System.currentTimeMillis() << 20);
-        this.checkpointSeq = recovery.checkpointSeq();
         this.journal = new Journal(device, io, layout, block, superblock.storeIdLo(), options.flush(),
-                recovery.journalEnd(), recovery.journalFrom(), this::requestCheckpoint);
-        this.checkpointer = Thread.ofPlatform().daemon().name("rawblock-checkpoint").start(this::checkpointLoop);
+                recovery.journalEnd(), recovery.journalFrom(), () -> checkpointer().request());
+        this.checkpointer = new Checkpointer(device, io, layout, block, superblock.storeIdLo(), journal, options,
+                new CheckpointSource(), recovery.checkpointSeq());
     }
 
     private Journal journal() {
         return journal;
+    }
+
+    private Checkpointer checkpointer() {
+        return checkpointer;
     }
 
     /**
@@ -474,13 +469,8 @@ public final class Store implements AutoCloseable {
      */
     private boolean[] write(List<Planned> planned, List<byte[]> keys, List<MemorySegment> values) {
         boolean[] ok = new boolean[planned.size()];
-        int start = 0;
-        while (start < planned.size()) {
-            int end = start;
-            long bytes = 0;
-            while (end < planned.size() && (end == start || bytes + planned.get(end).ioBytes <= options.maxBatchBytes())) {
-                bytes += planned.get(end++).ioBytes;
-            }
+        for (int[] run : runs(planned.size(), p -> planned.get(p).ioBytes)) {
+            int start = run[0], end = run[1];
             List<IoBuffer> buffers = new ArrayList<>(end - start);
             List<IoOp> ops = new ArrayList<>(end - start);
             List<Integer> which = new ArrayList<>(end - start);
@@ -510,9 +500,26 @@ public final class Store implements AutoCloseable {
             } finally {
                 for (IoBuffer b : buffers) b.close();
             }
-            start = end;
         }
         return ok;
+    }
+
+    /**
+     * Cuts {@code [0, n)} into runs whose staging bytes stay within {@link StoreOptions#maxBatchBytes()}
+     * (a run always holds at least one item): one device submission each.
+     */
+    private List<int[]> runs(int n, java.util.function.IntToLongFunction bytesOf) {
+        List<int[]> runs = new ArrayList<>();
+        for (int start = 0; start < n; ) {
+            int end = start;
+            long bytes = 0;
+            while (end < n && (end == start || bytes + bytesOf.applyAsLong(end) <= options.maxBatchBytes())) {
+                bytes += bytesOf.applyAsLong(end++);
+            }
+            runs.add(new int[] {start, end});
+            start = end;
+        }
+        return runs;
     }
 
     /**
@@ -576,13 +583,8 @@ public final class Store implements AutoCloseable {
         }
 
         List<Found> corrupt = new ArrayList<>();
-        int start = 0;
-        while (start < found.size()) {
-            int end = start;
-            long bytes = 0;
-            while (end < found.size() && (end == start || bytes + found.get(end).ioBytes <= options.maxBatchBytes())) {
-                bytes += found.get(end++).ioBytes;
-            }
+        for (int[] run : runs(found.size(), f -> found.get(f).ioBytes)) {
+            int start = run[0], end = run[1];
             List<IoBuffer> buffers = new ArrayList<>(end - start);
             try {
                 List<IoOp> ops = new ArrayList<>(end - start);
@@ -613,7 +615,6 @@ public final class Store implements AutoCloseable {
             } finally {
                 for (IoBuffer b : buffers) b.close();
             }
-            start = end;
         }
         if (!corrupt.isEmpty()) dropCorrupt(corrupt);
         for (long r : results) (r >= 0 ? hits : misses).increment();
@@ -795,8 +796,8 @@ public final class Store implements AutoCloseable {
                     List.copyOf(perClass), pinnedEntries, evictions.sum(), checksumFailures.sum(), readErrors.sum(),
                     writeErrors.sum(), putsStored.sum(), putsFailed.sum(), hits.sum(), misses.sum(), io.inFlight(),
                     batchSubmissions.sum(), journal.groups(), nanos == 0 ? -1 : (System.nanoTime() - nanos) / 1_000_000,
-                    lockAcquisitions.sum(), index.memoryBytes() + slotTableBytes(), checkpoints.sum(),
-                    checkpointFailures.sum(), journal.fill());
+                    lockAcquisitions.sum(), index.memoryBytes() + slotTableBytes(), checkpointer.written(),
+                    checkpointer.failed(), journal.fill());
         } finally {
             lock.unlock();
             end();
@@ -864,12 +865,8 @@ public final class Store implements AutoCloseable {
                     lock.unlock();
                 }
                 List<Found> bad = new ArrayList<>();
-                for (int start = 0; start < region.size(); ) {
-                    int end = start;
-                    long bytes = 0;
-                    while (end < region.size() && (end == start || bytes + region.get(end).ioBytes <= options.maxBatchBytes())) {
-                        bytes += region.get(end++).ioBytes;
-                    }
+                for (int[] run : runs(region.size(), f -> region.get(f).ioBytes)) {
+                    int start = run[0], end = run[1];
                     List<IoBuffer> buffers = new ArrayList<>();
                     try {
                         List<IoOp> ops = new ArrayList<>();
@@ -899,7 +896,6 @@ public final class Store implements AutoCloseable {
                     }
                     checked += end - start;
                     progress.accept(checked);
-                    start = end;
                 }
                 errors += bad.size();
                 if (repair && !bad.isEmpty()) {
@@ -928,118 +924,63 @@ public final class Store implements AutoCloseable {
 
     // ------------------------------------------------------------------ checkpoints
 
-    /** Asks the checkpointer for a checkpoint now (the journal is filling up). Never blocks. */
-    private void requestCheckpoint() {
-        synchronized (checkpointSignal) {
-            checkpointWanted = true;
-            checkpointSignal.notifyAll();
-        }
-    }
-
-    /**
-     * Whether an interval checkpoint may start at {@code now}: the store changed since the last
-     * one, the interval has passed, and either no I/O is in flight or the quiet wait is used up. So
-     * it prefers quiet moments but sustained load cannot postpone it past interval + quiet wait
-     * (unlike the reference, whose idle gate can wait forever).
-     */
+    /** Whether an interval checkpoint may start at {@code now} (see {@link Checkpointer}). */
     boolean checkpointDue(long nowNanos) {
-        lock.lock();
-        try {
-            boolean dirty = journal.lastTicket() > lastCheckpointTicket;
-            long due = lastCheckpointNanos + options.checkpointInterval().toNanos();
-            if (!dirty || nowNanos - due < 0) return false;
-            return io.inFlight() == 0 || nowNanos - due >= options.quietWait().toNanos();
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    private void checkpointLoop() {
-        while (!closed) {
-            boolean wanted;
-            synchronized (checkpointSignal) {
-                if (!checkpointWanted) {
-                    try {
-                        checkpointSignal.wait(100);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-                wanted = checkpointWanted;
-                checkpointWanted = false;
-            }
-            if (closed) return;
-            if (!wanted && !checkpointDue(System.nanoTime())) continue;
-            try {
-                checkpoint();
-            } catch (IOException | RuntimeException e) {
-                checkpointFailures.increment(); // the journal still holds everything; the next try may succeed
-            }
-        }
+        return checkpointer.due(nowNanos);
     }
 
     /**
      * Writes a checkpoint now: the index image goes to the older copy, then the journal before the
-     * point the scan began is free. The store lock is taken once per region (bounded work), never
-     * for the whole index, and no I/O happens under it.
+     * point the scan began is free. The store lock is held once per region, never for the whole
+     * index, and no I/O happens under it.
      */
     public void checkpoint() throws IOException {
-        checkpointing.lock();
-        try {
-            long from, number, maxSeq, ticket;
+        checkpointer.checkpoint();
+    }
+
+    /** What a checkpoint scan reads from the store, each call under the store lock. */
+    private final class CheckpointSource implements Checkpointer.Source {
+        @Override
+        public Checkpointer.Start start() {
             long[] regionSlotBytes = new long[space.regionCount()];
+            for (int r = 0; r < regionSlotBytes.length; r++) {
+                Space.Region region = space.region(r);
+                regionSlotBytes[r] = region.classId == Space.NONE ? 0 : region.slotBytes;
+            }
+            return new Checkpointer.Start(journal.durableEnd(), seq, journal.lastTicket(), regionSlotBytes);
+        }
+
+        @Override
+        public int entries(int r, long[][] buffer) {
+            Space.Region region = space.region(r);
+            if (buffer[0].length < 3L * region.slotCount) buffer[0] = new long[3 * region.slotCount];
+            long[] e = buffer[0];
+            int n = 0;
+            for (int slot = 0; slot < region.slotCount; slot++) {
+                if (!region.used(slot)) continue;
+                long pos = space.positionOf(Space.slotId(r, slot));
+                if (index.state(pos) != KeyIndex.STORED) continue; // its PUT comes later in the journal
+                e[3 * n] = index.fpHi(pos);
+                e[3 * n + 1] = index.fpLo(pos);
+                e[3 * n + 2] = (long) Space.slotId(r, slot) << 32 | index.length(pos);
+                n++;
+            }
+            return n;
+        }
+
+        @Override
+        public long inFlightIo() {
+            return io.inFlight();
+        }
+
+        @Override
+        public <T> T locked(java.util.function.Supplier<T> action) {
             lock.lock();
             try {
-                from = journal.durableEnd();
-                number = checkpointSeq + 1;
-                maxSeq = seq;
-                ticket = journal.lastTicket();
-                for (int r = 0; r < regionSlotBytes.length; r++) {
-                    Space.Region region = space.region(r);
-                    regionSlotBytes[r] = region.classId == Space.NONE ? 0 : region.slotBytes;
-                }
+                return action.get();
             } finally {
                 lock.unlock();
             }
-            try (Checkpoint.Writer w = new Checkpoint.Writer(device, io, layout, block, number)) {
-                for (long b : regionSlotBytes) w.region(b);
-                long[] batch = new long[0];
-                for (int r = 0; r < regionSlotBytes.length; r++) {
-                    int n = 0;
-                    lock.lock();
-                    try {
-                        Space.Region region = space.region(r);
-                        if (batch.length < 3L * region.slotCount) batch = new long[3 * region.slotCount];
-                        for (int slot = 0; slot < region.slotCount; slot++) {
-                            if (!region.used(slot)) continue;
-                            long pos = space.positionOf(Space.slotId(r, slot));
-                            if (index.state(pos) != KeyIndex.STORED) continue; // its PUT comes later in the journal
-                            batch[3 * n] = index.fpHi(pos);
-                            batch[3 * n + 1] = index.fpLo(pos);
-                            batch[3 * n + 2] = (long) Space.slotId(r, slot) << 32 | index.length(pos);
-                            n++;
-                        }
-                    } finally {
-                        lock.unlock();
-                    }
-                    for (int i = 0; i < n; i++) {
-                        w.entry(batch[3 * i], batch[3 * i + 1], (int) (batch[3 * i + 2] >>> 32), batch[3 * i + 2] & 0xffffffffL);
-                    }
-                }
-                w.finish(number, from, maxSeq, regionSlotBytes.length, superblock.storeIdLo());
-            }
-            lock.lock();
-            try {
-                checkpointSeq = number;
-                lastCheckpointTicket = Math.max(lastCheckpointTicket, ticket);
-                lastCheckpointNanos = System.nanoTime();
-            } finally {
-                lock.unlock();
-            }
-            journal.reclaim(from);
-            checkpoints.increment();
-        } finally {
-            checkpointing.unlock();
         }
     }
 
@@ -1056,12 +997,7 @@ public final class Store implements AutoCloseable {
         try {
             if (closed) return;
             closed = true;
-            checkpointer.interrupt();
-            try {
-                checkpointer.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            checkpointer.close();
             try {
                 if (offline == null && awaitDurable(journal.lastTicket())) checkpoint();
             } catch (IOException | RuntimeException e) {

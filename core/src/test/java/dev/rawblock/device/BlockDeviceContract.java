@@ -205,7 +205,7 @@ abstract class BlockDeviceContract {
         BlockDevice dev = open(options());
         int a = dev.alignment();
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment odd = pattern(arena.allocate(a + 64, 64).asSlice(64, a), 5);  // native, misaligned
+            MemorySegment odd = pattern(arena.allocate(a + 64, 4096).asSlice(64, a), 5); // native, misaligned
             MemorySegment heap = MemorySegment.ofArray(new byte[a]);                   // heap memory
             await(dev.submit(List.of(IoOp.write(0, odd))));
             await(dev.submit(List.of(IoOp.read(0, heap))));
@@ -213,7 +213,7 @@ abstract class BlockDeviceContract {
             assertEquals(2, dev.stats().staged());
         }
         try (BlockDevice strict = BlockDevice.open(options().withStageUnaligned(false)); Arena arena = Arena.ofConfined()) {
-            MemorySegment odd = arena.allocate(a + 64, 64).asSlice(64, a);
+            MemorySegment odd = arena.allocate(a + 64, 4096).asSlice(64, a);
             Throwable t = failureOf(strict.submit(List.of(IoOp.write(0, odd))).getFirst());
             assertMessage(t, IllegalArgumentException.class, "0x" + Long.toHexString(odd.address()), "not aligned to " + a);
             t = failureOf(strict.submit(List.of(IoOp.read(0, MemorySegment.ofArray(new byte[a])))).getFirst());

@@ -1,0 +1,124 @@
+package dev.rawblock.cli;
+
+import dev.rawblock.device.BlockDevice;
+import dev.rawblock.device.DeviceOptions;
+import dev.rawblock.store.Store;
+import dev.rawblock.store.StoreOptions;
+import dev.rawblock.store.StoreStats;
+import dev.rawblock.store.Superblock;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code rawblock stats}: opens a store (recovery runs, as at any open), prints what it holds and
+ * its counters, and closes it again, which writes a checkpoint.
+ */
+@Command(name = "stats", sortOptions = false,
+        description = {"Open a store, print its contents, space and counters, and close it.",
+                "The open runs recovery (its summary goes to stderr) and the close writes a checkpoint."})
+final class StatsCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--path", paramLabel = "PATH", required = true, description = "File or block device of the store.")
+    Path path;
+
+    @Option(names = "--json", description = "End the output with one line of JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        Path target = BenchDeviceCommand.target(path, null);
+        StoreStats stats;
+        Superblock sb;
+        try (Store store = open(target, StoreOptions.defaults(), spec)) {
+            stats = store.stats();
+            sb = store.superblock();
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        printHuman(out, target, sb, stats);
+        if (json) out.println(json(target, sb, stats));
+        out.flush();
+        return 0;
+    }
+
+    /**
+     * Opens the store on {@code target} read-write, owning its device (closing the store closes
+     * it). Recovery runs; its summary goes to stderr. Shared by the commands that inspect a store.
+     */
+    static Store open(Path target, StoreOptions options, CommandSpec spec) throws IOException {
+        BlockDevice device = BlockDevice.open(DeviceOptions.of(target));
+        Store store = Store.openOwning(device, options); // closes the device if the open fails
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("opened " + target + ": " + store.recoverySummary());
+        err.flush();
+        return store;
+    }
+
+    private static void printHuman(PrintWriter out, Path target, Superblock sb, StoreStats s) {
+        out.printf(Locale.ROOT, "store %s: id %s, %s in %d regions of %s%n", target, sb.storeId(),
+                SizeParser.format(sb.capacity()), sb.regionCount(), SizeParser.format(sb.regionBytes()));
+        out.printf(Locale.ROOT, "  %-18s %d of at most %d%s%n", "entries", s.entries(), s.maxEntries(),
+                s.pinnedEntries() > 0 ? " (" + s.pinnedEntries() + " pinned)" : "");
+        out.printf(Locale.ROOT, "  %-18s %d (%s)%n", "payload bytes", s.payloadBytes(), gb(s.payloadBytes()));
+        out.printf(Locale.ROOT, "  %-18s %d (%s)%n", "used slot bytes", s.usedSlotBytes(), gb(s.usedSlotBytes()));
+        out.printf(Locale.ROOT, "  %-18s %.4f (payload / slot bytes)%n", "space efficiency", s.spaceEfficiency());
+        out.printf(Locale.ROOT, "  %-18s %d free of %d (%s assigned to size classes)%n", "regions", s.freeRegions(),
+                s.regions(), gb(s.assignedBytes()));
+        if (!s.classes().isEmpty()) {
+            out.printf(Locale.ROOT, "  %-18s %12s %12s %12s %12s%n", "size classes", "slot", "used slots",
+                    "total slots", "used");
+            for (StoreStats.ClassStats c : s.classes()) {
+                out.printf(Locale.ROOT, "  %-18s %12s %12d %12d %11.1f%%%n", "", SizeParser.format(c.slotBytes()),
+                        c.usedSlots(), c.totalSlots(), c.totalSlots() == 0 ? 0 : 100.0 * c.usedSlots() / c.totalSlots());
+            }
+        }
+        out.printf(Locale.ROOT, "  %-18s %d%n", "evictions", s.evictions());
+        out.printf(Locale.ROOT, "  %-18s %d (read errors %d, write errors %d)%n", "checksum failures",
+                s.checksumFailures(), s.readErrors(), s.writeErrors());
+        out.printf(Locale.ROOT, "  %-18s %.4f of the ring (what a crash would replay)%n", "journal fill",
+                s.journalFill());
+        out.printf(Locale.ROOT, "  %-18s %.1f MiB (%.1f B per entry; sized at format for %d entries)%n",
+                "index memory", s.indexMemoryBytes() / (double) (1 << 20),
+                s.indexMemoryBytes() / (double) Math.max(1, s.entries()),
+                s.maxEntries());
+        out.printf(Locale.ROOT, "  %-18s %d written, %d failed (since open; closing writes one more)%n",
+                "checkpoints", s.checkpoints(), s.checkpointFailures());
+    }
+
+    private static String gb(long bytes) {
+        return String.format(Locale.ROOT, "%.3f GB", bytes / 1e9);
+    }
+
+    /** One line of JSON; the field names are part of the CLI's interface for scripts. */
+    static String json(Path target, Superblock sb, StoreStats s) {
+        List<Json> classes = new ArrayList<>();
+        for (StoreStats.ClassStats c : s.classes()) {
+            classes.add(new Json().put("slot_bytes", c.slotBytes()).put("used_slots", c.usedSlots())
+                    .put("total_slots", c.totalSlots()));
+        }
+        return new Json().put("path", target.toString()).put("store_id", sb.storeId())
+                .put("entries", s.entries()).put("max_entries", s.maxEntries()).put("payload_bytes", s.payloadBytes())
+                .put("used_slot_bytes", s.usedSlotBytes()).put("space_efficiency", s.spaceEfficiency())
+                .put("capacity_bytes", s.capacityBytes()).put("assigned_bytes", s.assignedBytes())
+                .put("free_regions", s.freeRegions()).put("regions", s.regions()).put("region_bytes", sb.regionBytes())
+                .putObjects("classes", classes).put("pinned_entries", s.pinnedEntries())
+                .put("evictions", s.evictions()).put("checksum_failures", s.checksumFailures())
+                .put("read_errors", s.readErrors()).put("write_errors", s.writeErrors())
+                .put("journal_fill", s.journalFill()).put("index_memory_bytes", s.indexMemoryBytes())
+                .put("checkpoints", s.checkpoints()).put("checkpoint_failures", s.checkpointFailures())
+                .put("journal_groups", s.journalGroups()).put("batch_submissions", s.batchSubmissions())
+                .put("puts_stored", s.putsStored()).put("puts_failed", s.putsFailed()).put("hits", s.hits())
+                .put("misses", s.misses()).toString();
+    }
+}

@@ -1,0 +1,161 @@
+package dev.rawblock.store;
+
+import dev.rawblock.device.BlockDevice;
+
+import java.io.IOException;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Decides when to checkpoint and writes checkpoints, on its own thread.
+ *
+ * <p><b>When.</b> Whenever half the journal is in use (the journal asks, and nothing postpones
+ * it); and when the store changed and the interval passed, preferring a moment with no I/O in
+ * flight but waiting for one at most the quiet wait. So sustained load cannot postpone a
+ * checkpoint past interval + quiet wait (the reference's idle gate can wait forever).
+ *
+ * <p><b>How.</b> A fuzzy scan: note where the journal will continue, then copy the region table
+ * and one region's entries at a time, each under one short hold of the store lock (never the whole
+ * index, never I/O under the lock). Replaying the journal from the noted position on top of the
+ * image makes it exact, because every change after that point is in the journal, in order.
+ */
+final class Checkpointer implements AutoCloseable {
+    /** What the scan needs from the store; every method runs under the store lock. */
+    interface Source {
+        /** Where the journal continues, the largest write sequence issued, the last journal ticket, the region table. */
+        Start start();
+
+        /** The stored entries of region {@code r}, packed into {@code buffer} (grown if needed) three longs each; returns the count. */
+        int entries(int r, long[][] buffer);
+
+        /** Operations in flight on the device. */
+        long inFlightIo();
+
+        /** Runs {@code action} under the store lock. */
+        <T> T locked(java.util.function.Supplier<T> action);
+    }
+
+    /** The point a checkpoint starts from. */
+    record Start(long journalFrom, long maxSeq, long ticket, long[] regionSlotBytes) {}
+
+    private final BlockDevice device;
+    private final IoTracker io;
+    private final MetadataLayout layout;
+    private final int block;
+    private final long storeId;
+    private final Journal journal;
+    private final StoreOptions options;
+    private final Source source;
+    private final ReentrantLock writing = new ReentrantLock();
+    private final Object signal = new Object();
+    private boolean wanted;          // guarded by signal
+    private volatile boolean stopped;
+    private final Thread thread;
+    // Guarded by writing (read by checkpointDue under the store lock: volatile is enough).
+    private volatile long seq;
+    private volatile long lastTicket;
+    private volatile long lastNanos = System.nanoTime();
+    private final LongAdder written = new LongAdder();
+    private final LongAdder failed = new LongAdder();
+
+    Checkpointer(BlockDevice device, IoTracker io, MetadataLayout layout, int block, long storeId, Journal journal,
+                 StoreOptions options, Source source, long seq) {
+        this.device = device;
+        this.io = io;
+        this.layout = layout;
+        this.block = block;
+        this.storeId = storeId;
+        this.journal = journal;
+        this.options = options;
+        this.source = source;
+        this.seq = seq;
+        this.thread = Thread.ofPlatform().daemon().name("rawblock-checkpoint").start(this::run);
+    }
+
+    /** Asks for a checkpoint now (the journal is filling up). Never blocks. */
+    void request() {
+        synchronized (signal) {
+            wanted = true;
+            signal.notifyAll();
+        }
+    }
+
+    /** Whether an interval checkpoint may start at {@code now}. */
+    boolean due(long nowNanos) {
+        boolean dirty = journal.lastTicket() > lastTicket;
+        long due = lastNanos + options.checkpointInterval().toNanos();
+        if (!dirty || nowNanos - due < 0) return false;
+        return source.inFlightIo() == 0 || nowNanos - due >= options.quietWait().toNanos();
+    }
+
+    long written() {
+        return written.sum();
+    }
+
+    long failed() {
+        return failed.sum();
+    }
+
+    private void run() {
+        while (!stopped) {
+            boolean now;
+            synchronized (signal) {
+                if (!wanted) {
+                    try {
+                        signal.wait(100);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                now = wanted;
+                wanted = false;
+            }
+            if (stopped) return;
+            if (!now && !due(System.nanoTime())) continue;
+            try {
+                checkpoint();
+            } catch (IOException | RuntimeException e) {
+                failed.increment(); // the journal still holds everything; the next try may succeed
+            }
+        }
+    }
+
+    /** Writes a checkpoint now, into the older copy; then the journal before its start is free. */
+    void checkpoint() throws IOException {
+        writing.lock();
+        try {
+            Start start = source.locked(source::start);
+            long number = seq + 1;
+            try (Checkpoint.Writer w = new Checkpoint.Writer(device, io, layout, block, number)) {
+                for (long b : start.regionSlotBytes()) w.region(b);
+                long[][] buffer = {new long[0]};
+                for (int r = 0; r < start.regionSlotBytes().length; r++) {
+                    int region = r;
+                    int n = source.locked(() -> source.entries(region, buffer));
+                    long[] e = buffer[0];
+                    for (int i = 0; i < n; i++) w.entry(e[3 * i], e[3 * i + 1], (int) (e[3 * i + 2] >>> 32), e[3 * i + 2] & 0xffffffffL);
+                }
+                w.finish(number, start.journalFrom(), start.maxSeq(), start.regionSlotBytes().length, storeId);
+            }
+            seq = number;
+            lastTicket = Math.max(lastTicket, start.ticket());
+            lastNanos = System.nanoTime();
+            journal.reclaim(start.journalFrom());
+            written.increment();
+        } finally {
+            writing.unlock();
+        }
+    }
+
+    /** Stops the thread (a checkpoint it is writing finishes first). */
+    @Override
+    public void close() {
+        stopped = true;
+        thread.interrupt();
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
