@@ -14,7 +14,9 @@ import java.util.concurrent.CompletableFuture;
  * or failed operation never fails its neighbours. Short transfers are continued until the whole
  * buffer moved, so success always means every byte.
  *
- * <p><b>Threads.</b> Any thread may submit. Futures complete on the engine's I/O thread:
+ * <p><b>Threads.</b> Any thread may submit. Buffers must be readable from other threads (global,
+ * shared or automatic arenas, or heap arrays); an engine thread that cannot touch a confined
+ * segment fails that operation. Futures complete on the engine's I/O thread:
  * dependent actions run there and must be quick and must not block on another operation of
  * this device (use the {@code *Async} variants to hop to an executor).
  *

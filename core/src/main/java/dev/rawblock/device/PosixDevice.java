@@ -44,7 +44,13 @@ final class PosixDevice extends AbstractBlockDevice {
 
         @Override
         public void run() {
-            finish(request, perform(request));
+            Throwable error;
+            try {
+                error = perform(request);
+            } catch (RuntimeException e) { // e.g. memory of a confined arena: fail the op, never leave it pending
+                error = e;
+            }
+            finish(request, error);
         }
     }
 

@@ -199,47 +199,30 @@ final class Checkpoint {
                     || block + payload > copyBytes || entries > Integer.MAX_VALUE / 3) {
                 throw new CorruptCopy("inconsistent sizes");
             }
-            long[] regionBytes = new long[regions];
-            long[] packed = new long[(int) entries * 3];
-            CRC32C crc = new CRC32C();
-            long done = 0;
-            int r = 0, e = 0;
-            byte[] carry = new byte[0];
-            while (done < payload) {
-                int n = (int) Math.min(CHUNK, (payload - done + block - 1) / block * block);
-                MemorySegment chunk = buf.segment().asSlice(0, n);
-                StoreFormat.await(device.submit(List.of(IoOp.read(offset + block + done, chunk))).getFirst(),
-                        "read a checkpoint");
-                int valid = (int) Math.min(n, payload - done);
-                crc.update(chunk.asSlice(0, valid).asByteBuffer());
-                // Decode whole records; a record split across chunks is carried over.
-                MemorySegment data = carry.length == 0 ? chunk.asSlice(0, valid)
-                        : MemorySegment.ofArray(concat(carry, chunk.asSlice(0, valid).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)));
-                long pos = 0;
-                while (r < regions && pos + 8 <= data.byteSize()) {
-                    regionBytes[r++] = data.get(JAVA_LONG_UNALIGNED, pos);
-                    pos += 8;
+            // The whole payload in one aligned buffer, read in one submission of 4 MiB pieces.
+            long padded = (payload + block - 1) / block * block;
+            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) { // engines' threads touch it
+                MemorySegment data = arena.allocate(Math.max(padded, block), Math.max(block, 4096));
+                List<IoOp> reads = new java.util.ArrayList<>();
+                for (long at = 0; at < padded; at += CHUNK) {
+                    reads.add(IoOp.read(offset + block + at, data.asSlice(at, Math.min(CHUNK, padded - at))));
                 }
-                while (r == regions && e < entries && pos + MetadataLayout.ENTRY_BYTES <= data.byteSize()) {
-                    packed[3 * e] = data.get(JAVA_LONG_UNALIGNED, pos);
-                    packed[3 * e + 1] = data.get(JAVA_LONG_UNALIGNED, pos + 8);
-                    packed[3 * e + 2] = (long) data.get(JAVA_INT_UNALIGNED, pos + 16) << 32
-                            | Integer.toUnsignedLong(data.get(JAVA_INT_UNALIGNED, pos + 20));
-                    e++;
-                    pos += MetadataLayout.ENTRY_BYTES;
+                for (var f : device.submit(reads)) StoreFormat.await(f, "read a checkpoint");
+                CRC32C crc = new CRC32C();
+                crc.update(data.asSlice(0, payload).asByteBuffer());
+                if ((int) crc.getValue() != crcWanted) throw new CorruptCopy("payload checksum mismatch");
+                long[] regionBytes = new long[regions];
+                for (int r = 0; r < regions; r++) regionBytes[r] = data.get(JAVA_LONG_UNALIGNED, 8L * r);
+                long[] packed = new long[(int) entries * 3];
+                long at = 8L * regions;
+                for (int e = 0; e < entries; e++, at += MetadataLayout.ENTRY_BYTES) {
+                    packed[3 * e] = data.get(JAVA_LONG_UNALIGNED, at);
+                    packed[3 * e + 1] = data.get(JAVA_LONG_UNALIGNED, at + 8);
+                    packed[3 * e + 2] = (long) data.get(JAVA_INT_UNALIGNED, at + 16) << 32
+                            | Integer.toUnsignedLong(data.get(JAVA_INT_UNALIGNED, at + 20));
                 }
-                carry = data.asSlice(pos).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
-                done += valid;
+                return new Image(seq, from, maxSeq, regionBytes, packed);
             }
-            if ((int) crc.getValue() != crcWanted) throw new CorruptCopy("payload checksum mismatch");
-            return new Image(seq, from, maxSeq, regionBytes, packed);
         }
-    }
-
-    private static byte[] concat(byte[] a, byte[] b) {
-        byte[] out = new byte[a.length + b.length];
-        System.arraycopy(a, 0, out, 0, a.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
     }
 }

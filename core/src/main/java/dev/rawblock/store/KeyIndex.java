@@ -58,8 +58,7 @@ final class KeyIndex implements AutoCloseable {
         if (maxEntries < 1) throw new IllegalArgumentException("max entries must be >= 1, got " + maxEntries);
         this.maxEntries = maxEntries;
         this.capacity = Math.max(2, maxEntries * 100 / MAX_LOAD_PERCENT + 1);
-        this.cells = arena.allocate(capacity * CELL, 64);
-        cells.fill((byte) 0);
+        this.cells = arena.allocate(capacity * CELL, 64); // zeroed by the arena: every cell empty
     }
 
     long size() {
@@ -111,6 +110,28 @@ final class KeyIndex implements AutoCloseable {
         cells.set(JAVA_INT, base + ACCESS, access);
         cells.set(JAVA_SHORT, base + PINS, (short) 0);
         cells.set(JAVA_BYTE, base + STATE, WRITING);
+        size++;
+        return pos;
+    }
+
+    /**
+     * Recovery's insert: adds {@code fp} as STORED with one probe run, or returns -1 when it is
+     * already present (a duplicate in a checkpoint) or the index is full.
+     */
+    long insertIfAbsent(Fingerprint fp, int slotId, long length) {
+        if (full()) return -1;
+        long pos = home(fp);
+        for (; !empty(pos); pos = next(pos)) {
+            if (cells.get(JAVA_LONG, pos * CELL + FP_HI) == fp.hi() && cells.get(JAVA_LONG, pos * CELL + FP_LO) == fp.lo()) {
+                return -1;
+            }
+        }
+        long base = pos * CELL;
+        cells.set(JAVA_LONG, base + FP_HI, fp.hi());
+        cells.set(JAVA_LONG, base + FP_LO, fp.lo());
+        cells.set(JAVA_INT, base + SLOT, slotId);
+        cells.set(JAVA_INT, base + LENGTH, (int) length);
+        cells.set(JAVA_BYTE, base + STATE, STORED);
         size++;
         return pos;
     }

@@ -7,10 +7,8 @@ import dev.rawblock.device.IoOp;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -65,12 +63,7 @@ final class Recovery {
         long[] e = image.entries();
         for (int i = 0; i < image.entryCount(); i++) {
             Fingerprint fp = new Fingerprint(e[3 * i], e[3 * i + 1]);
-            if (index.full() || index.find(fp) >= 0) {
-                dropped++;
-                continue;
-            }
-            long pos = index.insert(fp, (int) (e[3 * i + 2] >>> 32), e[3 * i + 2] & 0xffffffffL, 0);
-            index.setState(pos, KeyIndex.STORED);
+            if (index.insertIfAbsent(fp, (int) (e[3 * i + 2] >>> 32), e[3 * i + 2] & 0xffffffffL) < 0) dropped++;
         }
 
         // Replay. Entries a PUT names are marked WRITING until their slot is checked; ACCESS holds
@@ -119,50 +112,75 @@ final class Recovery {
         return sb.regionBase() + region * sb.regionBytes() + Space.slotOf(slotId) * regionSlotBytes[region];
     }
 
-    /** Reads the header of every slot the journal named, in batches; drops those that do not match. */
+    /**
+     * Reads the header of every slot the journal named, in offset order, in batches of
+     * {@value #VALIDATE_BATCH} with up to {@value #BATCHES_IN_FLIGHT} batches in flight; drops the
+     * entries whose header does not match.
+     */
     private static long validate(BlockDevice device, Superblock sb, KeyIndex index, long[] regionSlotBytes,
                                  Map<Fingerprint, Long> touched) throws IOException {
         int block = sb.blockBytes();
         List<Fingerprint> bad = new ArrayList<>();
-        List<Fingerprint> all = new ArrayList<>(touched.keySet());
-        for (int start = 0; start < all.size(); start += VALIDATE_BATCH) {
-            List<Fingerprint> batch = all.subList(start, Math.min(all.size(), start + VALIDATE_BATCH));
-            List<IoOp> ops = new ArrayList<>();
-            List<Fingerprint> readable = new ArrayList<>();
-            try (IoBuffer buf = device.buffers().allocate((long) batch.size() * block)) {
-                for (Fingerprint fp : batch) {
-                    long pos = index.find(fp);
-                    int slotId = index.slotId(pos);
-                    int region = Space.regionOf(slotId);
-                    if (region >= regionSlotBytes.length || regionSlotBytes[region] == 0) {
-                        bad.add(fp);
-                        continue;
-                    }
-                    ops.add(IoOp.read(offset(sb, regionSlotBytes, slotId),
-                            buf.segment().asSlice((long) readable.size() * block, block)));
-                    readable.add(fp);
+        List<Fingerprint> readable = new ArrayList<>(touched.size());
+        List<Long> offsets = new ArrayList<>(touched.size());
+        for (Fingerprint fp : touched.keySet()) {
+            int slotId = index.slotId(index.find(fp));
+            int region = Space.regionOf(slotId);
+            if (region >= regionSlotBytes.length || regionSlotBytes[region] == 0) bad.add(fp);
+            else readable.add(fp);
+        }
+        readable.sort(java.util.Comparator.comparingLong(fp -> offset(sb, regionSlotBytes, index.slotId(index.find(fp)))));
+        for (Fingerprint fp : readable) offsets.add(offset(sb, regionSlotBytes, index.slotId(index.find(fp))));
+
+        java.util.ArrayDeque<Batch> inFlight = new java.util.ArrayDeque<>();
+        try {
+            for (int start = 0; start < readable.size(); start += VALIDATE_BATCH) {
+                int end = Math.min(readable.size(), start + VALIDATE_BATCH);
+                IoBuffer buf = device.buffers().allocate((long) (end - start) * block);
+                List<IoOp> ops = new ArrayList<>(end - start);
+                for (int i = start; i < end; i++) {
+                    ops.add(IoOp.read(offsets.get(i), buf.segment().asSlice((long) (i - start) * block, block)));
                 }
-                List<CompletableFuture<Void>> done = device.submit(ops);
-                for (int i = 0; i < readable.size(); i++) {
-                    Fingerprint fp = readable.get(i);
-                    long pos = index.find(fp);
-                    String problem;
-                    try {
-                        done.get(i).join();
-                        var header = ops.get(i).buffer();
-                        long need = SlotHeader.headerLength(header);
-                        if (need > block) header = readLonger(device, ops.get(i).offset(), need, block);
-                        problem = SlotHeader.verifyHeader(header, fp, sb.storeIdLo(), index.length(pos), touched.get(fp));
-                    } catch (RuntimeException ex) {
-                        problem = "unreadable: " + ex.getMessage();
-                    }
-                    if (problem == null) index.setState(pos, KeyIndex.STORED);
-                    else bad.add(fp);
-                }
+                inFlight.add(new Batch(readable.subList(start, end), ops, buf, device.submit(ops)));
+                if (inFlight.size() == BATCHES_IN_FLIGHT) check(inFlight.poll(), device, sb, index, touched, bad);
+            }
+            while (!inFlight.isEmpty()) check(inFlight.poll(), device, sb, index, touched, bad);
+        } finally {
+            for (Batch b : inFlight) { // only after a failure: wait for the kernel before reusing memory
+                b.done.forEach(f -> f.handle((v, e) -> null).join());
+                b.buffer.close();
             }
         }
         for (Fingerprint fp : bad) index.remove(index.find(fp), NO_SLOTS_YET);
         return bad.size();
+    }
+
+    private static final int BATCHES_IN_FLIGHT = 4;
+
+    private record Batch(List<Fingerprint> fps, List<IoOp> ops, IoBuffer buffer, List<CompletableFuture<Void>> done) {}
+
+    private static void check(Batch batch, BlockDevice device, Superblock sb, KeyIndex index,
+                              Map<Fingerprint, Long> touched, List<Fingerprint> bad) {
+        try {
+            for (int i = 0; i < batch.fps.size(); i++) {
+                Fingerprint fp = batch.fps.get(i);
+                long pos = index.find(fp);
+                String problem;
+                try {
+                    batch.done.get(i).join();
+                    var header = batch.ops.get(i).buffer();
+                    long need = SlotHeader.headerLength(header);
+                    if (need > sb.blockBytes()) header = readLonger(device, batch.ops.get(i).offset(), need, sb.blockBytes());
+                    problem = SlotHeader.verifyHeader(header, fp, sb.storeIdLo(), index.length(pos), touched.get(fp));
+                } catch (RuntimeException ex) {
+                    problem = "unreadable: " + ex.getMessage();
+                }
+                if (problem == null) index.setState(pos, KeyIndex.STORED);
+                else bad.add(fp);
+            }
+        } finally {
+            batch.buffer.close();
+        }
     }
 
     private static java.lang.foreign.MemorySegment readLonger(BlockDevice device, long offset, long need, int block) {
@@ -179,51 +197,62 @@ final class Recovery {
     /**
      * Gives each region holding entries to the class of its slot size and marks their slots used.
      * Returns how many entries had to be dropped (unknown region size, slot out of range, or a slot
-     * claimed twice: the later claim wins).
+     * claimed twice: the later claim wins). Uses one array per region, slot -> index position, so
+     * its cost is a few passes over the index, with no per-entry objects.
      */
     private static long rebuildSpace(Superblock sb, KeyIndex index, Space space, SizeClasses classes,
                                      long[] regionSlotBytes) {
-        // Pass 1: decide which entries cannot stay, without moving any cell.
-        Set<Fingerprint> drop = new HashSet<>();
-        Map<Integer, long[]> owner = new HashMap<>(); // slot id -> {position, access}
+        int regions = regionSlotBytes.length;
+        long[][] owner = new long[regions][];
+        List<Fingerprint> drop = new ArrayList<>();
         for (long pos = 0; pos < index.capacity(); pos++) {
             if (index.empty(pos)) continue;
             int slotId = index.slotId(pos);
-            int region = Space.regionOf(slotId);
-            long slotBytes = region < regionSlotBytes.length ? regionSlotBytes[region] : 0;
-            if (slotBytes == 0 || Space.slotOf(slotId) >= sb.regionBytes() / slotBytes || index.length(pos) > slotBytes) {
+            int region = Space.regionOf(slotId), slot = Space.slotOf(slotId);
+            long slotBytes = region < regions ? regionSlotBytes[region] : 0;
+            if (slotBytes == 0 || slot >= sb.regionBytes() / slotBytes || index.length(pos) > slotBytes) {
                 drop.add(new Fingerprint(index.fpHi(pos), index.fpLo(pos)));
                 continue;
             }
-            long[] prev = owner.putIfAbsent(slotId, new long[] {pos, index.access(pos)});
-            if (prev != null) {
-                long loser = index.access(pos) - prev[1] > 0 ? prev[0] : pos;
-                if (loser == prev[0]) owner.put(slotId, new long[] {pos, index.access(pos)});
+            if (owner[region] == null) {
+                owner[region] = new long[(int) (sb.regionBytes() / slotBytes)];
+                java.util.Arrays.fill(owner[region], -1);
+            }
+            long prev = owner[region][slot];
+            if (prev < 0) {
+                owner[region][slot] = pos;
+            } else { // two entries claim one slot: the later journal change wins (ACCESS holds replay order)
+                long loser = index.access(pos) - index.access(prev) > 0 ? prev : pos;
+                owner[region][slot] = loser == prev ? pos : prev;
                 drop.add(new Fingerprint(index.fpHi(loser), index.fpLo(loser)));
             }
         }
-        for (Fingerprint fp : drop) index.remove(index.find(fp), NO_SLOTS_YET);
-
-        // Pass 2: collect (slot, position) per region and restore them.
-        Map<Integer, List<long[]>> byRegion = new HashMap<>();
-        for (long pos = 0; pos < index.capacity(); pos++) {
-            if (index.empty(pos)) continue;
-            index.touch(pos, 0);
-            int slotId = index.slotId(pos);
-            byRegion.computeIfAbsent(Space.regionOf(slotId), r -> new ArrayList<>()).add(new long[] {Space.slotOf(slotId), pos});
-        }
-        for (Map.Entry<Integer, List<long[]>> r : byRegion.entrySet()) {
-            List<long[]> slots = r.getValue();
-            int[] used = new int[slots.size()];
-            long[] positions = new long[slots.size()];
-            for (int i = 0; i < used.length; i++) {
-                used[i] = (int) slots.get(i)[0];
-                positions[i] = slots.get(i)[1];
+        if (!drop.isEmpty()) {
+            // Removing moves cells: drop first, then collect positions afresh.
+            for (Fingerprint fp : drop) index.remove(index.find(fp), NO_SLOTS_YET);
+            for (long[] o : owner) if (o != null) java.util.Arrays.fill(o, -1);
+            for (long pos = 0; pos < index.capacity(); pos++) {
+                if (index.empty(pos)) continue;
+                int slotId = index.slotId(pos);
+                owner[Space.regionOf(slotId)][Space.slotOf(slotId)] = pos;
             }
-            long slotBytes = regionSlotBytes[r.getKey()];
-            int cls = classes.exact(slotBytes);
-            if (cls < 0 || !space.restore(r.getKey(), cls, slotBytes, used, positions, used.length)) {
-                throw new IllegalStateException("region " + r.getKey() + " cannot be restored");
+        }
+        for (long pos = 0; pos < index.capacity(); pos++) if (!index.empty(pos)) index.touch(pos, 0);
+        for (int r = 0; r < regions; r++) {
+            if (owner[r] == null) continue;
+            int count = 0;
+            for (long p : owner[r]) if (p >= 0) count++;
+            if (count == 0) continue;
+            int[] used = new int[count];
+            long[] positions = new long[count];
+            for (int slot = 0, i = 0; slot < owner[r].length; slot++) {
+                if (owner[r][slot] < 0) continue;
+                used[i] = slot;
+                positions[i++] = owner[r][slot];
+            }
+            int cls = classes.exact(regionSlotBytes[r]);
+            if (cls < 0 || !space.restore(r, cls, regionSlotBytes[r], used, positions, count)) {
+                throw new IllegalStateException("region " + r + " cannot be restored");
             }
         }
         space.restored();
