@@ -999,6 +999,8 @@ public final class Store implements AutoCloseable {
             closed = true;
             checkpointer.close();
             try {
+                // A journal writer waiting for ring space needs a checkpoint before it can finish.
+                if (offline == null && journal.fill() > 0.5) checkpoint();
                 if (offline == null && awaitDurable(journal.lastTicket())) checkpoint();
             } catch (IOException | RuntimeException e) {
                 failure = new IOException("final checkpoint of " + device.path() + " failed (the journal has every"
