@@ -36,8 +36,7 @@ public final class BufferArena implements AutoCloseable {
     private final MemorySegment region;
     private final long base;
     private final AtomicLong bump = new AtomicLong();
-    @SuppressWarnings("unchecked")
-    private final ConcurrentLinkedDeque<MemorySegment>[] free = new ConcurrentLinkedDeque[CLASSES];
+    private final java.util.List<ConcurrentLinkedDeque<MemorySegment>> free = new java.util.ArrayList<>(CLASSES);
     private final AtomicLong outsideBytes = new AtomicLong();
 
     /**
@@ -54,7 +53,7 @@ public final class BufferArena implements AutoCloseable {
         // Touch every page now: first touch is slow on VMs, and it must not land on an I/O path.
         region.fill((byte) 0);
         this.base = region.address();
-        for (int i = 0; i < CLASSES; i++) free[i] = new ConcurrentLinkedDeque<>();
+        for (int i = 0; i < CLASSES; i++) free.add(new ConcurrentLinkedDeque<>());
     }
 
     /** Block alignment of every buffer handed out. */
@@ -101,13 +100,13 @@ public final class BufferArena implements AutoCloseable {
         if (bytes <= 0) throw new IllegalArgumentException("buffer size must be > 0, got " + bytes);
         int cls = sizeClass(bytes);
         long blockSize = 1L << cls;
-        MemorySegment block = free[cls].pollFirst();
+        MemorySegment block = free.get(cls).pollFirst();
         if (block == null) block = carve(blockSize);
         return new IoBuffer(this, cls, block, block.asSlice(0, bytes));
     }
 
     void release(int cls, MemorySegment block) {
-        free[cls].addFirst(block);
+        free.get(cls).addFirst(block);
     }
 
     private int sizeClass(long bytes) {

@@ -66,7 +66,7 @@ final class SizeClasses {
         Integer existing = bySize.get(need);
         if (existing != null) return existing;
         long blocks = need / block;
-        int r = (int) (Long.hashCode(need * 0x9E3779B97F4A7C15L) & (RECENT - 1));
+        int r = Long.hashCode(need * 0x9E3779B97F4A7C15L) & (RECENT - 1);
         if (recentSize[r] != need) {
             recentSize[r] = need;
             recentCount[r] = 0;

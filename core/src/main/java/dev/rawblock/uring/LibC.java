@@ -22,6 +22,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * return value is {@code -errno}, anything else is the call's result. Callers never read
  * a global errno, so results stay correct across threads and virtual-thread migration.
  */
+@SuppressWarnings("restricted") // the one class whose job is restricted native access
 public final class LibC {
     private LibC() {}
 
