@@ -243,17 +243,20 @@ class StoreDurabilityTest extends StoreFixture {
     /** The quiet gate of interval checkpoints is closed while I/O is in flight, and opens after the bound. */
     @Test
     void intervalCheckpointsPreferQuietButCannotBeStarved() throws Exception {
-        open(64 * MIB, 4 * MIB, StoreOptions.defaults().withCheckpointInterval(Duration.ofMillis(50))
-                .withQuietWait(Duration.ofMillis(500)));
-        long t0 = System.nanoTime();
-        assertFalse(store.checkpointDue(t0 + 60_000_000L), "a clean store needs no checkpoint");
+        // A long interval keeps the background thread out of the way; the gate is asked about future times.
+        open(64 * MIB, 4 * MIB, StoreOptions.defaults().withCheckpointInterval(Duration.ofSeconds(10))
+                .withQuietWait(Duration.ofSeconds(5)));
+        long s = 1_000_000_000L;
+        assertFalse(store.checkpointDue(System.nanoTime() + 11 * s), "a clean store needs no checkpoint");
         put("dirty", bytes(1, 5000));
+        assertTrue(store.checkpointDue(System.nanoTime() + 11 * s), "dirty, due, and quiet: it runs");
         device.delay(Duration.ofSeconds(2));
         CompletableFuture<PutResult> slow = CompletableFuture.supplyAsync(() -> put("slow", bytes(2, 5000)));
         while (store.stats().inFlightIo() == 0) Thread.onSpinWait();
         long now = System.nanoTime();
-        assertFalse(store.checkpointDue(now + 100_000_000L), "dirty, due, but I/O in flight: the gate is closed");
-        assertTrue(store.checkpointDue(now + 1_000_000_000L), "past interval + quiet wait it runs anyway");
+        assertFalse(store.checkpointDue(now + 10 * s + s / 10), "dirty, due, but I/O in flight: the gate is closed");
+        assertTrue(store.checkpointDue(now + 16 * s), "past interval + quiet wait it runs anyway");
+        assertFalse(store.checkpointDue(now + 9 * s), "before the interval it never runs");
         device.delay(Duration.ZERO);
         assertEquals(STORED, slow.get());
     }
