@@ -1,7 +1,7 @@
 package dev.rawblock.store;
 
 /**
- * Where the durability layer keeps its state inside the superblock's metadata area.
+ * Where checkpoints and the journal live inside the superblock's metadata area.
  *
  * <pre>
  * metaOffset                                                             metaOffset + metaBytes

@@ -28,11 +28,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * one. A {@link #loadMany} takes the lock once (twice when it finds a corrupt slot), reads all its
  * keys in one parallel submission, and verifies each slot's header and CRC32C before copying.
  *
- * <p><b>Put outcomes, per key:</b> stored -> true; already stored -> true, not rewritten (the first
- * value wins); the same key twice in a batch -> written once, both get its result; being written by
- * another put -> false; larger than a region's slot -> false; no space (and nothing evictable) ->
- * false; device write failed -> false; deleted while being written -> false. Whatever fails frees
- * its slot and index entry before the call returns.
+ * <p><b>Put outcomes, per key</b> ({@link PutResult}): STORED; ALREADY_STORED, not rewritten (the
+ * first value wins); the same key twice in a batch is written once and both get its result; BUSY
+ * while another put writes it; TOO_LARGE beyond a region's slot; NO_SPACE when nothing is free or
+ * evictable; WRITE_FAILED when the device write (or the journal) failed; CANCELED when deleted
+ * while being written. Whatever fails frees its slot and index entry before the call returns.
  *
  * <p><b>Pins.</b> {@code existsMany(keys, true)} and {@code prefixHits(keys, true)} pin each hit in
  * the same lock hold as the lookup; a pinned entry is never evicted and a delete without force is
@@ -43,7 +43,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * counted, and the entry is dropped. A load that races an eviction or delete of its key reads a
  * slot that no longer matches and misses.
  *
- * <p>Thread-safe. Persistence of the index (checkpoint and journal) is the durability layer's.
+ * <p><b>Acknowledged is durable.</b> A put or delete returns after its change is in the
+ * {@link Journal} (group commit: concurrent batches share one write and one flush); a slot freed
+ * by a delete is rewritten only after that delete is durable. The {@link Checkpointer} bounds the
+ * journal, and {@link Recovery} rebuilds everything at open.
+ *
+ * <p>Thread-safe.
  */
 public final class Store implements AutoCloseable {
     /** Result of {@link #loadMany} for a key that is not stored (or failed verification). */
