@@ -83,24 +83,38 @@ public final class SlotHeader {
         long length = value.byteSize();
         boolean inline = inline(key.length, length, block);
         int headerBytes = headerBytes(key.length, length, block);
-        MemorySegment.copy(MemorySegment.ofArray(key), 0, slot, FIXED_BYTES, key.length);
         long payloadAt = inline ? FIXED_BYTES + key.length : headerBytes;
         MemorySegment.copy(value, 0, slot, payloadAt, length);
-        long headerEnd = inline ? FIXED_BYTES + key.length + length : FIXED_BYTES + key.length;
-        slot.asSlice(headerEnd, (inline ? block : headerBytes) - headerEnd).fill((byte) 0);
         if (!inline) slot.asSlice(payloadAt + length, slot.byteSize() - payloadAt - length).fill((byte) 0);
+        writeHeader(slot, key, fp, storeId, seq, slot.asSlice(payloadAt, length), inline, block);
+    }
 
-        slot.set(JAVA_LONG_UNALIGNED, OFF_MAGIC, MAGIC);
-        slot.set(JAVA_SHORT_UNALIGNED, OFF_VERSION, (short) VERSION);
-        slot.set(JAVA_SHORT_UNALIGNED, OFF_FLAGS, (short) (inline ? FLAG_INLINE : 0));
-        slot.set(JAVA_LONG_UNALIGNED, OFF_STORE_ID, storeId);
-        slot.set(JAVA_LONG_UNALIGNED, OFF_SEQ, seq);
-        slot.set(JAVA_LONG_UNALIGNED, OFF_FP_HI, fp.hi());
-        slot.set(JAVA_LONG_UNALIGNED, OFF_FP_LO, fp.lo());
-        slot.set(JAVA_LONG_UNALIGNED, OFF_LENGTH, length);
-        slot.set(JAVA_INT_UNALIGNED, OFF_PAYLOAD_CRC, crc(slot.asSlice(payloadAt, length)));
-        slot.set(JAVA_INT_UNALIGNED, OFF_KEY_LEN, key.length);
-        slot.set(JAVA_INT_UNALIGNED, OFF_HEADER_CRC, crc(slot.asSlice(OFF_VERSION, headerEnd - OFF_VERSION)));
+    /**
+     * Writes only the header blocks ({@link #headerBytes} long) of a value that is not inline; the
+     * payload is written from the caller's memory as it is (zero-copy), right after them.
+     */
+    public static void encodeHeader(MemorySegment header, byte[] key, Fingerprint fp, long storeId, long seq,
+                                    MemorySegment value, int block) {
+        writeHeader(header, key, fp, storeId, seq, value, false, block);
+    }
+
+    private static void writeHeader(MemorySegment at, byte[] key, Fingerprint fp, long storeId, long seq,
+                                    MemorySegment payload, boolean inline, int block) {
+        long length = payload.byteSize();
+        MemorySegment.copy(MemorySegment.ofArray(key), 0, at, FIXED_BYTES, key.length);
+        long headerEnd = FIXED_BYTES + key.length + (inline ? length : 0);
+        at.asSlice(headerEnd, (inline ? block : headerBytes(key.length, length, block)) - headerEnd).fill((byte) 0);
+        at.set(JAVA_LONG_UNALIGNED, OFF_MAGIC, MAGIC);
+        at.set(JAVA_SHORT_UNALIGNED, OFF_VERSION, (short) VERSION);
+        at.set(JAVA_SHORT_UNALIGNED, OFF_FLAGS, (short) (inline ? FLAG_INLINE : 0));
+        at.set(JAVA_LONG_UNALIGNED, OFF_STORE_ID, storeId);
+        at.set(JAVA_LONG_UNALIGNED, OFF_SEQ, seq);
+        at.set(JAVA_LONG_UNALIGNED, OFF_FP_HI, fp.hi());
+        at.set(JAVA_LONG_UNALIGNED, OFF_FP_LO, fp.lo());
+        at.set(JAVA_LONG_UNALIGNED, OFF_LENGTH, length);
+        at.set(JAVA_INT_UNALIGNED, OFF_PAYLOAD_CRC, crc(payload));
+        at.set(JAVA_INT_UNALIGNED, OFF_KEY_LEN, key.length);
+        at.set(JAVA_INT_UNALIGNED, OFF_HEADER_CRC, crc(at.asSlice(OFF_VERSION, headerEnd - OFF_VERSION)));
     }
 
     /**
@@ -111,6 +125,21 @@ public final class SlotHeader {
      * @return null when it does, else why not (for counters and logs)
      */
     public static String verify(MemorySegment slot, byte[] key, long storeId, long length, int block) {
+        String problem = verifyHeaderOf(slot, key, storeId, length, block);
+        return problem != null ? problem : verifyPayload(slot, payload(slot, key.length, length, block));
+    }
+
+    /**
+     * {@link #verify} for a slot read in two pieces: its header blocks and (zero-copy, into the
+     * caller's memory) its payload of {@code length} bytes.
+     */
+    public static String verify(MemorySegment header, MemorySegment payload, byte[] key, long storeId, long length,
+                                int block) {
+        String problem = verifyHeaderOf(header, key, storeId, length, block);
+        return problem != null ? problem : verifyPayload(header, payload);
+    }
+
+    private static String verifyHeaderOf(MemorySegment slot, byte[] key, long storeId, long length, int block) {
         if (slot.get(JAVA_LONG_UNALIGNED, OFF_MAGIC) != MAGIC) return "no slot header (bad magic)";
         int keyLen = slot.get(JAVA_INT_UNALIGNED, OFF_KEY_LEN);
         if (keyLen != key.length) return "header names another key (key length " + keyLen + ")";
@@ -127,10 +156,11 @@ public final class SlotHeader {
         if (MemorySegment.ofArray(key).mismatch(slot.asSlice(FIXED_BYTES, keyLen)) != -1) {
             return "header names another key";
         }
-        if (crc(payload(slot, keyLen, length, block)) != slot.get(JAVA_INT_UNALIGNED, OFF_PAYLOAD_CRC)) {
-            return "payload checksum mismatch";
-        }
         return null;
+    }
+
+    private static String verifyPayload(MemorySegment header, MemorySegment payload) {
+        return crc(payload) == header.get(JAVA_INT_UNALIGNED, OFF_PAYLOAD_CRC) ? null : "payload checksum mismatch";
     }
 
     /**

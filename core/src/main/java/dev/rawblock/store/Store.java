@@ -477,30 +477,45 @@ public final class Store implements AutoCloseable {
         for (int[] run : runs(planned.size(), p -> planned.get(p).ioBytes)) {
             int start = run[0], end = run[1];
             List<IoBuffer> buffers = new ArrayList<>(end - start);
-            List<IoOp> ops = new ArrayList<>(end - start);
-            List<Integer> which = new ArrayList<>(end - start);
+            List<IoOp> ops = new ArrayList<>(2 * (end - start));
+            List<Integer> owner = new ArrayList<>(2 * (end - start)); // planned index of each op
             try {
                 for (int p = start; p < end; p++) {
                     Planned pl = planned.get(p);
+                    byte[] key = keys.get(pl.key);
+                    MemorySegment value = values.get(pl.key);
                     try {
-                        IoBuffer buf = device.buffers().allocate(pl.ioBytes);
-                        buffers.add(buf);
-                        SlotHeader.encode(buf.segment(), keys.get(pl.key), pl.fp, superblock.storeIdLo(), pl.seq,
-                                values.get(pl.key), block);
-                        ops.add(IoOp.write(pl.offset, buf.segment()));
-                        which.add(p);
+                        if (zeroCopy(value, key.length, value.byteSize(), SlotHeader.roundUp(value.byteSize(), block))) {
+                            // Header blocks from a staging buffer, the payload straight from the caller's memory.
+                            int headerBytes = SlotHeader.headerBytes(key.length, value.byteSize(), block);
+                            IoBuffer header = device.buffers().allocate(headerBytes);
+                            buffers.add(header);
+                            SlotHeader.encodeHeader(header.segment(), key, pl.fp, superblock.storeIdLo(), pl.seq, value, block);
+                            ops.add(IoOp.write(pl.offset, header.segment()));
+                            ops.add(IoOp.write(pl.offset + headerBytes, value));
+                            owner.add(p);
+                            owner.add(p);
+                        } else {
+                            IoBuffer slot = device.buffers().allocate(pl.ioBytes);
+                            buffers.add(slot);
+                            SlotHeader.encode(slot.segment(), key, pl.fp, superblock.storeIdLo(), pl.seq, value, block);
+                            ops.add(IoOp.write(pl.offset, slot.segment()));
+                            owner.add(p);
+                        }
                     } catch (RuntimeException e) {
                         writeErrors.increment(); // a preparation failure fails this key alone
                     }
                 }
-                for (CompletableFuture<Void> f : submitOrFail(ops)) {
-                    int p = which.removeFirst();
-                    try {
-                        f.join();
-                        ok[p] = true;
-                    } catch (RuntimeException e) {
-                        writeErrors.increment();
-                    }
+                List<CompletableFuture<Void>> futures = submitOrFail(ops);
+                boolean[] prepared = new boolean[end - start], failed = new boolean[end - start];
+                for (int i = 0; i < futures.size(); i++) {
+                    prepared[owner.get(i) - start] = true;
+                    failed[owner.get(i) - start] |= !succeeded(futures.get(i));
+                }
+                for (int p = start; p < end; p++) {
+                    if (!prepared[p - start]) continue; // its preparation failed (already counted)
+                    if (failed[p - start]) writeErrors.increment();
+                    else ok[p] = true;
                 }
             } finally {
                 for (IoBuffer b : buffers) b.close();
@@ -548,6 +563,10 @@ public final class Store implements AutoCloseable {
     /**
      * Loads each key's value into its destination.
      *
+     * A destination that is native, aligned for direct I/O and at least the value's length rounded
+     * up to the block receives the payload straight from the device (zero-copy); after a
+     * {@link #MISS} its contents are then undefined.
+     *
      * @return per key: the value's length in bytes (the bytes now at the start of the destination),
      *         {@link #MISS}, or {@link #DESTINATION_TOO_SMALL}
      */
@@ -592,30 +611,49 @@ public final class Store implements AutoCloseable {
             int start = run[0], end = run[1];
             List<IoBuffer> buffers = new ArrayList<>(end - start);
             try {
-                List<IoOp> ops = new ArrayList<>(end - start);
+                // Per key: its slot into a staging buffer, or (zero-copy) its header blocks into a
+                // staging buffer and its payload straight into the caller's destination.
+                List<IoOp> ops = new ArrayList<>(2 * (end - start));
+                boolean[] direct = new boolean[end - start];
                 for (int f = start; f < end; f++) {
-                    IoBuffer buf = device.buffers().allocate(found.get(f).ioBytes);
-                    buffers.add(buf);
-                    ops.add(IoOp.read(found.get(f).offset, buf.segment()));
+                    Found fd = found.get(f);
+                    int keyLen = keys.get(fd.key).length;
+                    MemorySegment dst = destinations.get(fd.key);
+                    direct[f - start] = zeroCopy(dst, keyLen, fd.length, SlotHeader.roundUp(fd.length, block));
+                    if (direct[f - start]) {
+                        int headerBytes = SlotHeader.headerBytes(keyLen, fd.length, block);
+                        IoBuffer header = device.buffers().allocate(headerBytes);
+                        buffers.add(header);
+                        ops.add(IoOp.read(fd.offset, header.segment()));
+                        ops.add(IoOp.read(fd.offset + headerBytes, dst.asSlice(0, SlotHeader.roundUp(fd.length, block))));
+                    } else {
+                        IoBuffer slot = device.buffers().allocate(fd.ioBytes);
+                        buffers.add(slot);
+                        ops.add(IoOp.read(fd.offset, slot.segment()));
+                    }
                 }
                 List<CompletableFuture<Void>> futures = submitOrFail(ops);
-                for (int j = 0; j < futures.size(); j++) {
-                    Found f = found.get(start + j);
-                    try {
-                        futures.get(j).join();
-                    } catch (RuntimeException e) {
+                for (int f = start, op = 0; f < end; f++) {
+                    Found fd = found.get(f);
+                    boolean zc = direct[f - start];
+                    boolean ok = succeeded(futures.get(op)) & (!zc || succeeded(futures.get(op + 1)));
+                    IoOp first = ops.get(op);
+                    op += zc ? 2 : 1;
+                    if (!ok) {
                         readErrors.increment();
                         continue;
                     }
-                    MemorySegment slot = buffers.get(j).segment();
-                    byte[] key = keys.get(f.key);
-                    if (SlotHeader.verify(slot, key, superblock.storeIdLo(), f.length, block) != null) {
-                        corrupt.add(f);
+                    byte[] key = keys.get(fd.key);
+                    MemorySegment dst = destinations.get(fd.key);
+                    String problem = zc
+                            ? SlotHeader.verify(first.buffer(), dst.asSlice(0, fd.length), key, superblock.storeIdLo(), fd.length, block)
+                            : SlotHeader.verify(first.buffer(), key, superblock.storeIdLo(), fd.length, block);
+                    if (problem != null) {
+                        corrupt.add(fd);
                         continue;
                     }
-                    MemorySegment.copy(SlotHeader.payload(slot, key.length, f.length, block), 0,
-                            destinations.get(f.key), 0, f.length);
-                    results[f.key] = f.length;
+                    if (!zc) MemorySegment.copy(SlotHeader.payload(first.buffer(), key.length, fd.length, block), 0, dst, 0, fd.length);
+                    results[fd.key] = fd.length;
                 }
             } finally {
                 for (IoBuffer b : buffers) b.close();
@@ -624,6 +662,27 @@ public final class Store implements AutoCloseable {
         if (!corrupt.isEmpty()) dropCorrupt(corrupt);
         for (long r : results) (r >= 0 ? hits : misses).increment();
         return results;
+    }
+
+    /**
+     * Whether a value's payload can move straight between the device and {@code memory}: native,
+     * aligned for direct I/O, room for the padded length, and the value not inline in its header.
+     */
+    private boolean zeroCopy(MemorySegment memory, int keyLength, long length, long paddedLength) {
+        return memory.isNative() && memory.address() % device.alignment() == 0 && memory.byteSize() >= paddedLength
+                && !SlotHeader.inline(keyLength, length, block) && memory.isAccessibleBy(ANY_THREAD);
+    }
+
+    /** Memory this never-started thread may touch is not confined: an engine's threads may touch it too. */
+    private static final Thread ANY_THREAD = Thread.ofPlatform().unstarted(() -> { });
+
+    private static boolean succeeded(CompletableFuture<Void> f) {
+        try {
+            f.join();
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /**

@@ -284,4 +284,36 @@ class StoreBatchTest extends StoreFixture {
         assertEquals(s.entries() - 1, store.stats().entries());
         assertNoLeak();
     }
+
+    /** Aligned native values go to and from the device without a staging copy, and are still verified. */
+    @Test
+    void alignedMemoryTravelsZeroCopyAndIsStillVerified() throws IOException {
+        open(64 * MIB, 4 * MIB, StoreOptions.defaults());
+        try (Arena shared = Arena.ofShared(); Arena confined = Arena.ofConfined()) {
+            MemorySegment value = shared.allocate(64 * 1024, 4096).copyFrom(value(5, 64 * 1024));
+            MemorySegment confinedValue = confined.allocate(64 * 1024, 4096).copyFrom(value(6, 64 * 1024));
+            long ops = dataOps();
+            assertArrayEquals(new PutResult[] {STORED, STORED},
+                    store.putMany(keys("zc", "confined"), List.of(value, confinedValue)));
+            assertEquals(3, dataOps() - ops, "header + payload for the shared value, one staged slot for the confined one");
+            MemorySegment dst = shared.allocate(64 * 1024, 4096);
+            MemorySegment confinedDst = confined.allocate(64 * 1024, 4096);
+            assertArrayEquals(new long[] {64 * 1024, 64 * 1024},
+                    store.loadMany(keys("zc", "confined"), List.of(dst, confinedDst)));
+            assertEquals(-1, dst.mismatch(value(5, 64 * 1024)));
+            assertEquals(-1, confinedDst.mismatch(value(6, 64 * 1024)));
+
+            // A flipped payload byte is caught on the zero-copy path too.
+            long payload = store.superblock().regionBase() + 4096; // "zc" took the class's first slot
+            try (var buf = raw.buffers().allocate(4096)) {
+                raw.submit(List.of(IoOp.read(payload, buf.segment()))).getFirst().join();
+                buf.segment().set(java.lang.foreign.ValueLayout.JAVA_BYTE, 7,
+                        (byte) ~buf.segment().get(java.lang.foreign.ValueLayout.JAVA_BYTE, 7));
+                raw.submit(List.of(IoOp.write(payload, buf.segment()))).getFirst().join();
+            }
+            assertArrayEquals(new long[] {Store.MISS}, store.loadMany(keys("zc"), List.of(dst)));
+            assertEquals(1, store.stats().checksumFailures());
+        }
+        assertNoLeak();
+    }
 }
