@@ -42,7 +42,9 @@ import java.util.concurrent.atomic.LongAdder;
  * <p><b>Values.</b> Prepared once, off-heap: one buffer of random non-zero bytes, a little longer
  * than a value; value {@code i} is a slice of it starting at a per-key shift, so values differ from
  * key to key (a load that returned another key's bytes is caught) without any copying or allocation
- * of value memory in the timed loop. Loads go to per-thread destinations allocated up front.
+ * of value memory in the timed loop. Shifts are whole pages: values are page-aligned, as the tensors
+ * LMCache hands over are, so the store can write them without a staging copy. Loads go to
+ * per-thread, page-aligned destinations allocated up front.
  */
 final class StoreWorkload implements AutoCloseable {
     /** What the chunks of a pass look like. */
@@ -88,9 +90,9 @@ final class StoreWorkload implements AutoCloseable {
     static final int PARTIAL_EVERY = 8;
     /** Every this many chunks, a load's bytes are compared with what was put, byte for byte. */
     static final int VERIFY_EVERY = 64;
-    /** Values start at shifts in [0, SHIFT_SPAN) of the source buffer. */
+    /** Values start at page-aligned shifts in [0, SHIFT_SPAN) of the source buffer. */
     private static final long SHIFT_SPAN = 1L << 20;
-    private static final long SHIFT_STEP = 8191; // odd: i -> shift is a bijection on SHIFT_SPAN consecutive keys
+    private static final long SHIFT_STEP = 4096 * 257; // 257 is odd: 256 consecutive keys get 256 distinct pages
     private static final int METADATA_SHIFT = 3;
     private static final long POLL_MILLIS = 200;
     /** No call finished for this long means the store or the engine is stuck; better an error than a hang. */
