@@ -12,7 +12,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
@@ -55,7 +54,7 @@ public final class Store implements AutoCloseable {
     public static final long MISS = -1;
     /** Result of {@link #loadMany} when the destination is smaller than the value. */
     public static final long DESTINATION_TOO_SMALL = -2;
-    /** Entries examined per eviction. */
+    /** Entries examined per eviction (see {@link Reservations}). */
     public static final int EVICTION_SAMPLES = 16;
 
     private final BlockDevice device;
@@ -75,7 +74,7 @@ public final class Store implements AutoCloseable {
     private final MetadataLayout layout;
     private final Journal journal;
     private final Recovery.Report recovery;
-    private final SplittableRandom random = new SplittableRandom();
+    private final Reservations reservations;
     // Guarded by lock:
     private int clock;
     private long seq;
@@ -114,6 +113,7 @@ public final class Store implements AutoCloseable {
         this.index = new KeyIndex(superblock.maxEntries());
         this.space = new Space(superblock.regionBase(), superblock.regionBytes(), superblock.regionCount(),
                 (region, slotBytes) -> journal().append(Change.assign(region, slotBytes)));
+        this.reservations = new Reservations(index, space, classes, options.eviction(), this::evict);
         try {
             this.recovery = Recovery.run(device, superblock, layout, index, space, classes);
         } catch (IOException | RuntimeException e) {
@@ -274,7 +274,7 @@ public final class Store implements AutoCloseable {
                     results[i] = PutResult.TOO_LARGE;
                     continue;
                 }
-                int slotId = reserve(cls, need);
+                int slotId = reservations.reserve(cls, need);
                 if (slotId == Space.NONE) {
                     results[i] = PutResult.NO_SPACE;
                     continue;
@@ -351,96 +351,6 @@ public final class Store implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-    }
-
-    /**
-     * A free slot for a value of class {@code cls} needing {@code need} bytes, or {@link Space#NONE}.
-     * In order: a free slot of the class; for a rare size, a free slot of a larger class at most
-     * twice the need (so sizes seen once do not each claim a whole region); a free region; a larger
-     * class's free slot for any size; and finally, when the policy allows, an eviction. Also makes
-     * room in the index when it is full.
-     */
-    private int reserve(int cls, long need) {
-        while (true) {
-            if (!index.full()) {
-                int slotId = space.allocate(cls, classes.slotBytes(cls), 0, false);
-                if (slotId == Space.NONE && classes.rare(cls)) slotId = borrow(cls, need);
-                if (slotId == Space.NONE) slotId = space.allocate(cls, classes.slotBytes(cls), 0, true);
-                if (slotId == Space.NONE) slotId = borrow(cls, need);
-                if (slotId != Space.NONE) return slotId;
-            }
-            if (options.eviction() == Eviction.NONE || !evictFor(cls)) return Space.NONE;
-        }
-    }
-
-    private int borrow(int cls, long need) {
-        int larger = classes.borrowable(need, cls, space::hasFreeSlot);
-        return larger < 0 ? Space.NONE : space.allocate(larger, classes.slotBytes(larger), 0, false);
-    }
-
-    /** Evicts one entry of the class (or, for a class without regions, a whole cold region); false if nothing could be. */
-    private boolean evictFor(int cls) {
-        long victim = sampleVictim(cls);
-        if (victim >= 0) {
-            evict(victim);
-            return true;
-        }
-        if (!index.full() && !space.regionsOf(cls).isEmpty()) return false; // the class is full of pinned entries
-        if (index.full() && (victim = sampleAnyVictim()) >= 0) {
-            evict(victim);
-            return true;
-        }
-        Space.Region region = space.coldestRegion(this::regionEvictable, EVICTION_SAMPLES, random);
-        if (region == null) return false;
-        // Evicting the last entry releases the region (slotCount drops to 0), which ends the loop.
-        for (int s = 0; s < region.slotCount; s++) {
-            if (region.used(s)) evict(space.positionOf(Space.slotId(region.id, s)));
-        }
-        return true;
-    }
-
-    /** The least recently used evictable entry among samples of class {@code cls}, or -1. */
-    private long sampleVictim(int cls) {
-        List<Space.Region> regions = space.regionsOf(cls);
-        if (regions.isEmpty()) return -1;
-        long best = -1;
-        for (int tries = 0, candidates = 0; tries < 4 * EVICTION_SAMPLES && candidates < EVICTION_SAMPLES; tries++) {
-            Space.Region r = regions.get(random.nextInt(regions.size()));
-            int s = random.nextInt(r.slotCount);
-            if (!r.used(s)) continue;
-            long pos = space.positionOf(Space.slotId(r.id, s));
-            if (!evictable(pos)) continue;
-            candidates++;
-            if (best < 0 || index.access(pos) - index.access(best) < 0) best = pos;
-        }
-        return best;
-    }
-
-    /** The least recently used evictable entry among samples of the whole index, or -1. */
-    private long sampleAnyVictim() {
-        long best = -1;
-        for (int i = 0; i < EVICTION_SAMPLES * 4; i++) {
-            long pos = random.nextLong(indexCapacity());
-            if (index.fpHi(pos) == 0 && index.fpLo(pos) == 0) continue;
-            if (evictable(pos) && (best < 0 || index.access(pos) - index.access(best) < 0)) best = pos;
-        }
-        return best;
-    }
-
-    private long indexCapacity() {
-        return index.memoryBytes() / KeyIndex.CELL;
-    }
-
-    private boolean evictable(long pos) {
-        return index.state(pos) == KeyIndex.STORED && index.pins(pos) == 0;
-    }
-
-    private boolean regionEvictable(int regionId) {
-        Space.Region r = space.region(regionId);
-        for (int s = 0; s < r.slotCount; s++) {
-            if (r.used(s) && !evictable(space.positionOf(Space.slotId(regionId, s)))) return false;
-        }
-        return true;
     }
 
     private void evict(long pos) {
