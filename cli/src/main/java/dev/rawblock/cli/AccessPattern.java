@@ -1,8 +1,6 @@
 package dev.rawblock.cli;
 
 import dev.rawblock.device.IoOp;
-import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.TypeConversionException;
 
 /** What a device benchmark does; the labels are fio's {@code --rw} values, so both runs match. */
 enum AccessPattern {
@@ -42,14 +40,9 @@ enum AccessPattern {
     }
 
     /** Lets picocli options take patterns; a bad value becomes a usage error. */
-    static final class Converter implements ITypeConverter<AccessPattern> {
-        @Override
-        public AccessPattern convert(String value) {
-            try {
-                return parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
+    static final class Converter extends ParsingConverter<AccessPattern> {
+        Converter() {
+            super(AccessPattern::parse);
         }
     }
 }

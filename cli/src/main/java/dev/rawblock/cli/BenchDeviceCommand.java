@@ -5,12 +5,10 @@ import dev.rawblock.device.DeviceOptions;
 import dev.rawblock.device.Engine;
 import dev.rawblock.device.Geometry;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.TypeConversionException;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -18,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code rawblock bench device}: raw device throughput with our engines, optionally side by side with fio. */
@@ -106,12 +103,12 @@ final class BenchDeviceCommand implements Callable<Integer> {
                     String label = "run " + i + "/" + runs;
                     Figures f = workload.run(pattern, size, observer(progress, label));
                     ours.add(f);
-                    progress.line(summary(label, f));
+                    progress.line(f.summary(label, "IOPS"));
                     if (fio != null) {
                         String fioLabel = "fio " + label;
                         Figures g = fio.run(target, size, block, pattern, qd, t -> progress.waiting(fioLabel, t));
                         theirs.add(g);
-                        progress.line(summary(fioLabel, g));
+                        progress.line(g.summary(fioLabel, "IOPS"));
                     }
                 }
             }
@@ -190,20 +187,10 @@ final class BenchDeviceCommand implements Callable<Integer> {
         return (done, total, elapsed) -> progress.update(label, done, total, elapsed);
     }
 
-    private static String summary(String label, Figures f) {
-        return String.format(Locale.ROOT, "%s: %.3f GB/s, %.0f IOPS, p50 %.3f ms, p99 %.3f ms", label, f.gbps(),
-                f.iops(), f.p50Ms(), f.p99Ms());
-    }
-
     /** Lets picocli take engine names; a bad value becomes a usage error naming the choices. */
-    static final class EngineConverter implements ITypeConverter<Engine> {
-        @Override
-        public Engine convert(String value) {
-            try {
-                return Engine.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
+    static final class EngineConverter extends ParsingConverter<Engine> {
+        EngineConverter() {
+            super(Engine::parse);
         }
     }
 }

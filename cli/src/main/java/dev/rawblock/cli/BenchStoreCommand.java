@@ -13,12 +13,10 @@ import dev.rawblock.store.StoreOptions;
 import dev.rawblock.store.StoreStats;
 import dev.rawblock.store.Superblock;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.TypeConversionException;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -63,14 +61,9 @@ final class BenchStoreCommand implements Callable<Integer> {
         }
 
         /** Lets picocli take the items of an operation list; a bad one becomes a usage error. */
-        static final class Converter implements ITypeConverter<Op> {
-            @Override
-            public Op convert(String value) {
-                try {
-                    return parse(value);
-                } catch (IllegalArgumentException e) {
-                    throw new TypeConversionException(e.getMessage());
-                }
+        static final class Converter extends ParsingConverter<Op> {
+            Converter() {
+                super(Op::parse);
             }
         }
     }
@@ -192,7 +185,7 @@ final class BenchStoreCommand implements Callable<Integer> {
                     StoreStats afterPut = store.stats();
                     if (ops.contains(Op.PUT)) {
                         report.put(put);
-                        progress.line(summary(label + " put", put.figures()));
+                        progress.line(put.figures().summary(label + " put", "ops/s"));
                     }
                     report.stats(afterPut, afterPut.evictions() - evictionsBefore);
                     if (ops.contains(Op.GET)) {
@@ -200,7 +193,7 @@ final class BenchStoreCommand implements Callable<Integer> {
                         if (get.failed() > 0) throw new IOException(label + " get: " + get.failed() + " keys failed ("
                                 + "first: " + get.firstFailure() + ")");
                         report.get(get);
-                        progress.line(summary(label + " get", get.figures()) + (get.missed() > 0
+                        progress.line(get.figures().summary(label + " get", "ops/s") + (get.missed() > 0
                                 ? ", " + get.missed() + " keys missed (evicted)" : ""));
                     }
                     bench.delete(keys);
@@ -212,14 +205,14 @@ final class BenchStoreCommand implements Callable<Integer> {
                             Figures f = fio.run(target, total, valueSize, AccessPattern.WRITE, qd,
                                     t -> progress.waiting(fioLabel, t));
                             report.fioPut(f);
-                            progress.line(summary(fioLabel, f));
+                            progress.line(f.summary(fioLabel, "ops/s"));
                         }
                         if (ops.contains(Op.GET)) {
                             String fioLabel = "fio " + label + " read";
                             Figures f = fio.run(target, total, valueSize, AccessPattern.READ, qd,
                                     t -> progress.waiting(fioLabel, t));
                             report.fioGet(f);
-                            progress.line(summary(fioLabel, f));
+                            progress.line(f.summary(fioLabel, "ops/s"));
                         }
                     }
                 }
@@ -351,20 +344,10 @@ final class BenchStoreCommand implements Callable<Integer> {
         return (done, all, elapsed) -> progress.update(label, done, all, elapsed);
     }
 
-    static String summary(String label, Figures f) {
-        return String.format(Locale.ROOT, "%s: %.3f GB/s, %.0f ops/s, p50 %.3f ms, p99 %.3f ms", label, f.gbps(),
-                f.iops(), f.p50Ms(), f.p99Ms());
-    }
-
     /** Lets picocli take eviction policies; a bad value becomes a usage error naming the choices. */
-    static final class EvictionConverter implements ITypeConverter<Eviction> {
-        @Override
-        public Eviction convert(String value) {
-            try {
-                return Eviction.parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
+    static final class EvictionConverter extends ParsingConverter<Eviction> {
+        EvictionConverter() {
+            super(Eviction::parse);
         }
     }
 }

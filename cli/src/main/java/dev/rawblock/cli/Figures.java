@@ -33,6 +33,12 @@ record Figures(double gbps, double iops, double p50Ms, double p99Ms, double cpuS
         return n % 2 == 1 ? values.get(n / 2) : (values.get(n / 2 - 1) + values.get(n / 2)) / 2;
     }
 
+    /** One progress line for a pass, e.g. "run 1/3: 2.501 GB/s, 9542 IOPS, p50 3.332 ms, p99 4.227 ms". */
+    String summary(String label, String opsUnit) {
+        return String.format(java.util.Locale.ROOT, "%s: %.3f GB/s, %.0f %s, p50 %.3f ms, p99 %.3f ms", label, gbps,
+                iops, opsUnit, p50Ms, p99Ms);
+    }
+
     /** The per-run throughput, in run order. */
     static List<Double> gbpsOf(List<Figures> runs) {
         return runs.stream().map(Figures::gbps).toList();

@@ -1,7 +1,5 @@
 package dev.rawblock.cli;
 
-import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.TypeConversionException;
 
 import java.math.BigDecimal;
 import java.util.Locale;
@@ -65,14 +63,9 @@ final class SizeParser {
     }
 
     /** Lets picocli options take sizes; a bad value becomes a usage error. */
-    static final class Converter implements ITypeConverter<Long> {
-        @Override
-        public Long convert(String value) {
-            try {
-                return parse(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
+    static final class Converter extends ParsingConverter<Long> {
+        Converter() {
+            super(SizeParser::parse);
         }
     }
 }

@@ -5,8 +5,6 @@ import dev.rawblock.store.PutResult;
 import dev.rawblock.store.Store;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
-import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.TypeConversionException;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -74,14 +72,9 @@ final class StoreWorkload implements AutoCloseable {
         }
 
         /** Lets picocli options take workloads; a bad value becomes a usage error. */
-        static final class Converter implements ITypeConverter<Shape> {
-            @Override
-            public Shape convert(String value) {
-                try {
-                    return parse(value);
-                } catch (IllegalArgumentException e) {
-                    throw new TypeConversionException(e.getMessage());
-                }
+        static final class Converter extends ParsingConverter<Shape> {
+            Converter() {
+                super(Shape::parse);
             }
         }
     }

@@ -1,0 +1,24 @@
+package dev.rawblock.cli;
+
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+import java.util.function.Function;
+
+/** Lets picocli parse an option with a parse method; its IllegalArgumentException (which names what is allowed) becomes a usage error. */
+abstract class ParsingConverter<T> implements ITypeConverter<T> {
+    private final Function<String, T> parse;
+
+    ParsingConverter(Function<String, T> parse) {
+        this.parse = parse;
+    }
+
+    @Override
+    public T convert(String value) {
+        try {
+            return parse.apply(value);
+        } catch (IllegalArgumentException e) {
+            throw new TypeConversionException(e.getMessage());
+        }
+    }
+}
