@@ -5,7 +5,10 @@ import picocli.CommandLine.TypeConversionException;
 
 import java.util.function.Function;
 
-/** Lets picocli parse an option with a parse method; its IllegalArgumentException (which names what is allowed) becomes a usage error. */
+/**
+ * Lets picocli parse an option with a parse method; the method's IllegalArgumentException, which names
+ * what is allowed, becomes a usage error (exit code 2).
+ */
 abstract class ParsingConverter<T> implements ITypeConverter<T> {
     private final Function<String, T> parse;
 
