@@ -35,7 +35,9 @@ import java.util.function.Supplier;
  * bounded queues: when a queue is full, the submitter waits (backpressure) instead of the adapter
  * growing without bound. {@link #submitUnlock} runs on the caller's thread and never fails.
  *
- * <p><b>Listeners</b> hear about keys stored (with sizes), accessed (loaded) and deleted.
+ * <p><b>Listeners</b> hear about keys stored, accessed (loaded) and deleted, with value sizes. A
+ * new listener is first told every key already stored, as LMCache's adapter announces recovered
+ * keys at start-up (this reads each slot's header once).
  *
  * <p>Thread-safe: several controller threads may submit at once.
  */
@@ -50,9 +52,9 @@ public final class L2Adapter implements AutoCloseable {
     public interface Listener {
         default void stored(List<byte[]> keys, long[] sizes) {}
 
-        default void accessed(List<byte[]> keys) {}
+        default void accessed(List<byte[]> keys, long[] sizes) {}
 
-        default void deleted(List<byte[]> keys) {}
+        default void deleted(List<byte[]> keys, long[] sizes) {}
     }
 
     /**
@@ -116,8 +118,26 @@ public final class L2Adapter implements AutoCloseable {
                 });
     }
 
+    /** Tells {@code listener} every key already stored (in groups), then registers it for events. */
     public void addListener(Listener listener) {
-        listeners.add(Objects.requireNonNull(listener, "listener"));
+        Objects.requireNonNull(listener, "listener");
+        List<byte[]> keys = new java.util.ArrayList<>();
+        List<Long> sizes = new java.util.ArrayList<>();
+        store.forEachKey((key, length) -> {
+            keys.add(key);
+            sizes.add(length);
+            if (keys.size() == ANNOUNCE_GROUP) announce(listener, keys, sizes);
+        });
+        if (!keys.isEmpty()) announce(listener, keys, sizes);
+        listeners.add(listener);
+    }
+
+    private static final int ANNOUNCE_GROUP = 1024;
+
+    private static void announce(Listener listener, List<byte[]> keys, List<Long> sizes) {
+        listener.stored(List.copyOf(keys), sizes.stream().mapToLong(Long::longValue).toArray());
+        keys.clear();
+        sizes.clear();
     }
 
     /** Stores values under keys; the task succeeds only if every key is stored afterwards. */
@@ -160,13 +180,18 @@ public final class L2Adapter implements AutoCloseable {
             long[] n = store.loadMany(k, d);
             BitSet hit = new BitSet(n.length);
             List<byte[]> accessed = new java.util.ArrayList<>();
+            List<Long> sizes = new java.util.ArrayList<>();
             for (int i = 0; i < n.length; i++) {
                 if (n[i] >= 0) {
                     hit.set(i);
                     accessed.add(k.get(i));
+                    sizes.add(n[i]);
                 }
             }
-            if (!accessed.isEmpty()) for (Listener l : listeners) l.accessed(accessed);
+            if (!accessed.isEmpty()) {
+                long[] s = sizes.stream().mapToLong(Long::longValue).toArray();
+                for (Listener l : listeners) l.accessed(accessed, s);
+            }
             return hit;
         });
     }
@@ -182,10 +207,19 @@ public final class L2Adapter implements AutoCloseable {
 
     /** Deletes keys (pinned ones are kept); returns, per key, whether it was deleted. */
     public boolean[] delete(List<byte[]> keys) {
+        long[] lengths = store.lengths(keys); // a stored key's value cannot change until it is deleted
         boolean[] deleted = store.deleteMany(keys, false);
         List<byte[]> gone = new java.util.ArrayList<>();
-        for (int i = 0; i < deleted.length; i++) if (deleted[i]) gone.add(keys.get(i));
-        if (!gone.isEmpty()) for (Listener l : listeners) l.deleted(gone);
+        List<Long> sizes = new java.util.ArrayList<>();
+        for (int i = 0; i < deleted.length; i++) {
+            if (!deleted[i]) continue;
+            gone.add(keys.get(i));
+            sizes.add(Math.max(0, lengths[i]));
+        }
+        if (!gone.isEmpty()) {
+            long[] s = sizes.stream().mapToLong(Long::longValue).toArray();
+            for (Listener l : listeners) l.deleted(gone, s);
+        }
         return deleted;
     }
 

@@ -216,6 +216,12 @@ public final class SlotHeader {
         return null;
     }
 
+    /** The key stored in a header that {@link #verifyHeader} accepted. */
+    public static byte[] key(MemorySegment header) {
+        int keyLen = header.get(JAVA_INT_UNALIGNED, OFF_KEY_LEN);
+        return header.asSlice(FIXED_BYTES, keyLen).toArray(JAVA_BYTE);
+    }
+
     /** The payload inside a slot read from the device. */
     public static MemorySegment payload(MemorySegment slot, int keyLength, long length, int block) {
         long at = inline(keyLength, length, block) ? FIXED_BYTES + keyLength : headerBytes(keyLength, length, block);

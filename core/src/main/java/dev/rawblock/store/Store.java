@@ -646,6 +646,24 @@ public final class Store implements AutoCloseable {
         return hit;
     }
 
+    /** Per key, the stored value's length in bytes, or {@link #MISS}. */
+    public long[] lengths(List<byte[]> keys) {
+        checkKeys(keys);
+        begin();
+        lock();
+        try {
+            long[] out = new long[keys.size()];
+            for (int i = 0; i < out.length; i++) {
+                long pos = index.find(Fingerprint.of(keys.get(i)));
+                out[i] = pos >= 0 && index.state(pos) == KeyIndex.STORED ? index.length(pos) : MISS;
+            }
+            return out;
+        } finally {
+            lock.unlock();
+            end();
+        }
+    }
+
     /**
      * The number of leading keys that are stored, stopping at the first miss (later hits do not
      * count). With {@code lock}, those leading hits are pinned.
@@ -794,6 +812,77 @@ public final class Store implements AutoCloseable {
             }
         } finally {
             end();
+        }
+    }
+
+    // ------------------------------------------------------------------ listing
+
+    /** Told one stored key and its value's length. */
+    public interface KeyVisitor {
+        void visit(byte[] key, long length);
+    }
+
+    /**
+     * Hands every stored key to {@code visitor}. The index holds only fingerprints, so the keys are
+     * read from the slot headers, a region at a time in batched submissions; an entry whose header
+     * does not check out is skipped (a load would miss it too). Keys stored or deleted meanwhile
+     * may or may not be visited.
+     */
+    public void forEachKey(KeyVisitor visitor) {
+        begin();
+        try {
+            for (int r = 0; r < space.regionCount(); r++) {
+                List<Found> region = new ArrayList<>();
+                lock.lock();
+                try {
+                    Space.Region reg = space.region(r);
+                    for (int slot = 0; slot < reg.slotCount; slot++) {
+                        if (!reg.used(slot)) continue;
+                        long pos = space.positionOf(Space.slotId(r, slot));
+                        if (index.state(pos) != KeyIndex.STORED) continue;
+                        int slotId = Space.slotId(r, slot);
+                        // One block holds the header of any key up to 4 KiB less 64 bytes; longer ones are re-read.
+                        region.add(new Found(-1, new Fingerprint(index.fpHi(pos), index.fpLo(pos)), slotId,
+                                space.offset(slotId), index.length(pos), block));
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                for (int[] run : runs(region.size(), f -> region.get(f).ioBytes)) {
+                    List<IoBuffer> buffers = new ArrayList<>();
+                    try {
+                        List<IoOp> ops = new ArrayList<>();
+                        for (int i = run[0]; i < run[1]; i++) {
+                            IoBuffer b = device.buffers().allocate(region.get(i).ioBytes);
+                            buffers.add(b);
+                            ops.add(IoOp.read(region.get(i).offset, b.segment()));
+                        }
+                        List<CompletableFuture<Void>> done = submitOrFail(ops);
+                        for (int i = run[0]; i < run[1]; i++) {
+                            Found f = region.get(i);
+                            MemorySegment header = buffers.get(i - run[0]).segment();
+                            if (!succeeded(done.get(i - run[0]))) continue;
+                            long need = SlotHeader.headerLength(header);
+                            if (need > block) header = readHeader(f.offset, need);
+                            if (header == null || SlotHeader.verifyHeader(header, f.fp, superblock.storeIdLo(), f.length,
+                                    SlotHeader.seq(header)) != null) continue;
+                            visitor.visit(SlotHeader.key(header), f.length);
+                        }
+                    } finally {
+                        buffers.forEach(IoBuffer::close);
+                    }
+                }
+            }
+        } finally {
+            end();
+        }
+    }
+
+    /** A header longer than one block, read on its own; null if the read failed. */
+    private MemorySegment readHeader(long offset, long bytes) {
+        try (IoBuffer buf = device.buffers().allocate(SlotHeader.roundUp(bytes, block))) {
+            if (!succeeded(submitOrFail(List.of(IoOp.read(offset, buf.segment()))).getFirst())) return null;
+            return MemorySegment.ofArray(buf.segment().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
         }
     }
 

@@ -153,4 +153,42 @@ class L2AdapterTest {
         assertEquals(new L2Adapter.StoreResult(false, 0), late.result().get(1, TimeUnit.SECONDS), "closed: fails at once");
         assertFalse(adapter.reportStatus().healthy());
     }
+
+    /** A listener is first told every stored key (recovered ones after a restart), then hears events with sizes. */
+    @Test
+    void listenersHearRecoveredKeysAndEventsWithSizes() throws Exception {
+        String longKey = "k".repeat(6000); // its header spans two blocks
+        for (String k : List.of("r1", "r2", longKey)) {
+            assertTrue(adapter.submitStore(List.of(key(k)), List.of(value(k, 3000 + k.length()))).result().get().success());
+        }
+        adapter.close();
+        store.close();
+        store = Store.open(device, StoreOptions.defaults());
+        adapter = new L2Adapter(store, L2Adapter.Options.defaults());
+
+        java.util.Map<String, Long> told = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.Map<String, Long> accessed = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.Map<String, Long> deleted = new java.util.concurrent.ConcurrentHashMap<>();
+        adapter.addListener(new L2Adapter.Listener() {
+            @Override
+            public void stored(List<byte[]> keys, long[] sizes) {
+                for (int i = 0; i < keys.size(); i++) told.put(new String(keys.get(i)), sizes[i]);
+            }
+
+            @Override
+            public void accessed(List<byte[]> keys, long[] sizes) {
+                for (int i = 0; i < keys.size(); i++) accessed.put(new String(keys.get(i)), sizes[i]);
+            }
+
+            @Override
+            public void deleted(List<byte[]> keys, long[] sizes) {
+                for (int i = 0; i < keys.size(); i++) deleted.put(new String(keys.get(i)), sizes[i]);
+            }
+        });
+        assertEquals(java.util.Map.of("r1", 3002L, "r2", 3002L, longKey, 9000L), told, "recovered keys announced");
+        adapter.submitLoad(List.of(key("r1")), List.of(MemorySegment.ofArray(new byte[4000]))).result().get();
+        assertEquals(java.util.Map.of("r1", 3002L), accessed);
+        adapter.delete(List.of(key("r2"), key("absent")));
+        assertEquals(java.util.Map.of("r2", 3002L), deleted);
+    }
 }
