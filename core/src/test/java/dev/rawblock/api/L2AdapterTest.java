@@ -134,7 +134,13 @@ class L2AdapterTest {
                         tasks.add(load);
                         BitSet hit = load.result().join();
                         if (hit.get(0)) assertEquals(-1, dst.asSlice(0, 4000 + i).mismatch(value(k, 4000 + i)), k);
+                        if (adapter.submitLookupAndLock(List.of(key(k))).result().join().get(0)) {
+                            assertArrayEquals(new boolean[] {false}, adapter.delete(List.of(key(k))),
+                                    "a locked key is never deleted without force");
+                        }
                         adapter.submitUnlock(List.of(key(k)));
+                        adapter.submitUnlock(List.of(key(k)));
+                        if (i % 5 == 0) adapter.delete(List.of(key(k)));
                     }
                     return null;
                 }));
@@ -190,5 +196,28 @@ class L2AdapterTest {
         assertEquals(java.util.Map.of("r1", 3002L), accessed);
         adapter.delete(List.of(key("r2"), key("absent")));
         assertEquals(java.util.Map.of("r2", 3002L), deleted);
+    }
+
+    /** Bounded queues push back: with one thread and one queue slot, a third task waits for the first. */
+    @Test
+    void fullQueuesMakeSubmittersWait() throws Exception {
+        adapter.close();
+        store.close();
+        dev.rawblock.device.FaultInjectingDevice slow = new dev.rawblock.device.FaultInjectingDevice(device);
+        store = Store.open(slow, StoreOptions.defaults());
+        adapter = new L2Adapter(store, new L2Adapter.Options(1, 1, 1, 1));
+        slow.delay(java.time.Duration.ofMillis(300));
+        var first = adapter.submitStore(List.of(key("q1")), List.of(value("q1", 5000)));  // runs, waits on the device
+        var second = adapter.submitStore(List.of(key("q2")), List.of(value("q2", 5000))); // fills the queue
+        long t0 = System.nanoTime();
+        var third = adapter.submitStore(List.of(key("q3")), List.of(value("q3", 5000)));  // must wait for room
+        long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertTrue(waitedMs >= 100, "the submitter waited " + waitedMs + " ms");
+        slow.delay(java.time.Duration.ZERO);
+        for (var t : List.of(first, second, third)) assertTrue(t.result().get(30, TimeUnit.SECONDS).success());
+        adapter.close();
+        store.close();
+        store = Store.open(device, StoreOptions.defaults()); // for the teardown; the wrapper shares the device
+        adapter = new L2Adapter(store, L2Adapter.Options.defaults());
     }
 }
