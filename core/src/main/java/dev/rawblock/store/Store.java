@@ -190,6 +190,16 @@ public final class Store implements AutoCloseable {
         lifecycle.readLock().unlock();
     }
 
+    /** Runs one public operation between {@link #begin} and {@link #end}. */
+    private <T> T guarded(java.util.function.Supplier<T> operation) {
+        begin();
+        try {
+            return operation.get();
+        } finally {
+            end();
+        }
+    }
+
     private static void checkKeys(List<byte[]> keys) {
         Objects.requireNonNull(keys, "keys");
         for (int i = 0; i < keys.size(); i++) {
@@ -231,12 +241,7 @@ public final class Store implements AutoCloseable {
      */
     public PutResult[] putMany(List<byte[]> keys, List<MemorySegment> values) {
         checkPairs(keys, values, "values");
-        begin();
-        try {
-            return putBatch(keys, values);
-        } finally {
-            end();
-        }
+        return guarded(() -> putBatch(keys, values));
     }
 
     private PutResult[] putBatch(List<byte[]> keys, List<MemorySegment> values) {
@@ -482,12 +487,7 @@ public final class Store implements AutoCloseable {
      */
     public long[] loadMany(List<byte[]> keys, List<MemorySegment> destinations) {
         checkPairs(keys, destinations, "destinations");
-        begin();
-        try {
-            return loadBatch(keys, destinations);
-        } finally {
-            end();
-        }
+        return guarded(() -> loadBatch(keys, destinations));
     }
 
     private long[] loadBatch(List<byte[]> keys, List<MemorySegment> destinations) {
@@ -622,12 +622,7 @@ public final class Store implements AutoCloseable {
      */
     public boolean[] existsMany(List<byte[]> keys, boolean lock) {
         checkKeys(keys);
-        begin();
-        try {
-            return lookup(keys, lock);
-        } finally {
-            end();
-        }
+        return guarded(() -> lookup(keys, lock));
     }
 
     private boolean[] lookup(List<byte[]> keys, boolean lock) {
@@ -670,12 +665,7 @@ public final class Store implements AutoCloseable {
      */
     public int prefixHits(List<byte[]> keys, boolean lock) {
         checkKeys(keys);
-        begin();
-        try {
-            return countPrefix(keys, lock);
-        } finally {
-            end();
-        }
+        return guarded(() -> countPrefix(keys, lock));
     }
 
     private int countPrefix(List<byte[]> keys, boolean lock) {
@@ -726,12 +716,7 @@ public final class Store implements AutoCloseable {
      */
     public boolean[] deleteMany(List<byte[]> keys, boolean force) {
         checkKeys(keys);
-        begin();
-        try {
-            return deleteBatch(keys, force);
-        } finally {
-            end();
-        }
+        return guarded(() -> deleteBatch(keys, force));
     }
 
     private boolean[] deleteBatch(List<byte[]> keys, boolean force) {
