@@ -18,12 +18,12 @@ import java.util.concurrent.ExecutionException;
 /**
  * The {@code rawblock} command. Exit codes: 0 success, 1 failure, 2 usage error. Every error is
  * one line, {@code rawblock: <message>}; {@code --verbose} adds the stack trace. Subcommands hang
- * off this class (today {@code format}, {@code stats}, {@code fsck} and {@code bench}; later serve).
+ * off this class ({@code serve}, {@code format}, {@code stats}, {@code fsck}, {@code bench}).
  */
 @Command(name = "rawblock", scope = ScopeType.INHERIT, mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "A storage engine for LLM KV-cache offload on raw block devices.",
-        subcommands = {FormatCommand.class, StatsCommand.class, FsckCommand.class, BenchCommand.class})
+        subcommands = {ServeCommand.class, FormatCommand.class, StatsCommand.class, FsckCommand.class, BenchCommand.class})
 public final class Main {
     static final int EXIT_FAILURE = 1;
     static final int EXIT_USAGE = 2;
@@ -32,7 +32,17 @@ public final class Main {
     boolean verbose;
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        System.exit(execute(commandLine(), args));
+    }
+
+    /** Runs {@code args} on {@code cl}, with {@code --config FILE} values as defaults (see {@link ConfigFile}). */
+    public static int execute(CommandLine cl, String... args) {
+        try {
+            ConfigFile.install(cl, args);
+        } catch (ParameterException e) {
+            return onUsageError(e, args);
+        }
+        return cl.execute(args);
     }
 
     /** The configured command line; tests run it in-process with their own out and err. */

@@ -42,7 +42,7 @@ class BenchDeviceCommandTest {
         CommandLine cl = Main.commandLine();
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute(args);
+        int code = Main.execute(cl, args);
         return new Run(code, out.toString(), err.toString());
     }
 

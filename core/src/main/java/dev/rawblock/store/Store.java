@@ -1,6 +1,7 @@
 package dev.rawblock.store;
 
 import dev.rawblock.device.BlockDevice;
+import dev.rawblock.device.BufferArena;
 import dev.rawblock.device.IoBuffer;
 import dev.rawblock.device.IoOp;
 
@@ -170,6 +171,14 @@ public final class Store implements AutoCloseable {
     }
 
     /** The largest value a put accepts, in bytes (a region less its header block). */
+    /**
+     * Aligned memory of the store's device: a value put from it, or loaded into it, moves between
+     * the device and that memory without a copy (for values a multiple of the block size).
+     */
+    public BufferArena buffers() {
+        return device.buffers();
+    }
+
     public long maxValueBytes() {
         return maxValueBytes;
     }

@@ -1,0 +1,206 @@
+package dev.rawblock.cli;
+
+import dev.rawblock.device.BlockDevice;
+import dev.rawblock.device.DeviceOptions;
+import dev.rawblock.server.Server;
+import dev.rawblock.server.ServerConfig;
+import dev.rawblock.store.Eviction;
+import dev.rawblock.store.FormatOptions;
+import dev.rawblock.store.Store;
+import dev.rawblock.store.StoreFormat;
+import dev.rawblock.store.StoreOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import sun.misc.Signal;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.temporal.ChronoUnit;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code rawblock serve}: serves a store over RESP and {@code lm://} until SIGTERM or SIGINT, then
+ * stops accepting, lets executing requests finish, writes a checkpoint and exits 0.
+ *
+ * <p>A missing store file is created and formatted; an existing store is opened (recovered), never
+ * formatted again; anything else at the path is refused.
+ */
+@Command(name = "serve", sortOptions = false,
+        description = {"Serve a store to Redis clients (RESP) and LMCache (lm://) until SIGTERM or SIGINT.",
+                "A missing --path file is created and formatted; an existing store is opened and recovered."})
+final class ServeCommand implements Callable<Integer> {
+    static final Path DEFAULT_PATH = Path.of("data", "rawblock.img");
+    private static final long GIB = 1L << 30;
+    /** A new store takes this much, or half the free space of its filesystem if that is less. */
+    static final long DEFAULT_CAPACITY = 8 * GIB;
+    /** Aligned memory registered with io_uring for values in flight; beyond it, buffers still work, unregistered. */
+    private static final long ARENA_BYTES = 256L << 20;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Properties file of option values (keys are option names without dashes, e.g. port=6390); "
+                    + "flags given on the command line win.")
+    Path config;
+
+    @Option(names = "--path", paramLabel = "PATH",
+            description = "File or block device of the store (default: ./data/rawblock.img).")
+    Path path;
+
+    @Option(names = "--capacity", paramLabel = "SIZE", converter = SizeParser.Converter.class,
+            description = "Size of a store file created on first start (default: 8g, or half the free space if less).")
+    Long capacity;
+
+    @Option(names = "--bind", paramLabel = "ADDR", defaultValue = "127.0.0.1",
+            description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String bind;
+
+    @Option(names = "--port", paramLabel = "N", defaultValue = "" + ServerConfig.DEFAULT_RESP_PORT,
+            description = "RESP (Redis protocol) port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+    int port;
+
+    @Option(names = "--lm-port", paramLabel = "N", defaultValue = "" + ServerConfig.DEFAULT_LM_PORT,
+            description = "LMCache lm:// port (default: ${DEFAULT-VALUE}; 0 picks a free one, -1 turns it off).")
+    int lmPort;
+
+    @Option(names = "--requirepass", paramLabel = "PASSWORD",
+            description = "Password RESP clients must give (AUTH or HELLO) before anything else.")
+    String requirePass;
+
+    @Option(names = "--max-value-size", paramLabel = "SIZE", converter = SizeParser.Converter.class,
+            description = "Largest value a client may send (default: the largest the store holds).")
+    Long maxValueSize;
+
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "512",
+            description = "Connections served at once over both protocols (default: ${DEFAULT-VALUE}).")
+    int maxConnections;
+
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "300",
+            description = "Close a connection that sends nothing for this long (default: ${DEFAULT-VALUE}).")
+    double idleTimeoutSeconds;
+
+    @Option(names = "--max-pending", paramLabel = "SIZE", converter = SizeParser.Converter.class,
+            description = "Bytes one request may hold in memory (default: 256m, at least one value).")
+    Long maxPending;
+
+    @Option(names = "--memory-budget", paramLabel = "SIZE", converter = SizeParser.Converter.class,
+            description = "Bytes of value buffers all connections together may use; requests wait for room "
+                    + "(default: 2g, at least --max-pending).")
+    Long memoryBudget;
+
+    @Option(names = "--eviction", paramLabel = "POLICY", defaultValue = "lru",
+            converter = BenchStoreCommand.EvictionConverter.class,
+            description = "lru: evict the least recently used entries when full; none: refuse puts (default: lru).")
+    Eviction eviction;
+
+    @Option(names = "--no-flush", description = "Do not fdatasync acknowledged writes (they survive a process crash, "
+            + "not a power loss).")
+    boolean noFlush;
+
+    private final CountDownLatch stop = new CountDownLatch(1);
+
+    @Override
+    public Integer call() throws Exception {
+        ConfigFile.check(spec);
+        Path target = BenchDeviceCommand.target(path, DEFAULT_PATH);
+        StoreOptions storeOptions = StoreOptions.defaults().withEviction(eviction).withFlush(!noFlush);
+        try (Store store = openOrCreate(target, storeOptions)) {
+            ServerConfig serverConfig = serverConfig(store.maxValueBytes());
+            for (String name : new String[] {"TERM", "INT"}) Signal.handle(new Signal(name), s -> stop.countDown());
+            try (Server server = new Server(store, store.buffers(), serverConfig, this::log).start()) {
+                log("ready: " + store.stats().entries() + " entries; stop with SIGTERM or Ctrl-C");
+                stop.await();
+                log("stopping");
+            }
+            store.checkpoint();
+            log("checkpoint written");
+        }
+        log("stopped");
+        return 0;
+    }
+
+    /** Lets a test stop the server as a signal would. */
+    void requestStop() {
+        stop.countDown();
+    }
+
+    private Store openOrCreate(Path target, StoreOptions options) throws IOException {
+        if (!Files.exists(target)) {
+            long size = capacity != null ? capacity : defaultCapacity(target);
+            Files.createDirectories(target.toAbsolutePath().getParent());
+            try (BlockDevice device = BlockDevice.open(DeviceOptions.of(target).withCreateSize(size)
+                    .withArenaBytes(1L << 20))) {
+                StoreFormat.format(device, FormatOptions.defaults());
+            } catch (IOException | RuntimeException e) {
+                Files.deleteIfExists(target);
+                throw e;
+            }
+            log("created and formatted " + target + " (" + SizeParser.format(size) + ")");
+        } else if (capacity != null) {
+            log("--capacity is ignored: " + target + " exists");
+        }
+        BlockDevice device = BlockDevice.open(DeviceOptions.of(target).withArenaBytes(ARENA_BYTES));
+        Store store;
+        try {
+            store = Store.openOwning(device, options);
+        } catch (IOException e) {
+            throw new IOException(target + " does not hold a usable rawblock store (" + e.getMessage()
+                    + "); format it with 'rawblock format --path " + target + "' or point --path elsewhere", e);
+        }
+        log("opened " + target + ": " + store.recoverySummary());
+        return store;
+    }
+
+    /** 8 GiB, or half of what the filesystem has free, whichever is less (at least 256 MiB). */
+    private static long defaultCapacity(Path target) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        while (dir != null && !Files.exists(dir)) dir = dir.getParent();
+        long free = Files.getFileStore(dir).getUsableSpace();
+        long size = Math.min(DEFAULT_CAPACITY, free / 2) / GIB * GIB;
+        if (size < 256L << 20) {
+            size = Math.min(DEFAULT_CAPACITY, free / 2) >> 20 << 20;
+            if (size < 256L << 20) throw new IOException("only " + SizeParser.format(free) + " free on " + dir
+                    + ": a new store needs at least 512m free (or give --capacity)");
+        }
+        return size;
+    }
+
+    /** The flags as the server checks them; what it refuses is a usage error naming the option. */
+    private ServerConfig serverConfig(long storeMaxValue) {
+        long maxValue = maxValueSize != null ? maxValueSize : storeMaxValue;
+        if (maxValue > storeMaxValue) {
+            usage("--max-value-size " + SizeParser.format(maxValue) + " is larger than the store's largest value ("
+                    + SizeParser.format(storeMaxValue) + ")");
+        }
+        ServerConfig defaults = ServerConfig.defaults(maxValue);
+        try {
+            return new ServerConfig(bind, port, lmPort, requirePass, maxValue, maxConnections,
+                    Duration.ofMillis(Math.round(idleTimeoutSeconds * 1000)),
+                    maxPending != null ? maxPending : defaults.maxPendingBytes(),
+                    memoryBudget != null ? memoryBudget : Math.max(defaults.memoryBudget(),
+                            maxPending != null ? maxPending : 0));
+        } catch (IllegalArgumentException e) {
+            usage("--" + e.getMessage());
+            return null; // not reached
+        }
+    }
+
+    private void usage(String message) {
+        throw new ParameterException(spec.commandLine(), message);
+    }
+
+    private void log(String message) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println(LocalTime.now().truncatedTo(ChronoUnit.MILLIS) + " rawblock serve: " + message);
+        err.flush();
+    }
+}

@@ -1,0 +1,173 @@
+package dev.rawblock.server;
+
+import dev.rawblock.server.MemoryBudget.ValueBuffer;
+import dev.rawblock.store.PutResult;
+import dev.rawblock.store.Store;
+
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntPredicate;
+
+/**
+ * The store as both protocols use it: Redis-style overwrite on put, and loads into budgeted,
+ * aligned buffers sized to each value so the device reads straight into the memory the reply is
+ * sent from.
+ */
+public final class Values {
+    private final Store store;
+    private final MemoryBudget budget;
+    private final int block;
+    private final Duration wait;
+    private final ServerStats stats;
+
+    public Values(Store store, MemoryBudget budget, Duration wait, ServerStats stats) {
+        this.store = store;
+        this.stats = stats;
+        this.budget = budget;
+        this.block = store.superblock().blockBytes();
+        this.wait = wait;
+    }
+
+    public Store store() {
+        return store;
+    }
+
+    /** Bytes of value buffers in use now. */
+    public long budgetUsed() {
+        return budget.used();
+    }
+
+    /** A buffer for a value of {@code length} bytes arriving from a client (aligned, padded to a block). */
+    public ValueBuffer buffer(long length) throws InterruptedException {
+        return budget.allocate(padded(length), wait);
+    }
+
+    private long padded(long length) {
+        return Math.max(block, (length + block - 1) / block * block);
+    }
+
+    /**
+     * Stores each value under its key. With {@code replace}, a key that is stored already gets
+     * the new value (Redis SET); without, the first value stays (SET NX). A key another request is
+     * writing at the same moment waits for that write (as Redis would have run the two in turn),
+     * up to the configured wait; then it is BUSY.
+     */
+    public PutResult[] put(List<byte[]> keys, List<MemorySegment> values, boolean replace) throws InterruptedException {
+        PutResult[] results = store.putMany(keys, values);
+        boolean[] replaced = new boolean[results.length];
+        long deadline = System.nanoTime() + wait.toNanos();
+        for (long pause = 50_000; ; pause = Math.min(2 * pause, 10_000_000)) {
+            if (replace) {
+                // Delete the old value, then store the new one. A delete is refused only for a pinned
+                // key, which then keeps its value (ALREADY_STORED); each key is replaced once.
+                List<Integer> old = matching(results, i -> results[i] == PutResult.ALREADY_STORED && !replaced[i]);
+                for (int i : old) replaced[i] = true;
+                if (!old.isEmpty()) store.deleteMany(pick(keys, old), false);
+                putAgain(results, keys, values, old);
+            }
+            List<Integer> busy = matching(results, i -> results[i] == PutResult.BUSY);
+            if (busy.isEmpty() || System.nanoTime() + pause > deadline) return results;
+            Thread.sleep(Duration.ofNanos(pause));
+            putAgain(results, keys, values, busy);
+        }
+    }
+
+    /**
+     * Whether a put through {@link #put} took effect: stored, or replaced by a concurrent SET or
+     * DEL of the same key (CANCELED, ALREADY_STORED), which, run in turn, would have come after it.
+     */
+    public static boolean tookEffect(PutResult result) {
+        return result.stored() || result == PutResult.CANCELED;
+    }
+
+    private void putAgain(PutResult[] results, List<byte[]> keys, List<MemorySegment> values, List<Integer> which) {
+        if (which.isEmpty()) return;
+        PutResult[] again = store.putMany(pick(keys, which), pick(values, which));
+        for (int j = 0; j < which.size(); j++) results[which.get(j)] = again[j];
+    }
+
+    private static List<Integer> matching(PutResult[] results, IntPredicate test) {
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < results.length; i++) if (test.test(i)) out.add(i);
+        return out;
+    }
+
+    private static <T> List<T> pick(List<T> items, List<Integer> which) {
+        List<T> out = new ArrayList<>(which.size());
+        for (int i : which) out.add(items.get(i));
+        return out;
+    }
+
+    /** A loaded value: its bytes are the first {@code length} of {@code buffer}; close to give the buffer back. */
+    public record Loaded(ValueBuffer buffer, long length) implements AutoCloseable {
+        public MemorySegment bytes() {
+            return buffer.segment().asSlice(0, length);
+        }
+
+        @Override
+        public void close() {
+            buffer.close();
+        }
+    }
+
+    /** Loads each key; null where it is not stored. The caller closes every non-null result. */
+    public Loaded[] load(List<byte[]> keys) throws InterruptedException {
+        Loaded[] loaded = new Loaded[keys.size()];
+        long[] lengths = store.lengths(keys);
+        List<ValueBuffer> buffers = new ArrayList<>(keys.size());
+        List<byte[]> present = new ArrayList<>(keys.size());
+        List<Integer> where = new ArrayList<>(keys.size());
+        try {
+            for (int i = 0; i < keys.size(); i++) {
+                if (lengths[i] < 0) {
+                    stats.missed(1);
+                    continue;
+                }
+                buffers.add(buffer(lengths[i]));
+                present.add(keys.get(i));
+                where.add(i);
+            }
+            long[] got = store.loadMany(present, buffers.stream().map(ValueBuffer::segment).toList());
+            for (int j = 0; j < got.length; j++) {
+                int i = where.get(j);
+                if (got[j] >= 0) {
+                    loaded[i] = new Loaded(buffers.get(j), got[j]);
+                    buffers.set(j, null);
+                } else if (got[j] == Store.MISS) {
+                    stats.missed(1);
+                } else if (got[j] == Store.DESTINATION_TOO_SMALL) {
+                    // The key was deleted and stored again with a larger value meanwhile: load that one.
+                    buffers.get(j).close();
+                    buffers.set(j, null);
+                    loaded[i] = load(List.of(keys.get(i)))[0];
+                }
+            }
+            return loaded;
+        } catch (InterruptedException | RuntimeException e) {
+            for (Loaded l : loaded) if (l != null) l.close();
+            throw e;
+        } finally {
+            for (ValueBuffer b : buffers) if (b != null) b.close();
+        }
+    }
+
+    public boolean[] exists(List<byte[]> keys) {
+        return store.existsMany(keys, false);
+    }
+
+    /** Deletes each key; true where one was stored. */
+    public boolean[] delete(List<byte[]> keys) {
+        return store.deleteMany(keys, false);
+    }
+
+    /** How many of the keys, from the first, are stored. */
+    public int prefixHits(List<byte[]> keys) {
+        return store.prefixHits(keys, false);
+    }
+
+    static String describe(PutResult r) {
+        return r.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
+    }
+}

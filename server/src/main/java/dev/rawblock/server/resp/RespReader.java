@@ -1,0 +1,140 @@
+package dev.rawblock.server.resp;
+
+import dev.rawblock.server.ProtocolException;
+import dev.rawblock.server.Values;
+import dev.rawblock.server.Wire;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads RESP requests: arrays of bulk strings ({@code *2\r\n$3\r\nGET\r\n$1\r\nk\r\n}) as clients
+ * send them, and inline commands ({@code GET k\r\n}) as people type them.
+ *
+ * <p>Every length is checked before anything is allocated: a count or a length that is negative,
+ * not a number, or beyond the limits is a {@link ProtocolException}. A bulk string of
+ * {@link #LARGE_BULK} bytes or more is read straight from the socket into an aligned value buffer
+ * from the memory budget; smaller ones into heap arrays.
+ */
+final class RespReader {
+    /** Bulk strings from this size on are values: they get an aligned native buffer. */
+    static final int LARGE_BULK = 16 << 10;
+    /** Most arguments in one request (Redis allows more, but no command here needs them). */
+    static final int MAX_ARGS = 1 << 20;
+
+    private final Wire wire;
+    private final Values values;
+    private final long maxValueBytes;
+    private final long maxPendingBytes;
+
+    RespReader(Wire wire, Values values, long maxValueBytes, long maxPendingBytes) {
+        this.wire = wire;
+        this.values = values;
+        this.maxValueBytes = maxValueBytes;
+        this.maxPendingBytes = maxPendingBytes;
+    }
+
+    /**
+     * The next request, or null when the client closed the connection between requests. An
+     * empty array ({@code *0}) or a blank inline line gives an empty request.
+     */
+    RespRequest read() throws IOException, InterruptedException {
+        ByteBuffer in = wire.in();
+        if (!in.hasRemaining() && !wire.fill()) return null;
+        if (in.get(in.position()) != '*') return inline();
+        long count = number(line(), "multibulk length");
+        if (count > MAX_ARGS) throw new ProtocolException("invalid multibulk length " + count);
+        RespRequest request = new RespRequest((int) Math.max(count, 0));
+        try {
+            long pending = 0;
+            for (int i = 0; i < count; i++) {
+                byte[] header = line();
+                if (header.length == 0 || header[0] != '$') {
+                    throw new ProtocolException("expected '$', got '" + printable(header) + "'");
+                }
+                long length = number(header, "bulk length");
+                if (length < 0 || length > maxValueBytes) {
+                    throw new ProtocolException("invalid bulk length " + length + " (max-value-size is "
+                            + maxValueBytes + ")");
+                }
+                pending += length;
+                if (pending > maxPendingBytes) {
+                    throw new ProtocolException("request of more than " + maxPendingBytes + " bytes (max-pending)");
+                }
+                if (length >= LARGE_BULK) {
+                    RespRequest.Arg arg = RespRequest.Arg.of(values.buffer(length), length);
+                    request.add(arg);
+                    wire.readFully(arg.segment());
+                } else {
+                    request.add(RespRequest.Arg.of(wire.readBytes((int) length)));
+                }
+                expectCrlf();
+            }
+            return request;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            request.close();
+            throw e;
+        }
+    }
+
+    private RespRequest inline() throws IOException {
+        String text = new String(line(), StandardCharsets.UTF_8).strip();
+        String[] words = text.isEmpty() ? new String[0] : text.split("[ \t]+");
+        RespRequest request = new RespRequest(words.length);
+        for (String w : words) request.add(RespRequest.Arg.of(w.getBytes(StandardCharsets.UTF_8)));
+        return request;
+    }
+
+    /** The next line without its CRLF (a bare LF also ends a line, as for Redis's inline commands). */
+    private byte[] line() throws IOException {
+        ByteBuffer in = wire.in();
+        int scanned = 0;
+        while (true) {
+            for (int i = in.position() + scanned; i < in.limit(); i++) {
+                if (in.get(i) == '\n') {
+                    int end = i > in.position() && in.get(i - 1) == '\r' ? i - 1 : i;
+                    byte[] line = new byte[end - in.position()];
+                    in.get(line);
+                    in.position(i + 1);
+                    return line;
+                }
+            }
+            scanned = in.remaining(); // relative to the position, which survives fill's compaction
+            if (!wire.fill()) throw new EOFException("connection closed in the middle of a request");
+        }
+    }
+
+    private void expectCrlf() throws IOException {
+        byte[] crlf = wire.readBytes(2);
+        if (crlf[0] != '\r' || crlf[1] != '\n') throw new ProtocolException("expected CRLF after a bulk string");
+    }
+
+    /** The decimal number after the line's type byte. */
+    private static long number(byte[] line, String what) {
+        if (line.length < 2 || line.length > 20) throw new ProtocolException("invalid " + what + " '" + printable(line) + "'");
+        boolean negative = line[1] == '-';
+        int start = negative ? 2 : 1;
+        if (start == line.length) throw new ProtocolException("invalid " + what + " '" + printable(line) + "'");
+        long n = 0;
+        for (int i = start; i < line.length; i++) {
+            int d = line[i] - '0';
+            if (d < 0 || d > 9) throw new ProtocolException("invalid " + what + " '" + printable(line) + "'");
+            n = n * 10 + d;
+        }
+        return negative ? -n : n;
+    }
+
+    /** The first bytes of a bad line, safe to put in an error reply. */
+    static String printable(byte[] bytes) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < Math.min(bytes.length, 32); i++) {
+            int b = bytes[i] & 0xff;
+            sb.append(b >= 0x20 && b < 0x7f && b != '\'' ? (char) b : '?');
+        }
+        return bytes.length > 32 ? sb + "..." : sb.toString();
+    }
+}

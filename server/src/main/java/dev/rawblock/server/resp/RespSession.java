@@ -1,0 +1,415 @@
+package dev.rawblock.server.resp;
+
+import dev.rawblock.server.MemoryBudget.BudgetExceededException;
+import dev.rawblock.server.ProtocolException;
+import dev.rawblock.server.ServerContext;
+import dev.rawblock.server.Values;
+import dev.rawblock.server.Values.Loaded;
+import dev.rawblock.server.Wire;
+import dev.rawblock.store.PutResult;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One RESP connection: reads requests in order, executes each, and replies (see {@link Wire} for
+ * how pipelined replies are flushed together).
+ *
+ * <p>Commands: the data commands GET, SET, MGET, MSET, EXISTS, DEL/UNLINK, PREFIXHITS and DBSIZE;
+ * and what clients send around them: PING, ECHO, AUTH, HELLO, SELECT 0, CLIENT, COMMAND, CONFIG
+ * GET, INFO, QUIT. With a password set, only AUTH, HELLO and QUIT work before authentication.
+ *
+ * <p>SET overwrites, as in Redis (the store itself keeps the first value: that is SET NX). TTL
+ * options are refused, since entries leave by LRU eviction, not by time.
+ */
+public final class RespSession implements Runnable {
+    private final Wire wire;
+    private final ServerContext context;
+    private final RespReader reader;
+    private final RespWriter writer;
+    private final long id;
+    private boolean authenticated;
+    private byte[] clientName;
+    private boolean quit;
+
+    public RespSession(Wire wire, ServerContext context, long id) {
+        this.wire = wire;
+        this.context = context;
+        this.reader = new RespReader(wire, context.values(), context.config().maxValueBytes(),
+                context.config().maxPendingBytes());
+        this.writer = new RespWriter(wire);
+        this.id = id;
+        this.authenticated = context.config().requirePass() == null;
+    }
+
+    /** Refuses a connection beyond max-connections with the error Redis sends, then the caller closes it. */
+    public static void refuse(Wire wire) throws IOException {
+        new RespWriter(wire).error("ERR max number of clients reached");
+        wire.flush();
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (!quit) {
+                RespRequest request;
+                try {
+                    request = reader.read();
+                } catch (ProtocolException | BudgetExceededException e) {
+                    // The rest of the stream cannot be parsed (or the value cannot be received): say why, then close.
+                    context.stats().protocolError();
+                    writer.error((e instanceof ProtocolException ? "ERR Protocol error: " : "ERR ") + e.getMessage());
+                    break;
+                }
+                if (request == null) break;
+                try (request) {
+                    if (request.size() > 0) execute(request);
+                }
+            }
+            wire.flush();
+        } catch (IOException | InterruptedException e) {
+            // The client went away or the server is stopping: nothing more to say on this connection.
+        }
+    }
+
+    private void execute(RespRequest r) throws IOException, InterruptedException {
+        context.stats().command();
+        String name = r.name();
+        if (!authenticated && !name.equals("AUTH") && !name.equals("HELLO") && !name.equals("QUIT")) {
+            writer.error("NOAUTH Authentication required.");
+            return;
+        }
+        try {
+            switch (name) {
+                case "GET" -> get(r);
+                case "SET" -> set(r);
+                case "MGET" -> mget(r);
+                case "MSET" -> mset(r);
+                case "EXISTS" -> exists(r);
+                case "DEL", "UNLINK" -> del(r);
+                case "PREFIXHITS" -> prefixHits(r);
+                case "DBSIZE" -> arity(r, 1, 1, () -> writer.integer(context.values().store().stats().entries()));
+                case "PING" -> ping(r);
+                case "ECHO" -> arity(r, 2, 2, () -> writer.bulk(r.arg(1).bytes()));
+                case "AUTH" -> auth(r);
+                case "HELLO" -> hello(r);
+                case "SELECT" -> select(r);
+                case "CLIENT" -> client(r);
+                case "COMMAND" -> command(r);
+                case "CONFIG" -> config(r);
+                case "INFO" -> writer.bulk(InfoReport.render(context, r.size() > 1 ? r.arg(1).text() : "default"));
+                case "QUIT" -> {
+                    writer.simple("OK");
+                    quit = true;
+                }
+                default -> writer.error("ERR unknown command '" + RespReader.printable(r.arg(0).bytes())
+                        + "', with args beginning with: " + (r.size() > 1 ? "'" + RespReader.printable(r.arg(1).bytes()) + "'" : ""));
+            }
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            // The store refused the request (a key too long, the store offline): the connection stays usable.
+            writer.error("ERR " + e.getMessage());
+        } catch (BudgetExceededException e) {
+            writer.error("ERR " + e.getMessage());
+        }
+    }
+
+    private interface Reply {
+        void send() throws IOException, InterruptedException;
+    }
+
+    /** Runs {@code reply} if the request has {@code min..max} words (command included), else the arity error. */
+    private void arity(RespRequest r, int min, int max, Reply reply) throws IOException, InterruptedException {
+        if (r.size() < min || r.size() > max) writer.error("ERR wrong number of arguments for '"
+                + r.name().toLowerCase(Locale.ROOT) + "' command");
+        else reply.send();
+    }
+
+    private boolean arityAtLeast(RespRequest r, int min) throws IOException {
+        if (r.size() >= min) return true;
+        writer.error("ERR wrong number of arguments for '" + r.name().toLowerCase(Locale.ROOT) + "' command");
+        return false;
+    }
+
+    // ---- data commands ----
+
+    private void get(RespRequest r) throws IOException, InterruptedException {
+        arity(r, 2, 2, () -> {
+            Loaded value = context.values().load(List.of(r.arg(1).bytes()))[0];
+            if (value == null) {
+                writer.nullBulk();
+                return;
+            }
+            try (value) {
+                writer.bulk(value.bytes());
+            }
+        });
+    }
+
+    private void mget(RespRequest r) throws IOException, InterruptedException {
+        if (!arityAtLeast(r, 2)) return;
+        Loaded[] loaded = context.values().load(r.keys(1, 1));
+        try {
+            writer.array(loaded.length);
+            for (int i = 0; i < loaded.length; i++) {
+                if (loaded[i] == null) writer.nullBulk();
+                else writer.bulk(loaded[i].bytes());
+                if (loaded[i] != null) loaded[i].close();
+                loaded[i] = null;
+            }
+        } finally {
+            for (Loaded l : loaded) if (l != null) l.close();
+        }
+    }
+
+    private void set(RespRequest r) throws IOException, InterruptedException {
+        if (!arityAtLeast(r, 3)) return;
+        boolean nx = false, xx = false;
+        for (int i = 3; i < r.size(); i++) {
+            switch (r.arg(i).text().toUpperCase(Locale.ROOT)) {
+                case "NX" -> nx = true;
+                case "XX" -> xx = true;
+                case "EX", "PX", "EXAT", "PXAT", "KEEPTTL" -> {
+                    writer.error("ERR TTL options are not supported: rawblock evicts by LRU, not by time");
+                    return;
+                }
+                default -> {
+                    writer.error("ERR syntax error");
+                    return;
+                }
+            }
+        }
+        if (nx && xx) {
+            writer.error("ERR syntax error");
+            return;
+        }
+        byte[] key = r.arg(1).bytes();
+        if (xx && !context.values().exists(List.of(key))[0]) {
+            writer.nullBulk();
+            return;
+        }
+        PutResult result = context.values().put(List.of(key), List.of(r.arg(2).segment()), !nx)[0];
+        if (nx && result == PutResult.ALREADY_STORED) writer.nullBulk();
+        else if (Values.tookEffect(result)) writer.simple("OK");
+        else putError(result);
+    }
+
+    private void mset(RespRequest r) throws IOException, InterruptedException {
+        if (r.size() < 3 || r.size() % 2 == 0) {
+            writer.error("ERR wrong number of arguments for 'mset' command");
+            return;
+        }
+        List<MemorySegment> segments = new ArrayList<>(r.size() / 2);
+        for (int i = 2; i < r.size(); i += 2) segments.add(r.arg(i).segment());
+        PutResult[] results = context.values().put(r.keys(1, 2), segments, true);
+        int failed = 0;
+        PutResult first = null;
+        for (PutResult p : results) {
+            if (!Values.tookEffect(p)) {
+                failed++;
+                if (first == null) first = p;
+            }
+        }
+        if (failed == 0) writer.simple("OK");
+        else writer.error("ERR " + failed + " of " + results.length + " keys not stored, first because: "
+                + explain(first));
+    }
+
+    /** The error for a put that did not store the new value (the connection stays usable). */
+    private void putError(PutResult result) throws IOException {
+        context.stats().failedPut();
+        writer.error(switch (result) {
+            case NO_SPACE -> "OOM no space left in the store (eviction is off, or every entry is in use)";
+            case BUSY -> "BUSY another request is writing this key; try again";
+            default -> "ERR " + explain(result);
+        });
+    }
+
+    private String explain(PutResult result) {
+        return switch (result) {
+            case TOO_LARGE -> "value too large (the largest is " + context.values().store().maxValueBytes() + " bytes)";
+            case NO_SPACE -> "no space left in the store";
+            case BUSY -> "another request is writing the key";
+            case WRITE_FAILED -> "the device write failed";
+            case CANCELED -> "the key was deleted while being written";
+            case STORED, ALREADY_STORED -> "stored";
+        };
+    }
+
+    private void exists(RespRequest r) throws IOException {
+        if (!arityAtLeast(r, 2)) return;
+        int n = 0;
+        for (boolean b : context.values().exists(r.keys(1, 1))) if (b) n++;
+        writer.integer(n);
+    }
+
+    private void del(RespRequest r) throws IOException {
+        if (!arityAtLeast(r, 2)) return;
+        int n = 0;
+        for (boolean b : context.values().delete(r.keys(1, 1))) if (b) n++;
+        writer.integer(n);
+    }
+
+    private void prefixHits(RespRequest r) throws IOException {
+        if (!arityAtLeast(r, 2)) return;
+        writer.integer(context.values().prefixHits(r.keys(1, 1)));
+    }
+
+    // ---- connection commands ----
+
+    private void ping(RespRequest r) throws IOException, InterruptedException {
+        arity(r, 1, 2, () -> {
+            if (r.size() == 2) writer.bulk(r.arg(1).bytes());
+            else writer.simple("PONG");
+        });
+    }
+
+    private void auth(RespRequest r) throws IOException, InterruptedException {
+        arity(r, 2, 3, () -> {
+            if (context.config().requirePass() == null) {
+                writer.error("ERR AUTH <password> called without any password configured for the default user. "
+                        + "Are you sure your configuration is correct?");
+            } else if (checkPassword(r.size() == 3 ? r.arg(1).text() : "default", r.arg(r.size() - 1).bytes())) {
+                writer.simple("OK");
+            } else {
+                writer.error("WRONGPASS invalid username-password pair or user is disabled.");
+            }
+        });
+    }
+
+    /** Checks a user and password (only the default user exists), counting failures. */
+    private boolean checkPassword(String user, byte[] password) {
+        byte[] expected = context.config().requirePass().getBytes(StandardCharsets.UTF_8);
+        // Constant-time comparison: the time to reject must not tell how much of a guess was right.
+        boolean ok = user.equals("default") & MessageDigest.isEqual(expected, password);
+        if (ok) authenticated = true;
+        else context.stats().authFailure();
+        return ok;
+    }
+
+    private void hello(RespRequest r) throws IOException {
+        int version = writer.protocol();
+        int i = 1;
+        if (r.size() > 1) {
+            String v = r.arg(1).text();
+            if (!v.equals("2") && !v.equals("3")) {
+                writer.error("NOPROTO unsupported protocol version");
+                return;
+            }
+            version = Integer.parseInt(v);
+            i = 2;
+        }
+        byte[] name = null;
+        for (; i < r.size(); i++) {
+            String option = r.arg(i).text().toUpperCase(Locale.ROOT);
+            if (option.equals("AUTH") && i + 2 < r.size()) {
+                // Without a password set, any credentials are accepted, as Redis does for HELLO.
+                if (context.config().requirePass() != null && !checkPassword(r.arg(i + 1).text(), r.arg(i + 2).bytes())) {
+                    writer.error("WRONGPASS invalid username-password pair or user is disabled.");
+                    return;
+                }
+                i += 2;
+            } else if (option.equals("SETNAME") && i + 1 < r.size()) {
+                name = r.arg(++i).bytes();
+            } else {
+                writer.error("ERR Syntax error in HELLO option '" + RespReader.printable(r.arg(i).bytes()) + "'");
+                return;
+            }
+        }
+        if (!authenticated) {
+            writer.error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
+                    + "<proto> AUTH <user> <pass> option can be used to authenticate the client and select the "
+                    + "RESP protocol version at the same time");
+            return;
+        }
+        if (name != null) clientName = name;
+        writer.protocol(version);
+        writer.map(7);
+        writer.bulk("server");
+        writer.bulk("rawblock");
+        writer.bulk("version");
+        writer.bulk(InfoReport.REDIS_COMPATIBLE_VERSION);
+        writer.bulk("proto");
+        writer.integer(version);
+        writer.bulk("id");
+        writer.integer(id);
+        writer.bulk("mode");
+        writer.bulk("standalone");
+        writer.bulk("role");
+        writer.bulk("master");
+        writer.bulk("modules");
+        writer.array(0);
+    }
+
+    private void select(RespRequest r) throws IOException, InterruptedException {
+        arity(r, 2, 2, () -> {
+            if (r.arg(1).text().equals("0")) writer.simple("OK");
+            else writer.error("ERR DB index is out of range (rawblock has one database, 0)");
+        });
+    }
+
+    private void client(RespRequest r) throws IOException {
+        if (!arityAtLeast(r, 2)) return;
+        switch (r.arg(1).text().toUpperCase(Locale.ROOT)) {
+            case "SETNAME" -> {
+                if (r.size() != 3) writer.error("ERR wrong number of arguments for 'client|setname' command");
+                else {
+                    clientName = r.arg(2).bytes();
+                    writer.simple("OK");
+                }
+            }
+            case "GETNAME" -> {
+                if (clientName == null) writer.nullBulk();
+                else writer.bulk(clientName);
+            }
+            case "SETINFO" -> writer.simple("OK"); // library name and version: nothing to keep
+            case "ID" -> writer.integer(id);
+            default -> writer.error("ERR unknown subcommand '" + RespReader.printable(r.arg(1).bytes())
+                    + "'. Try CLIENT SETNAME, GETNAME, SETINFO or ID.");
+        }
+    }
+
+    /** Enough of COMMAND for clients that probe it (redis-cli's hints, cluster clients): an empty table. */
+    private void command(RespRequest r) throws IOException {
+        String sub = r.size() > 1 ? r.arg(1).text().toUpperCase(Locale.ROOT) : "";
+        switch (sub) {
+            case "COUNT" -> writer.integer(0);
+            case "DOCS" -> writer.map(0);
+            default -> writer.array(0);
+        }
+    }
+
+    /**
+     * CONFIG GET of the few parameters tools ask for (redis-benchmark asks for save and
+     * appendonly); others get no pair, as Redis does for unknown names. Nothing can be set.
+     */
+    private void config(RespRequest r) throws IOException {
+        if (r.size() < 3 || !r.arg(1).text().equalsIgnoreCase("GET")) {
+            writer.error("ERR CONFIG supports only GET here (rawblock is configured by its flags and config file)");
+            return;
+        }
+        List<String[]> pairs = new ArrayList<>();
+        for (int i = 2; i < r.size(); i++) {
+            String name = r.arg(i).text().toLowerCase(Locale.ROOT);
+            String value = switch (name) {
+                case "save" -> ""; // no snapshots: the store is its own persistence
+                case "appendonly" -> "no";
+                case "databases" -> "1";
+                case "maxclients" -> Integer.toString(context.config().maxConnections());
+                case "maxmemory" -> Long.toString(context.values().store().stats().capacityBytes());
+                case "proto-max-bulk-len" -> Long.toString(context.config().maxValueBytes());
+                default -> null;
+            };
+            if (value != null) pairs.add(new String[] {name, value});
+        }
+        writer.map(pairs.size());
+        for (String[] p : pairs) {
+            writer.bulk(p[0]);
+            writer.bulk(p[1]);
+        }
+    }
+}

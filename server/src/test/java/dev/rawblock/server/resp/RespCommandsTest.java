@@ -1,0 +1,203 @@
+package dev.rawblock.server.resp;
+
+import dev.rawblock.server.ServerFixture;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The RESP commands byte for byte, over a raw socket: what every client relies on. */
+class RespCommandsTest extends ServerFixture {
+
+    private String roundTrip(Socket s, String... args) throws IOException {
+        send(s, command(args));
+        return line(s);
+    }
+
+    @Test
+    void connectionCommandsAnswerAsRedisDoes() throws IOException {
+        start();
+        try (Socket s = connect(server.respAddress())) {
+            assertEquals("+PONG", roundTrip(s, "PING"));
+            assertEquals("$2", roundTrip(s, "PING", "hi"));
+            assertEquals("hi", line(s));
+            assertEquals("$3", roundTrip(s, "ECHO", "abc"));
+            assertEquals("abc", line(s));
+            assertEquals("+OK", roundTrip(s, "SELECT", "0"));
+            assertTrue(roundTrip(s, "SELECT", "1").startsWith("-ERR DB index is out of range"));
+            assertEquals("+OK", roundTrip(s, "CLIENT", "SETNAME", "me"));
+            assertEquals("$2", roundTrip(s, "CLIENT", "GETNAME"));
+            assertEquals("me", line(s));
+            assertEquals("+OK", roundTrip(s, "CLIENT", "SETINFO", "LIB-NAME", "redis-py"));
+            assertEquals("*0", roundTrip(s, "COMMAND", "DOCS"));
+            assertEquals(":0", roundTrip(s, "COMMAND", "COUNT"));
+            assertEquals("*2", roundTrip(s, "CONFIG", "GET", "save"));
+            assertEquals("$4", line(s));
+            assertEquals("save", line(s));
+            assertEquals("$0", line(s));
+            assertEquals("", line(s));
+            assertTrue(roundTrip(s, "AUTH", "x").startsWith("-ERR AUTH <password> called without any password"));
+            assertEquals("-ERR unknown command 'FLUSHALL', with args beginning with: ", roundTrip(s, "FLUSHALL"));
+            assertEquals("-ERR wrong number of arguments for 'get' command", roundTrip(s, "GET"));
+            assertEquals("+OK", roundTrip(s, "QUIT"));
+            assertEquals(0, readToEnd(s).length, "QUIT closes the connection");
+        }
+    }
+
+    @Test
+    void dataCommands() throws IOException {
+        start();
+        try (Socket s = connect(server.respAddress())) {
+            assertEquals("$-1", roundTrip(s, "GET", "k"));
+            assertEquals("+OK", roundTrip(s, "SET", "k", "v1"));
+            assertEquals("+OK", roundTrip(s, "SET", "k", "v2"), "SET overwrites");
+            assertEquals("$2", roundTrip(s, "GET", "k"));
+            assertEquals("v2", line(s));
+            assertEquals("$-1", roundTrip(s, "SET", "k", "v3", "NX"), "NX keeps the first value");
+            assertEquals("$-1", roundTrip(s, "SET", "absent", "v", "XX"), "XX needs the key");
+            assertEquals("+OK", roundTrip(s, "SET", "k", "v4", "XX"));
+            assertTrue(roundTrip(s, "SET", "k", "v", "EX", "10").startsWith("-ERR TTL options are not supported"));
+            assertEquals("-ERR syntax error", roundTrip(s, "SET", "k", "v", "NX", "XX"));
+            assertEquals("+OK", roundTrip(s, "MSET", "a", "1", "b", "2", "c", "3"));
+            assertEquals(":3", roundTrip(s, "EXISTS", "a", "b", "nope", "c"));
+            assertEquals(":2", roundTrip(s, "PREFIXHITS", "a", "b", "nope", "c"), "leading keys present");
+            assertEquals("*3", roundTrip(s, "MGET", "a", "nope", "c"));
+            assertEquals("$1", line(s));
+            assertEquals("1", line(s));
+            assertEquals("$-1", line(s));
+            assertEquals("$1", line(s));
+            assertEquals("3", line(s));
+            assertEquals(":4", roundTrip(s, "DBSIZE"));
+            assertEquals(":2", roundTrip(s, "DEL", "a", "b", "nope"));
+            assertEquals(":0", roundTrip(s, "EXISTS", "a"));
+            assertEquals(":1", roundTrip(s, "UNLINK", "c"));
+            assertTrue(roundTrip(s, "MSET", "a").startsWith("-ERR wrong number of arguments"));
+        }
+    }
+
+    @Test
+    void keysAndValuesAreBinarySafeAndLargeValuesRoundTrip() throws IOException {
+        start();
+        byte[] key = {0, '\r', '\n', (byte) 0xff, ' ', '$'};
+        byte[] small = {'\r', '\n', 0, '*', '1'};
+        byte[] large = random(9 * (1 << 20) + 123, 7); // not a block multiple: the staged path
+        byte[] aligned = random(8 << 20, 8);          // a block multiple: the zero-copy path
+        try (Socket s = connect(server.respAddress())) {
+            for (byte[] value : new byte[][] {small, large, aligned}) {
+                send(s, command("SET".getBytes(), key, value));
+                assertEquals("+OK", line(s));
+                send(s, command("GET".getBytes(), key));
+                assertEquals("$" + value.length, line(s));
+                assertArrayEquals(value, read(s, value.length));
+                assertEquals("", line(s));
+            }
+        }
+    }
+
+    @Test
+    void pipelinedCommandsRunInOrderAndTheirRepliesComeTogether() throws IOException {
+        start();
+        ByteArrayOutputStream pipeline = new ByteArrayOutputStream();
+        int n = 500;
+        for (int i = 0; i < n; i++) {
+            pipeline.writeBytes(command("SET", "key" + i, "value" + i));
+            pipeline.writeBytes(command("GET", "key" + i));
+        }
+        pipeline.writeBytes("PING\r\n".getBytes(StandardCharsets.US_ASCII)); // an inline command ends it
+        try (Socket s = connect(server.respAddress())) {
+            send(s, pipeline.toByteArray());
+            for (int i = 0; i < n; i++) {
+                assertEquals("+OK", line(s));
+                String value = "value" + i;
+                assertEquals("$" + value.length(), line(s));
+                assertEquals(value, line(s));
+            }
+            assertEquals("+PONG", line(s));
+        }
+    }
+
+    @Test
+    void resp3AfterHello() throws IOException {
+        start();
+        try (Socket s = connect(server.respAddress())) {
+            assertEquals("%7", roundTrip(s, "HELLO", "3"));
+            for (int i = 0; i < 24; i++) line(s); // 6 pairs of bulk or integer: server ... role
+            assertEquals("*0", line(s), "no modules");
+            assertEquals("_", roundTrip(s, "GET", "missing"), "RESP3 null");
+            assertTrue(roundTrip(s, "HELLO", "4").startsWith("-NOPROTO"));
+            assertEquals("*14", roundTrip(s, "HELLO", "2"), "back to RESP2: the map is a flat array");
+        }
+    }
+
+    @Test
+    void withAPasswordNothingButAuthAndHelloWorksFirst() throws IOException {
+        start(512 * MIB, c -> c.withRequirePass("s3cret"));
+        try (Socket s = connect(server.respAddress())) {
+            assertEquals("-NOAUTH Authentication required.", roundTrip(s, "GET", "k"));
+            assertEquals("-NOAUTH Authentication required.", roundTrip(s, "PING"));
+            assertTrue(roundTrip(s, "HELLO", "2").startsWith("-NOAUTH"));
+            assertEquals("-WRONGPASS invalid username-password pair or user is disabled.", roundTrip(s, "AUTH", "nope"));
+            assertEquals("-WRONGPASS invalid username-password pair or user is disabled.",
+                    roundTrip(s, "AUTH", "someone", "s3cret"));
+            assertEquals("+OK", roundTrip(s, "AUTH", "s3cret"));
+            assertEquals("+PONG", roundTrip(s, "PING"));
+        }
+        try (Socket s = connect(server.respAddress())) {
+            assertEquals("*14", roundTrip(s, "HELLO", "2", "AUTH", "default", "s3cret", "SETNAME", "n"));
+            for (int i = 0; i < 25; i++) line(s);
+            assertEquals("+OK", roundTrip(s, "SET", "k", "v"));
+        }
+        assertEquals(2, server.stats().authFailures());
+    }
+
+    @Test
+    void infoMirrorsTheStore() throws IOException {
+        start();
+        try (Socket s = connect(server.respAddress())) {
+            assertEquals("+OK", roundTrip(s, "SET", "k", "v"));
+            String header = roundTrip(s, "INFO");
+            int length = Integer.parseInt(header.substring(1));
+            String info = new String(read(s, length), StandardCharsets.UTF_8);
+            line(s);
+            assertTrue(info.contains("redis_version:7.0.0\r\n"), info);
+            assertTrue(info.contains("connected_clients:1\r\n"), info);
+            assertTrue(info.contains("db0:keys=1,expires=0,avg_ttl=0\r\n"), info);
+            assertTrue(info.contains("entries:1\r\n"), info);
+            assertTrue(info.contains("# Rawblock\r\n"), info);
+            String keyspace = roundTrip(s, "INFO", "keyspace");
+            assertEquals("# Keyspace\r\ndb0:keys=1,expires=0,avg_ttl=0\r\n",
+                    new String(read(s, Integer.parseInt(keyspace.substring(1))), StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void connectionsBeyondTheLimitAreRefusedWithAReason() throws Exception {
+        start(512 * MIB, c -> c.withLimits(2, java.time.Duration.ofSeconds(30), 256 * MIB, 1024 * MIB));
+        try (Socket a = connect(server.respAddress()); Socket b = connect(server.respAddress())) {
+            assertEquals("+PONG", roundTrip(a, "PING"));
+            assertEquals("+PONG", roundTrip(b, "PING"));
+            try (Socket c = connect(server.respAddress())) {
+                assertEquals("-ERR max number of clients reached", line(c));
+                assertEquals(0, readToEnd(c).length);
+            }
+        }
+        assertEquals(1, server.stats().refusedConnections());
+    }
+
+    @Test
+    void idleConnectionsAreClosed() throws Exception {
+        start(512 * MIB, c -> c.withLimits(16, java.time.Duration.ofMillis(300), 256 * MIB, 1024 * MIB));
+        try (Socket s = connect(server.respAddress())) {
+            assertEquals("+PONG", roundTrip(s, "PING"));
+            send(s, "*2\r\n$3\r\nGET\r\n"); // half a request, then silence
+            assertEquals(0, readToEnd(s).length, "closed by the idle timeout");
+        }
+        assertEquals(1, server.stats().idleClosed());
+    }
+}
