@@ -22,6 +22,10 @@ public final class MemoryBudget {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition freed = lock.newCondition();
     private long used;
+    /** Tickets of waiting requests: {@code serving} is the one whose turn it is. */
+    private long nextTicket;
+    private long serving;
+    private final java.util.TreeSet<Long> abandoned = new java.util.TreeSet<>();
 
     public MemoryBudget(BufferArena arena, long limit) {
         this.arena = arena;
@@ -45,10 +49,22 @@ public final class MemoryBudget {
         if (cost > limit) throw new BudgetExceededException(bytes, limit);
         lock.lock();
         try {
+            // First come, first served: a large request is not starved by a stream of small ones.
+            long ticket = nextTicket++;
             long nanos = wait.toNanos();
-            while (used + cost > limit) {
-                if (nanos <= 0) throw new BudgetExceededException(bytes, limit);
-                nanos = freed.awaitNanos(nanos);
+            try {
+                while (ticket != serving || used + cost > limit) {
+                    if (nanos <= 0) throw new BudgetExceededException(bytes, limit);
+                    nanos = freed.awaitNanos(nanos);
+                }
+            } finally {
+                if (ticket == serving) {
+                    serving++;
+                } else {
+                    abandoned.add(ticket); // skipped when its turn comes
+                }
+                skipAbandoned();
+                freed.signalAll();
             }
             used += cost;
         } finally {
@@ -60,6 +76,10 @@ public final class MemoryBudget {
             release(cost);
             throw e;
         }
+    }
+
+    private void skipAbandoned() {
+        while (abandoned.remove(serving)) serving++;
     }
 
     private void release(long cost) {

@@ -32,9 +32,14 @@ public abstract class ServerFixture {
 
     /** Starts a server on a fresh {@code capacity}-byte store; {@code tune} adjusts the default configuration. */
     protected Server start(long capacity, UnaryOperator<ServerConfig> tune) throws IOException {
+        return start(capacity, 0, tune);
+    }
+
+    /** As {@link #start(long, UnaryOperator)} with regions of {@code regionBytes} (0: the default). */
+    protected Server start(long capacity, long regionBytes, UnaryOperator<ServerConfig> tune) throws IOException {
         BlockDevice device = BlockDevice.open(DeviceOptions.of(dir.resolve("store.img")).withCreateSize(capacity)
                 .withArenaBytes(64 * MIB));
-        StoreFormat.format(device, new FormatOptions(0, 0, 0));
+        StoreFormat.format(device, new FormatOptions(0, regionBytes, 0));
         store = Store.openOwning(device, StoreOptions.defaults().withFlush(false));
         ServerConfig config = tune.apply(ServerConfig.defaults(store.maxValueBytes()).withPorts(0, 0)
                 .withLimits(512, Duration.ofSeconds(30), 256 * MIB, 1024 * MIB));

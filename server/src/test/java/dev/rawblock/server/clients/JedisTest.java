@@ -1,0 +1,107 @@
+package dev.rawblock.server.clients;
+
+import dev.rawblock.server.ServerFixture;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.RedisProtocol;
+import redis.clients.jedis.exceptions.JedisAccessControlException;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Jedis, a Redis client Java users run, against the server: commands, pipelines, RESP3, auth, many connections. */
+class JedisTest extends ServerFixture {
+
+    private Jedis jedis(DefaultJedisClientConfig.Builder config) {
+        return new Jedis(new HostAndPort("127.0.0.1", server.respAddress().getPort()),
+                config.socketTimeoutMillis(30_000).build());
+    }
+
+    @Test
+    void commandsAndPipelines() throws Exception {
+        start();
+        try (Jedis j = jedis(DefaultJedisClientConfig.builder().clientName("jedis-test"))) {
+            assertEquals("PONG", j.ping());
+            byte[] key = {1, 0, '\r', '\n'};
+            byte[] value = random(5 << 20, 11);
+            assertEquals("OK", j.set(key, value));
+            assertArrayEquals(value, j.get(key));
+            assertTrue(j.exists(key));
+            assertEquals("OK", j.mset("a", "1", "b", "2"));
+            assertEquals(java.util.Arrays.asList("1", null, "2"), j.mget("a", "nope", "b"));
+            assertEquals(2, j.exists("a", "b", "nope"));
+            assertEquals(1, j.del("a"));
+            assertNull(j.get("a"));
+            assertEquals("jedis-test", j.clientGetname());
+            JedisDataException e = assertThrows(JedisDataException.class, () -> j.set("k", "v",
+                    redis.clients.jedis.params.SetParams.setParams().ex(5)));
+            assertTrue(e.getMessage().contains("TTL options are not supported"), e.getMessage());
+
+            Pipeline p = j.pipelined();
+            List<Response<String>> gets = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                p.set("p" + i, "v" + i);
+                gets.add(p.get("p" + i));
+            }
+            p.sync();
+            for (int i = 0; i < 200; i++) assertEquals("v" + i, gets.get(i).get());
+        }
+    }
+
+    @Test
+    void resp3AndPassword() throws Exception {
+        start(512 * MIB, c -> c.withRequirePass("pw"));
+        try (Jedis j = jedis(DefaultJedisClientConfig.builder().protocol(RedisProtocol.RESP3).password("pw"))) {
+            assertEquals("OK", j.set("k", "v"));
+            assertEquals("v", j.get("k"));
+            assertNull(j.get("missing"));
+        }
+        // Jedis authenticates as it connects, so a wrong password fails there.
+        assertThrows(JedisAccessControlException.class, () -> jedis(DefaultJedisClientConfig.builder().password("bad")));
+    }
+
+    /**
+     * PROTOCOLS.md golden test 4: 150 concurrent connections (LMCache's pool size), each moving one
+     * 32 MiB value in and out. The clients stream their values in chunks (4.8 GB would not fit in a
+     * test heap as arrays); the server holds them within its memory budget.
+     */
+    @Test
+    void oneHundredFiftyConnectionsEachMoveA32MiBValue() throws Exception {
+        // 256 MiB regions hold 7 slots of 32 MiB plus a header block (64 MiB ones would hold only one).
+        start(6L << 30, 256 * MIB, c -> c.withLimits(512, java.time.Duration.ofMinutes(2), 256 * MIB, 1024 * MIB));
+        int clients = 150;
+        int size = 32 << 20;
+        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+                int id = i;
+                done.add(pool.submit(() -> {
+                    try (java.net.Socket s = connect(server.respAddress())) {
+                        s.setSoTimeout(120_000); // 150 values share a 1 GiB budget: a client may wait its turn
+                        LargeValues.set(s, "chunk-" + id, size, id);
+                        assertEquals("+OK", line(s));
+                        LargeValues.getAndVerify(s, "chunk-" + id, size, id);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) f.get();
+        }
+        assertEquals(clients, store.stats().entries());
+        assertEquals(0, store.stats().evictions());
+        assertEquals(0, server.context().values().budgetUsed());
+    }
+}
