@@ -43,6 +43,7 @@ final class ServeCommand implements Callable<Integer> {
     static final long DEFAULT_CAPACITY = 8 * GIB;
     /** Aligned memory registered with io_uring for values in flight; beyond it, buffers still work, unregistered. */
     private static final long ARENA_BYTES = 256L << 20;
+    private static final long SERVE_REGION_BYTES = 256L << 20;
 
     @Spec
     CommandSpec spec;
@@ -112,6 +113,7 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ConfigFile.check(spec);
         Path target = BenchDeviceCommand.target(path, DEFAULT_PATH);
+        serverConfig(1); // the checks that need no store, before the device is touched
         StoreOptions storeOptions = StoreOptions.defaults().withEviction(eviction).withFlush(!noFlush);
         try (Store store = openOrCreate(target, storeOptions)) {
             ServerConfig serverConfig = serverConfig(store.maxValueBytes());
@@ -139,7 +141,7 @@ final class ServeCommand implements Callable<Integer> {
             Files.createDirectories(target.toAbsolutePath().getParent());
             try (BlockDevice device = BlockDevice.open(DeviceOptions.of(target).withCreateSize(size)
                     .withArenaBytes(1L << 20))) {
-                StoreFormat.format(device, FormatOptions.defaults());
+                StoreFormat.format(device, formatFor(size));
             } catch (IOException | RuntimeException e) {
                 Files.deleteIfExists(target);
                 throw e;
@@ -160,6 +162,16 @@ final class ServeCommand implements Callable<Integer> {
         return store;
     }
 
+    /**
+     * The format of a store created by serve: 256 MiB regions once the store has room for 16 of
+     * them, since KV chunks are often powers of two (32 MiB for 256 tokens of an 8B model) and a
+     * region holds 7 such slots (a value plus its header block) where a 64 MiB region holds one.
+     */
+    static FormatOptions formatFor(long capacity) {
+        long region = capacity >= 16 * SERVE_REGION_BYTES ? SERVE_REGION_BYTES : 0;
+        return new FormatOptions(0, region, 0);
+    }
+
     /** 8 GiB, or half of what the filesystem has free, whichever is less (at least 256 MiB). */
     private static long defaultCapacity(Path target) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
@@ -177,7 +189,7 @@ final class ServeCommand implements Callable<Integer> {
     /** The flags as the server checks them; what it refuses is a usage error naming the option. */
     private ServerConfig serverConfig(long storeMaxValue) {
         long maxValue = maxValueSize != null ? maxValueSize : storeMaxValue;
-        if (maxValue > storeMaxValue) {
+        if (maxValue > storeMaxValue && storeMaxValue > 1) {
             usage("--max-value-size " + SizeParser.format(maxValue) + " is larger than the store's largest value ("
                     + SizeParser.format(storeMaxValue) + ")");
         }

@@ -1,0 +1,141 @@
+package dev.rawblock.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code rawblock serve} as a process: created on first start, SIGTERM stops it with exit 0 and a
+ * checkpoint, the next start recovers what was stored; a config file sets options; bad options fail.
+ */
+class ServeCommandTest {
+    @TempDir
+    Path dir;
+
+    /** A running {@code rawblock serve} in a child JVM, and the lines it logged. */
+    private static final class Served implements AutoCloseable {
+        final Process process;
+        final List<String> log = new ArrayList<>();
+        final BufferedReader err;
+
+        Served(List<String> args) throws IOException {
+            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                    Main.class.getName(), "serve"));
+            command.addAll(args);
+            process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            err = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        }
+
+        /** Reads the log until a line contains {@code text}. */
+        String await(String text) throws IOException {
+            for (String line; (line = err.readLine()) != null; ) {
+                log.add(line);
+                if (line.contains(text)) return line;
+            }
+            throw new AssertionError("'" + text + "' never logged: " + log);
+        }
+
+        int stop() throws Exception {
+            // SIGTERM from outside, as an operator or init system sends it (Process.destroy would close our end of the log).
+            assertEquals(0, new ProcessBuilder("kill", "-TERM", Long.toString(process.pid())).start().waitFor());
+            for (String line; (line = err.readLine()) != null; ) log.add(line);
+            assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+            return process.exitValue();
+        }
+
+        @Override
+        public void close() {
+            process.destroyForcibly();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static String request(int port, String... args) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(20_000);
+            StringBuilder cmd = new StringBuilder("*" + args.length + "\r\n");
+            for (String a : args) cmd.append('$').append(a.length()).append("\r\n").append(a).append("\r\n");
+            OutputStream out = s.getOutputStream();
+            out.write(cmd.toString().getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            s.shutdownOutput();
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void createsServesStopsOnSigtermAndRecoversOnRestart() throws Exception {
+        Path store = dir.resolve("data").resolve("s.img");
+        int port = freePort();
+        List<String> args = List.of("--path", store.toString(), "--capacity", "256m", "--port", Integer.toString(port),
+                "--lm-port", "-1");
+        try (Served first = new Served(args)) {
+            first.await("ready");
+            assertTrue(first.log.stream().anyMatch(l -> l.contains("created and formatted " + store)), first.log.toString());
+            assertTrue(first.log.stream().anyMatch(l -> l.contains("listening for RESP on 127.0.0.1:" + port)));
+            assertEquals("+OK\r\n", request(port, "SET", "kept", "across restarts"));
+            assertEquals(0, first.stop(), first.log.toString());
+            assertTrue(first.log.stream().anyMatch(l -> l.contains("checkpoint written")), first.log.toString());
+        }
+        try (Served second = new Served(args)) {
+            second.await("ready");
+            assertTrue(second.log.stream().anyMatch(l -> l.contains("recovered 1 entries")), second.log.toString());
+            assertTrue(second.log.stream().noneMatch(l -> l.contains("created")), "an existing store is never formatted");
+            assertEquals("$15\r\nacross restarts\r\n", request(port, "GET", "kept"));
+            assertEquals(0, second.stop());
+        }
+    }
+
+    @Test
+    void aConfigFileSetsOptionsAndFlagsWin() throws Exception {
+        int port = freePort();
+        Path config = dir.resolve("rawblock.properties");
+        Files.writeString(config, "path=" + dir.resolve("c.img") + "\ncapacity=256m\nport=1\nlm-port=-1\nrequirepass=pw\n");
+        try (Served served = new Served(List.of("--config", config.toString(), "--port", Integer.toString(port)))) {
+            served.await("ready");
+            assertEquals("-NOAUTH Authentication required.\r\n", request(port, "PING"));
+            assertEquals(0, served.stop());
+        }
+    }
+
+    @Test
+    void badOptionsAreOneLineUsageErrors() throws Exception {
+        Path config = dir.resolve("bad.properties");
+        Files.writeString(config, "prot=6390\n");
+        BenchDeviceCommandTest.Run typo = BenchDeviceCommandTest.rawblock("serve", "--config", config.toString());
+        assertEquals(2, typo.exitCode());
+        assertTrue(typo.err().contains("unknown option 'prot' in " + config), typo.err());
+
+        BenchDeviceCommandTest.Run port = BenchDeviceCommandTest.rawblock("serve", "--path",
+                dir.resolve("p.img").toString(), "--capacity", "256m", "--port", "70000");
+        assertEquals(2, port.exitCode());
+        assertTrue(port.err().contains("--port must be 0..65535, got 70000"), port.err());
+
+        Path notAStore = Files.write(dir.resolve("junk.img"), new byte[1 << 20]);
+        BenchDeviceCommandTest.Run junk = BenchDeviceCommandTest.rawblock("serve", "--path", notAStore.toString(),
+                "--port", "0", "--lm-port", "-1");
+        assertEquals(1, junk.exitCode());
+        assertTrue(junk.err().contains("does not hold a usable rawblock store"), junk.err());
+    }
+}
