@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
  * picocli asks for a subcommand.
  */
 @Command(name = "bench", description = "Measure performance.",
-        subcommands = {BenchDeviceCommand.class, BenchStoreCommand.class, BenchIndexCommand.class,
+        subcommands = {BenchDeviceCommand.class, BenchStoreCommand.class, BenchServerCommand.class, BenchIndexCommand.class,
                 BenchRecoveryCommand.class})
 final class BenchCommand {
 }

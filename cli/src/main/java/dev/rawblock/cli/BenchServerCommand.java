@@ -1,0 +1,285 @@
+package dev.rawblock.cli;
+
+import dev.rawblock.device.BlockDevice;
+import dev.rawblock.device.DeviceOptions;
+import dev.rawblock.server.Server;
+import dev.rawblock.server.ServerConfig;
+import dev.rawblock.store.FormatOptions;
+import dev.rawblock.store.Store;
+import dev.rawblock.store.StoreFormat;
+import dev.rawblock.store.StoreOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code rawblock bench server}: what the network costs. In one run, alternating, the embedded
+ * store's put and get ({@link StoreWorkload}, the same code as {@code bench store}) and
+ * redis-benchmark's SET and GET against {@code rawblock serve} on the same file, with the same
+ * value size and number of clients; then, for small values, redis-benchmark against rawblock and
+ * against a local redis-server, for reference.
+ */
+@Command(name = "server", sortOptions = false,
+        description = {"Measure the server: redis-benchmark SET/GET of large values against the embedded store's "
+                + "put/get on the same file, alternating; and small values next to a local redis-server.",
+                "Needs redis-benchmark (Debian redis-tools); redis-server for the small-value reference.",
+                "WARNING: formats --path as a scratch store (an existing rawblock store only with --force)."})
+final class BenchServerCommand implements Callable<Integer> {
+    static final Path DEFAULT_PATH = Path.of("data", "bench-server.img");
+    /** Keys the GET pass reads: few enough to be filled quickly, many enough to spread over regions. */
+    private static final int GET_KEYS = 64;
+    private static final int SMALL_VALUE = 100;
+    private static final int SMALL_REQUESTS = 200_000;
+    private static final int SMALL_PIPELINE = 16;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--path", paramLabel = "PATH", description = "Scratch file or device (default: ./data/bench-server.img).")
+    Path path;
+
+    @Option(names = "--capacity", paramLabel = "SIZE", converter = SizeParser.Converter.class, defaultValue = "4g",
+            description = "Size of a new scratch file (default: ${DEFAULT-VALUE}).")
+    long capacity;
+
+    @Option(names = "--value-size", paramLabel = "SIZE", converter = SizeParser.Converter.class, defaultValue = "4m",
+            description = "Bytes per value (default: ${DEFAULT-VALUE}).")
+    long valueSize;
+
+    @Option(names = "--clients", paramLabel = "N", defaultValue = "8",
+            description = "redis-benchmark connections, and values in flight for the embedded store (default: ${DEFAULT-VALUE}).")
+    int clients;
+
+    @Option(names = "--requests", paramLabel = "N", defaultValue = "256",
+            description = "Values per pass (default: ${DEFAULT-VALUE}).")
+    int requests;
+
+    @Option(names = "--runs", paramLabel = "N", defaultValue = "3", description = "Alternating runs (default: ${DEFAULT-VALUE}).")
+    int runs;
+
+    @Option(names = "--no-flush", description = "Do not fdatasync acknowledged writes (both sides).")
+    boolean noFlush;
+
+    @Option(names = "--no-small", description = "Skip the small-value comparison with redis-server.")
+    boolean noSmall;
+
+    @Option(names = "--force", description = "Erase an existing rawblock store at --path.")
+    boolean force;
+
+    @Option(names = "--json", description = "End the output with one line of JSON.")
+    boolean json;
+
+    private record Rates(double putGbps, double getGbps) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        RedisBenchmark redisBenchmark = RedisBenchmark.find();
+        if (valueSize < 1 || valueSize > Integer.MAX_VALUE) throw new IOException("--value-size must be 1 byte to 2g");
+        Path target = BenchDeviceCommand.target(path, DEFAULT_PATH);
+        boolean create = !Files.exists(target);
+        Progress progress = new Progress(spec.commandLine().getErr(), Progress.stderrIsTerminal());
+        StoreOptions storeOptions = StoreOptions.defaults().withFlush(!noFlush);
+        DeviceOptions options = DeviceOptions.of(target).withQueueDepth(Math.max(64, 2 * clients))
+                .withArenaBytes(Math.min(1L << 30, 4L * clients * Long.highestOneBit(valueSize * 2 - 1)));
+        if (create) options = options.withCreateSize(capacity);
+
+        List<Rates> embedded = new ArrayList<>(), served = new ArrayList<>();
+        try (BlockDevice device = BlockDevice.open(options)) {
+            FormatCommand.refuseToErase(device, force);
+            for (int run = 1; run <= runs; run++) {
+                String label = "run " + run + "/" + runs;
+                embedded.add(embeddedPass(device, storeOptions, run, progress, label));
+                progress.line(String.format(Locale.ROOT, "%s embedded: put %.2f GB/s, get %.2f GB/s", label,
+                        embedded.getLast().putGbps(), embedded.getLast().getGbps()));
+                served.add(serverPass(device, storeOptions, redisBenchmark, run));
+                progress.line(String.format(Locale.ROOT, "%s server:   SET %.2f GB/s, GET %.2f GB/s", label,
+                        served.getLast().putGbps(), served.getLast().getGbps()));
+            }
+            double rawblockSmallSet = 0, rawblockSmallGet = 0;
+            double[] redis = null;
+            if (!noSmall) {
+                double[] ours = smallPass(device, storeOptions, redisBenchmark);
+                rawblockSmallSet = ours[0];
+                rawblockSmallGet = ours[1];
+                redis = RedisServer.available() ? RedisServer.measure(redisBenchmark, clients) : null;
+            }
+            report(embedded, served, rawblockSmallSet, rawblockSmallGet, redis);
+        } finally {
+            if (create) Files.deleteIfExists(target);
+        }
+        return 0;
+    }
+
+    private Rates embeddedPass(BlockDevice device, StoreOptions storeOptions, int run, Progress progress, String label)
+            throws IOException, InterruptedException {
+        StoreFormat.format(device, formatOptions());
+        try (Store store = Store.open(device, storeOptions);
+             StoreWorkload bench = new StoreWorkload(store, device, StoreWorkload.Shape.UNIFORM, valueSize, clients)) {
+            StoreWorkload.Keys keys = bench.keys("embedded-" + run, requests);
+            StoreWorkload.Pass put = bench.put(keys, (done, all, t) -> progress.update(label + " put", done, all, t));
+            StoreWorkload.Pass get = bench.get(keys, (done, all, t) -> progress.update(label + " get", done, all, t));
+            if (put.failed() > 0 || get.failed() > 0 || get.missed() > 0) {
+                throw new IOException(label + ": the embedded pass lost keys (" + put.firstFailure() + ")");
+            }
+            return new Rates(put.figures().gbps(), get.figures().gbps());
+        }
+    }
+
+    private Rates serverPass(BlockDevice device, StoreOptions storeOptions, RedisBenchmark rb, int run)
+            throws IOException, InterruptedException {
+        StoreFormat.format(device, formatOptions());
+        try (Store store = Store.open(device, storeOptions); Server server = serve(store)) {
+            int port = server.respAddress().getPort();
+            // SET: fresh keys (a key space far larger than the requests), as the embedded put writes new keys.
+            double set = rb.rps(port, "set", clients, requests, valueSize, 1_000_000_000L);
+            // GET: fill a small key space first (untimed; every key is drawn many times), then read it.
+            rb.rps(port, "set", clients, 8 * GET_KEYS, valueSize, GET_KEYS);
+            double get = rb.rps(port, "get", clients, requests, valueSize, GET_KEYS);
+            if (server.stats().misses() > 0) {
+                throw new IOException("run " + run + ": " + server.stats().misses() + " GETs missed; the GET pass "
+                        + "would not measure reads (is --capacity large enough?)");
+            }
+            return new Rates(set * valueSize / 1e9, get * valueSize / 1e9);
+        }
+    }
+
+    /** Small values through rawblock: SET and GET requests per second, pipelined. */
+    private double[] smallPass(BlockDevice device, StoreOptions storeOptions, RedisBenchmark rb)
+            throws IOException, InterruptedException {
+        StoreFormat.format(device, formatOptions());
+        try (Store store = Store.open(device, storeOptions); Server server = serve(store)) {
+            int port = server.respAddress().getPort();
+            return new double[] {rb.rps(port, "set", clients, SMALL_REQUESTS, SMALL_VALUE, 10_000, SMALL_PIPELINE),
+                    rb.rps(port, "get", clients, SMALL_REQUESTS, SMALL_VALUE, 10_000, SMALL_PIPELINE)};
+        }
+    }
+
+    private FormatOptions formatOptions() {
+        return ServeCommand.formatFor(capacity);
+    }
+
+    private Server serve(Store store) throws IOException {
+        ServerConfig config = ServerConfig.defaults(store.maxValueBytes()).withPorts(0, -1);
+        return new Server(store, store.buffers(), config, message -> { }).start();
+    }
+
+    private void report(List<Rates> embedded, List<Rates> served, double smallSet, double smallGet, double[] redis) {
+        double ePut = median(embedded.stream().mapToDouble(Rates::putGbps).toArray());
+        double eGet = median(embedded.stream().mapToDouble(Rates::getGbps).toArray());
+        double sSet = median(served.stream().mapToDouble(Rates::putGbps).toArray());
+        double sGet = median(served.stream().mapToDouble(Rates::getGbps).toArray());
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf(Locale.ROOT, "%s values, %d clients, %d per pass, flush %s, medians of %d runs:%n",
+                SizeParser.format(valueSize), clients, requests, noFlush ? "off" : "on", runs);
+        out.printf(Locale.ROOT, "  %-6s %12s %12s %8s%n", "", "embedded", "server", "ratio");
+        out.printf(Locale.ROOT, "  %-6s %9.2f GB/s %7.2f GB/s %8.2f%n", "put", ePut, sSet, sSet / ePut);
+        out.printf(Locale.ROOT, "  %-6s %9.2f GB/s %7.2f GB/s %8.2f%n", "get", eGet, sGet, sGet / eGet);
+        if (smallSet > 0) {
+            out.printf(Locale.ROOT, "%d-byte values, %d clients, pipeline %d (requests/s):%n", SMALL_VALUE, clients,
+                    SMALL_PIPELINE);
+            out.printf(Locale.ROOT, "  %-6s %12s %12s%n", "", "rawblock", redis != null ? "redis-server" : "");
+            out.printf(Locale.ROOT, "  %-6s %12.0f %12s%n", "SET", smallSet, redis != null ? String.format("%.0f", redis[0]) : "");
+            out.printf(Locale.ROOT, "  %-6s %12.0f %12s%n", "GET", smallGet, redis != null ? String.format("%.0f", redis[1]) : "");
+            if (redis == null) out.println("  (redis-server not installed: no reference figures)");
+        }
+        if (json) {
+            Json j = new Json().put("value_bytes", valueSize).put("clients", clients).put("requests", requests)
+                    .put("runs", runs).put("flush", !noFlush).put("embedded_put_gbps", ePut).put("embedded_get_gbps", eGet)
+                    .put("server_set_gbps", sSet).put("server_get_gbps", sGet).put("set_ratio", sSet / ePut)
+                    .put("get_ratio", sGet / eGet);
+            if (smallSet > 0) j.put("small_set_rps", smallSet).put("small_get_rps", smallGet);
+            if (redis != null) j.put("redis_small_set_rps", redis[0]).put("redis_small_get_rps", redis[1]);
+            out.println(j);
+        }
+        out.flush();
+    }
+
+    private static double median(double[] values) {
+        double[] v = values.clone();
+        java.util.Arrays.sort(v);
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    /** redis-benchmark, run as a process; its --csv line gives requests per second. */
+    record RedisBenchmark(String program) {
+        static RedisBenchmark find() throws IOException {
+            for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
+                if (Files.isExecutable(Path.of(dir, "redis-benchmark"))) return new RedisBenchmark(dir + "/redis-benchmark");
+            }
+            throw new IOException("redis-benchmark not found: install it (Debian: apt-get install redis-tools)");
+        }
+
+        double rps(int port, String test, int clients, int requests, long valueSize, long keySpace)
+                throws IOException, InterruptedException {
+            return rps(port, test, clients, requests, valueSize, keySpace, 1);
+        }
+
+        double rps(int port, String test, int clients, int requests, long valueSize, long keySpace, int pipeline)
+                throws IOException, InterruptedException {
+            List<String> command = List.of(program, "-h", "127.0.0.1", "-p", Integer.toString(port), "-t", test,
+                    "-c", Integer.toString(clients), "-n", Integer.toString(requests), "-d", Long.toString(valueSize),
+                    "-r", Long.toString(keySpace), "-P", Integer.toString(pipeline), "--csv");
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0 || output.contains("Error")) {
+                throw new IOException("redis-benchmark failed (" + String.join(" ", command) + "): " + output.strip());
+            }
+            // --csv: a header line, then "SET","<rps>",...
+            for (String line : output.lines().toList()) {
+                String[] cells = line.replace("\"", "").split(",");
+                if (cells.length > 1 && cells[0].equalsIgnoreCase(test)) return Double.parseDouble(cells[1]);
+            }
+            throw new IOException("no " + test + " figure in redis-benchmark's output: " + output.strip());
+        }
+    }
+
+    /** A throwaway local redis-server (no persistence) for the small-value reference. */
+    static final class RedisServer {
+        static boolean available() {
+            return Files.isExecutable(Path.of("/usr/bin/redis-server"));
+        }
+
+        static double[] measure(RedisBenchmark rb, int clients) throws IOException, InterruptedException {
+            int port;
+            try (ServerSocket s = new ServerSocket(0)) {
+                port = s.getLocalPort();
+            }
+            Process redis = new ProcessBuilder("/usr/bin/redis-server", "--port", Integer.toString(port), "--bind",
+                    "127.0.0.1", "--save", "", "--appendonly", "no").redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            try {
+                waitForPort(port);
+                return new double[] {rb.rps(port, "set", clients, SMALL_REQUESTS, SMALL_VALUE, 10_000, SMALL_PIPELINE),
+                        rb.rps(port, "get", clients, SMALL_REQUESTS, SMALL_VALUE, 10_000, SMALL_PIPELINE)};
+            } finally {
+                redis.destroy();
+                redis.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+
+        private static void waitForPort(int port) throws IOException, InterruptedException {
+            for (int i = 0; i < 100; i++) {
+                try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+                    return;
+                } catch (IOException notYet) {
+                    Thread.sleep(50);
+                }
+            }
+            throw new IOException("redis-server did not start on port " + port);
+        }
+    }
+}
