@@ -169,7 +169,8 @@ final class BenchStoreCommand implements Callable<Integer> {
             Superblock sb = format(device, chunks);
             report.setup(target, kind, sb, workload, engine, eviction, flush, valueSize, qd, total, ops);
             try (Store store = Store.open(device, StoreOptions.defaults().withEviction(eviction).withFlush(flush));
-                 StoreWorkload bench = new StoreWorkload(store, device, workload, valueSize, qd)) {
+                 BenchValues values = new BenchValues(valueSize, qd)) {
+                StoreWorkload bench = new StoreWorkload(store, device, values, qd);
                 if (valueSize > store.maxValueBytes()) {
                     throw new IOException("--value-size " + SizeParser.format(valueSize) + " is larger than the "
                             + "largest value of a store with " + SizeParser.format(sb.regionBytes())
@@ -178,7 +179,7 @@ final class BenchStoreCommand implements Callable<Integer> {
                 warmUp(bench, chunks, progress);
                 for (int run = 1; run <= runs; run++) {
                     String label = "run " + run + "/" + runs;
-                    StoreWorkload.Keys keys = bench.keys(String.valueOf(run), chunks);
+                    BenchKeys keys = new BenchKeys(workload, valueSize, String.valueOf(run), chunks);
                     long evictionsBefore = store.stats().evictions();
                     StoreWorkload.Pass put = bench.put(keys, observer(progress, label + " put"));
                     requireStored(put, label);
@@ -325,7 +326,7 @@ final class BenchStoreCommand implements Callable<Integer> {
     /** An untimed put, get and delete of up to {@link #WARMUP_BYTES} of chunks: JIT, arena and first-touch effects. */
     private void warmUp(StoreWorkload bench, int chunks, Progress progress) throws IOException, InterruptedException {
         int n = (int) Math.max(1, Math.min(chunks, WARMUP_BYTES / valueSize));
-        StoreWorkload.Keys keys = bench.keys("warmup", n);
+        BenchKeys keys = new BenchKeys(workload, valueSize, "warmup", n);
         requireStored(bench.put(keys, observer(progress, "warm-up put")), "warm-up");
         StoreWorkload.Pass get = bench.get(keys, observer(progress, "warm-up get"));
         if (get.failed() > 0) throw new IOException("warm-up get: " + get.failed() + " keys failed (first: "
