@@ -1,6 +1,9 @@
 package dev.rawblock.cli;
 
-import com.sun.nio.file.ExtendedOpenOption;
+import dev.rawblock.device.BlockDevice;
+import dev.rawblock.device.DeviceOptions;
+import dev.rawblock.device.Engine;
+import dev.rawblock.device.IoOp;
 import org.rocksdb.CompressionType;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.Options;
@@ -10,12 +13,12 @@ import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteOptions;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.stream.Stream;
 
 /**
@@ -55,6 +58,7 @@ final class RocksPeer implements AutoCloseable {
     static final int VALUES_PER_MEMTABLE = 4;
     /** Marks a directory as made by this class: only such a directory (or an empty one) is wiped. */
     static final String MARKER = ".rawblock-bench-rocksdb";
+    private static final long PROBE_BYTES = MIB;
 
     /** How the peer was set up, as the report tells it. */
     record Settings(Path dir, boolean sync, boolean directIo, String directIoNote, long writeBufferBytes,
@@ -240,13 +244,18 @@ final class RocksPeer implements AutoCloseable {
      */
     static String directIoRefusal(Path dir) {
         Path probe = dir.resolve(".direct-io-probe");
-        try (FileChannel ch = FileChannel.open(probe, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                ExtendedOpenOption.DIRECT)) {
-            ByteBuffer block = ByteBuffer.allocateDirect(8192).alignedSlice(4096).limit(4096);
-            ch.write(block, 0);
+        // rawblock's own device layer opens with O_DIRECT and says so when the file system refuses.
+        DeviceOptions options = DeviceOptions.of(probe).withEngine(Engine.POSIX).withQueueDepth(1)
+                .withCreateSize(PROBE_BYTES).withArenaBytes(PROBE_BYTES);
+        try (BlockDevice device = BlockDevice.open(options)) {
+            MemorySegment block = device.buffers().allocate(device.alignment()).segment();
+            device.submit(List.of(IoOp.write(0, block))).getFirst().get();
             return null;
-        } catch (IOException | UnsupportedOperationException e) {
+        } catch (IOException | ExecutionException e) {
             return "the file system refused O_DIRECT: " + Main.describe(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted while probing O_DIRECT";
         } finally {
             try {
                 Files.deleteIfExists(probe);
