@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDate;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -155,6 +156,9 @@ final class BenchStoreCommand implements Callable<Integer> {
     @Option(names = "--keep", description = "Keep RocksDB's directory after the run (default: removed).")
     boolean keep;
 
+    @Option(names = "--plot", paramLabel = "FILE.png",
+            description = "Draw the median GB/s of rawblock and its peers as a bar chart into a PNG file.")
+    Path plot;
 
     @Option(names = "--force", description = "Overwrite an existing rawblock store at --path.")
     boolean force;
@@ -247,8 +251,13 @@ final class BenchStoreCommand implements Callable<Integer> {
             progress.clear();
         }
 
-        StoreReport result = report.build();
+        StoreReport result = report.plot(plot).build();
         result.printHuman(out);
+        out.flush();
+        if (plot != null) {
+            ComparisonPlot.write(result, LocalDate.now(), plot); // after the table: a failure here loses no figures
+            out.println("plot: " + plot);
+        }
         if (json) out.println(result.json());
         out.flush();
         if (result.missed() > 0) {
@@ -296,6 +305,10 @@ final class BenchStoreCommand implements Callable<Integer> {
                 usage("--against rocksdb with a block device as --path needs --rocksdb-dir (a directory on a file "
                         + "system)");
             }
+        }
+        if (plot != null) {
+            Path dir = plot.toAbsolutePath().getParent();
+            if (dir == null || !Files.isDirectory(dir)) usage("--plot: the directory " + dir + " does not exist");
         }
         long buffers = 2L * qd * arenaBlock() + (long) qd * valueSize;
         if (buffers > BenchDeviceCommand.MAX_BUFFER_BYTES) {

@@ -23,7 +23,7 @@ import java.util.Set;
 record StoreReport(Path path, String kind, Superblock superblock, StoreWorkload.Shape shape, Engine engine,
                    Eviction eviction, boolean flush, long valueSize, int qd, long total, Set<BenchStoreCommand.Op> ops,
                    List<StoreWorkload.Pass> puts, List<StoreWorkload.Pass> gets, Map<Peer, PeerRuns> peers,
-                   StoreStats afterPut, long putEvictions) {
+                   StoreStats afterPut, long putEvictions, Path plot) {
 
     /**
      * One peer's runs, in the order they ran, and how it was set up (null when there is nothing to
@@ -59,6 +59,7 @@ record StoreReport(Path path, String kind, Superblock superblock, StoreWorkload.
         private final Map<Peer, Peer.Setup> peerSetups = new EnumMap<>(Peer.class);
         private StoreStats afterPut;
         private long putEvictions;
+        private Path plot;
 
         void setup(Path path, String kind, Superblock superblock, StoreWorkload.Shape shape, Engine engine,
                    Eviction eviction, boolean flush, long valueSize, int qd, long total,
@@ -96,6 +97,12 @@ record StoreReport(Path path, String kind, Superblock superblock, StoreWorkload.
             peerSetups.put(peer, setup);
         }
 
+        /** Where the plot goes, or null for none. */
+        Builder plot(Path plot) {
+            this.plot = plot;
+            return this;
+        }
+
         /** The store after a put pass, and the evictions that pass caused. */
         void stats(StoreStats stats, long evictions) {
             afterPut = stats;
@@ -111,7 +118,7 @@ record StoreReport(Path path, String kind, Superblock superblock, StoreWorkload.
                 peers.put(p, new PeerRuns(List.copyOf(put), List.copyOf(get), peerSetups.get(p)));
             }
             return new StoreReport(path, kind, superblock, shape, engine, eviction, flush, valueSize, qd, total, ops,
-                    List.copyOf(puts), List.copyOf(gets), peers, afterPut, putEvictions);
+                    List.copyOf(puts), List.copyOf(gets), peers, afterPut, putEvictions, plot);
         }
     }
 
@@ -241,6 +248,7 @@ record StoreReport(Path path, String kind, Superblock superblock, StoreWorkload.
         // The ratios to fio kept their first, unprefixed names: scripts read them.
         PeerRuns fio = peers.get(Peer.FIO);
         if (fio != null) j.put("put_ratio", ratio(put(), fio.put())).put("get_ratio", ratio(get(), fio.get()));
+        if (plot != null) j.put("plot", plot.toString());
         return j.toString();
     }
 

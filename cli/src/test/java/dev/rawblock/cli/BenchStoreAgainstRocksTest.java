@@ -6,6 +6,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,15 +16,19 @@ import java.util.List;
 import java.util.Map;
 
 import static dev.rawblock.cli.BenchDeviceCommandTest.rawblock;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code bench store --against rocksdb}, end to end on small runs, in-process. */
+/** {@code bench store --against rocksdb} and {@code --plot}, end to end on small runs, in-process. */
 @Timeout(300) // a stuck engine fails the test instead of hanging the build
 class BenchStoreAgainstRocksTest {
+    private static final byte[] PNG_MAGIC = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+
     @TempDir
     Path dir;
 
@@ -39,8 +45,9 @@ class BenchStoreAgainstRocksTest {
     }
 
     @Test
-    void rocksdbRunsTheSameWorkload() {
-        Run run = bench();
+    void rocksdbRunsTheSameWorkloadAndIsPlotted() throws IOException {
+        Path png = dir.resolve("cmp.png");
+        Run run = bench("--plot", png.toString());
         assertEquals(0, run.exitCode(), run.err());
         Map<?, ?> json = run.json();
         for (String key : List.of("rocksdb_put_gbps", "rocksdb_get_gbps", "rocksdb_put_ops", "rocksdb_get_p50_ms",
@@ -54,10 +61,19 @@ class BenchStoreAgainstRocksTest {
         assertEquals(Boolean.TRUE, json.get("rocksdb_sync"), "rawblock flushes by default, so RocksDB syncs");
         assertEquals(Boolean.TRUE, json.get("rocksdb_blob_files"));
         assertFalse(json.containsKey("put_ratio"), "the unprefixed ratios are fio's");
+        assertEquals(png.toString(), json.get("plot"));
         assertTrue(run.out().contains("rocksdb put") && run.out().contains("rocksdb get"), run.out());
         assertTrue(run.out().contains("(rawblock / rocksdb, median GB/s)"), run.out());
         assertTrue(run.out().contains("sync=true (rawblock --flush true)"), run.out());
         assertFalse(Files.exists(dir.resolve(BenchStoreCommand.ROCKSDB_DIR_NAME)), "removed without --keep");
+
+        byte[] bytes = Files.readAllBytes(png);
+        assertArrayEquals(PNG_MAGIC, Arrays.copyOf(bytes, PNG_MAGIC.length), "PNG signature");
+        assertTrue(bytes.length > 10_000, "a chart, not an empty image: " + bytes.length + " bytes");
+        BufferedImage image = ImageIO.read(png.toFile());
+        assertNotNull(image, "ImageIO reads it");
+        assertEquals(1000, image.getWidth());
+        assertEquals(600, image.getHeight());
     }
 
     @Test

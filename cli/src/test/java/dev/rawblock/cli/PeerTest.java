@@ -55,6 +55,9 @@ class PeerTest {
         Run orphan = rawblock("bench", "store", "--path", img.toString(), "--keep");
         assertEquals(2, orphan.exitCode(), orphan.err());
         assertTrue(orphan.err().contains("--keep needs --against rocksdb"), orphan.err());
+        Run plotDir = rawblock("bench", "store", "--path", img.toString(), "--plot", dir.resolve("no/such/p.png").toString());
+        assertEquals(2, plotDir.exitCode(), plotDir.err());
+        assertTrue(plotDir.err().contains("does not exist"), plotDir.err());
         assertFalse(Files.exists(img), "usage errors touch nothing");
     }
 }
