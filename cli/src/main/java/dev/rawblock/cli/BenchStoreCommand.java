@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDate;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -30,15 +31,19 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code rawblock bench store}: put and get throughput of the store on a scratch store, optionally
- * side by side with fio moving the same bytes with the same block size and depth.
+ * side by side with peers: fio moving the same bytes with the same block size and depth (the
+ * device limit), and RocksDB storing the same keys and values (the embedded alternative).
  */
 @Command(name = "store", sortOptions = false,
         description = {"Measure the store: put and get throughput, latency and CPU cost with qd values in flight, "
-                + "optionally alternating with fio on the same file; with kvcache-mix, also space efficiency.",
+                + "optionally alternating run by run with fio on the same file and RocksDB in a directory beside it; "
+                + "with kvcache-mix, also space efficiency.",
                 "WARNING: formats --path as a scratch store (an existing rawblock store only with --force); "
                         + "--against fio then overwrites its first --total bytes."})
 final class BenchStoreCommand implements Callable<Integer> {
     static final Path DEFAULT_PATH = Path.of("data", "bench-store.img");
+    /** RocksDB's default directory, beside --path. */
+    static final String ROCKSDB_DIR_NAME = "bench-rocksdb";
     private static final long MIB = 1L << 20;
     /** Warm-up volume per pass: enough for JIT compilation and first-touch effects. */
     static final long WARMUP_BYTES = 256 * MIB;
@@ -131,10 +136,29 @@ final class BenchStoreCommand implements Callable<Integer> {
             description = "Timed runs; the summary reports medians (default: ${DEFAULT-VALUE}).")
     int runs;
 
-    @Option(names = "--against", paramLabel = "fio",
-            description = "After each run, run fio write then read with the same block size, depth and bytes "
-                    + "on the same file.")
-    String against;
+    @Option(names = "--against", paramLabel = "PEER", split = ",", converter = Peer.Converter.class,
+            description = {"Peers to alternate with, run by run, e.g. fio,rocksdb: fio (write then read with the same block size, "
+                    + "depth and bytes on the same file, io_uring and O_DIRECT: the device limit) and/or rocksdb "
+                    + "(the same keys and values, qd threads, in --rocksdb-dir: BlobDB with min_blob_size 4k and "
+                    + "256m blob files, no compression, 64m memtables (at least 4 values), WAL on, writes synced when --flush is true "
+                    + "and not synced when it is false, direct I/O for reads and flushes where the file system "
+                    + "allows it). The table adds their rows and the ratios rawblock / peer."})
+    List<Peer> againstList;
+
+    /** The peers of --against, each once, in a fixed order. */
+    Set<Peer> peers = EnumSet.noneOf(Peer.class);
+
+    @Option(names = "--rocksdb-dir", paramLabel = "DIR",
+            description = "RocksDB's directory with --against rocksdb (default: bench-rocksdb beside --path); "
+                    + "emptied before each run, so it must be empty or made by an earlier bench store.")
+    Path rocksdbDir;
+
+    @Option(names = "--keep", description = "Keep RocksDB's directory after the run (default: removed).")
+    boolean keep;
+
+    @Option(names = "--plot", paramLabel = "FILE.png",
+            description = "Draw the median GB/s of rawblock and its peers as a bar chart into a PNG file.")
+    Path plot;
 
     @Option(names = "--force", description = "Overwrite an existing rawblock store at --path.")
     boolean force;
@@ -145,8 +169,9 @@ final class BenchStoreCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         validate();
-        FioRunner fio = against == null ? null : FioRunner.locate(); // before any I/O: fail fast
+        FioRunner fio = peers.contains(Peer.FIO) ? FioRunner.locate() : null; // before any I/O: fail fast
         Path target = BenchDeviceCommand.target(path, DEFAULT_PATH);
+        Path rocksDir = rocksdbDir != null ? rocksdbDir : target.resolveSibling(ROCKSDB_DIR_NAME);
         boolean create = !Files.exists(target);
         long newSize = capacity != null ? capacity : defaultCapacity(total);
         PrintWriter out = spec.commandLine().getOut();
@@ -161,7 +186,9 @@ final class BenchStoreCommand implements Callable<Integer> {
 
         int chunks = (int) (total / valueSize);
         StoreReport.Builder report = new StoreReport.Builder();
-        try (BlockDevice device = BlockDevice.open(options)) {
+        try (RocksPeer rocks = peers.contains(Peer.ROCKSDB) ? RocksPeer.create(rocksDir, flush, keep, valueSize, total) : null;
+             BlockDevice device = BlockDevice.open(options)) {
+            if (rocks != null) report.peerSetup(Peer.ROCKSDB, rocks.settings());
             String kind = device.geometry().kind() == Geometry.Kind.FILE ? "file" : "block device";
             FormatCommand.refuseToErase(device, force);
             check(device);
@@ -169,16 +196,18 @@ final class BenchStoreCommand implements Callable<Integer> {
             Superblock sb = format(device, chunks);
             report.setup(target, kind, sb, workload, engine, eviction, flush, valueSize, qd, total, ops);
             try (Store store = Store.open(device, StoreOptions.defaults().withEviction(eviction).withFlush(flush));
-                 StoreWorkload bench = new StoreWorkload(store, device, workload, valueSize, qd)) {
+                 BenchValues values = new BenchValues(valueSize, qd)) {
+                StoreWorkload bench = new StoreWorkload(store, device, values, qd);
                 if (valueSize > store.maxValueBytes()) {
                     throw new IOException("--value-size " + SizeParser.format(valueSize) + " is larger than the "
                             + "largest value of a store with " + SizeParser.format(sb.regionBytes())
                             + " regions; use a larger --region-size");
                 }
                 warmUp(bench, chunks, progress);
+                if (rocks != null) warmUp(rocks, values, chunks, progress);
                 for (int run = 1; run <= runs; run++) {
                     String label = "run " + run + "/" + runs;
-                    StoreWorkload.Keys keys = bench.keys(String.valueOf(run), chunks);
+                    BenchKeys keys = new BenchKeys(workload, valueSize, String.valueOf(run), chunks);
                     long evictionsBefore = store.stats().evictions();
                     StoreWorkload.Pass put = bench.put(keys, observer(progress, label + " put"));
                     requireStored(put, label);
@@ -204,25 +233,31 @@ final class BenchStoreCommand implements Callable<Integer> {
                             String fioLabel = "fio " + label + " write";
                             Figures f = fio.run(target, total, valueSize, AccessPattern.WRITE, qd,
                                     t -> progress.waiting(fioLabel, t));
-                            report.fioPut(f);
+                            report.peerPut(Peer.FIO, f);
                             progress.line(f.summary(fioLabel, "ops/s"));
                         }
                         if (ops.contains(Op.GET)) {
                             String fioLabel = "fio " + label + " read";
                             Figures f = fio.run(target, total, valueSize, AccessPattern.READ, qd,
                                     t -> progress.waiting(fioLabel, t));
-                            report.fioGet(f);
+                            report.peerGet(Peer.FIO, f);
                             progress.line(f.summary(fioLabel, "ops/s"));
                         }
                     }
+                    if (rocks != null) runRocks(rocks, values, keys, label, report, progress);
                 }
             }
         } finally {
             progress.clear();
         }
 
-        StoreReport result = report.build();
+        StoreReport result = report.plot(plot).build();
         result.printHuman(out);
+        out.flush();
+        if (plot != null) {
+            ComparisonPlot.write(result, LocalDate.now(), plot); // after the table: a failure here loses no figures
+            out.println("plot: " + plot);
+        }
         if (json) out.println(result.json());
         out.flush();
         if (result.missed() > 0) {
@@ -239,12 +274,12 @@ final class BenchStoreCommand implements Callable<Integer> {
         ops = EnumSet.copyOf(opList);
         if (qd < 1 || qd > 1024) usage("--qd must be between 1 and 1024, got " + qd);
         if (runs < 1 || runs > 1000) usage("--runs must be between 1 and 1000, got " + runs);
-        if (against != null && !against.equals("fio")) usage("--against accepts only 'fio', got '" + against + "'");
+        if (againstList != null && !againstList.isEmpty()) peers = EnumSet.copyOf(againstList);
         if (valueSize > 1L << 30) usage("--value-size must be at most 1g, got " + SizeParser.format(valueSize));
         if (workload == StoreWorkload.Shape.KVCACHE_MIX && valueSize < 2) {
             usage("--value-size must be at least 2 bytes with kvcache-mix (partial chunks are shorter)");
         }
-        if (against != null && valueSize % 4096 != 0) {
+        if (peers.contains(Peer.FIO) && valueSize % 4096 != 0) {
             usage("--value-size must be a multiple of 4k with --against fio (it is fio's direct I/O block size), got "
                     + valueSize);
         }
@@ -261,6 +296,19 @@ final class BenchStoreCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 usage("--" + e.getMessage().replace("region size", "region-size"));
             }
+        }
+        if (!peers.contains(Peer.ROCKSDB) && (rocksdbDir != null || keep)) {
+            usage((rocksdbDir != null ? "--rocksdb-dir" : "--keep") + " needs --against rocksdb");
+        }
+        if (peers.contains(Peer.ROCKSDB) && rocksdbDir == null && path != null) {
+            if (Files.exists(path) && !Files.isRegularFile(path)) {
+                usage("--against rocksdb with a block device as --path needs --rocksdb-dir (a directory on a file "
+                        + "system)");
+            }
+        }
+        if (plot != null) {
+            Path dir = plot.toAbsolutePath().getParent();
+            if (dir == null || !Files.isDirectory(dir)) usage("--plot: the directory " + dir + " does not exist");
         }
         long buffers = 2L * qd * arenaBlock() + (long) qd * valueSize;
         if (buffers > BenchDeviceCommand.MAX_BUFFER_BYTES) {
@@ -325,12 +373,44 @@ final class BenchStoreCommand implements Callable<Integer> {
     /** An untimed put, get and delete of up to {@link #WARMUP_BYTES} of chunks: JIT, arena and first-touch effects. */
     private void warmUp(StoreWorkload bench, int chunks, Progress progress) throws IOException, InterruptedException {
         int n = (int) Math.max(1, Math.min(chunks, WARMUP_BYTES / valueSize));
-        StoreWorkload.Keys keys = bench.keys("warmup", n);
+        BenchKeys keys = new BenchKeys(workload, valueSize, "warmup", n);
         requireStored(bench.put(keys, observer(progress, "warm-up put")), "warm-up");
         StoreWorkload.Pass get = bench.get(keys, observer(progress, "warm-up get"));
         if (get.failed() > 0) throw new IOException("warm-up get: " + get.failed() + " keys failed (first: "
                 + get.firstFailure() + ")");
         bench.delete(keys);
+    }
+
+    /**
+     * RocksDB's turn in one run: an empty database, the run's keys put (untimed when only get is
+     * asked for, as for rawblock) and got back, the database closed.
+     */
+    private void runRocks(RocksPeer rocks, BenchValues values, BenchKeys keys, String label, StoreReport.Builder report,
+                          Progress progress) throws IOException, InterruptedException {
+        String rocksLabel = "rocksdb " + label;
+        try (RocksPeer.Db db = rocks.openEmpty(); RocksWorkload bench = new RocksWorkload(db, values, qd)) {
+            Figures put = bench.put(keys, observer(progress, rocksLabel + " put"));
+            if (ops.contains(Op.PUT)) {
+                report.peerPut(Peer.ROCKSDB, put);
+                progress.line(put.summary(rocksLabel + " put", "ops/s"));
+            }
+            if (ops.contains(Op.GET)) {
+                Figures get = bench.get(keys, observer(progress, rocksLabel + " get"));
+                report.peerGet(Peer.ROCKSDB, get);
+                progress.line(get.summary(rocksLabel + " get", "ops/s"));
+            }
+        }
+    }
+
+    /** RocksDB's untimed warm-up, the same volume as rawblock's, in a database thrown away after it. */
+    private void warmUp(RocksPeer rocks, BenchValues values, int chunks, Progress progress)
+            throws IOException, InterruptedException {
+        int n = (int) Math.max(1, Math.min(chunks, WARMUP_BYTES / valueSize));
+        BenchKeys keys = new BenchKeys(workload, valueSize, "warmup", n);
+        try (RocksPeer.Db db = rocks.openEmpty(); RocksWorkload bench = new RocksWorkload(db, values, qd)) {
+            bench.put(keys, observer(progress, "rocksdb warm-up put"));
+            bench.get(keys, observer(progress, "rocksdb warm-up get"));
+        }
     }
 
     /** A put pass that could not store every key measured something else: an error, with the reason. */

@@ -8,19 +8,36 @@ import dev.rawblock.store.Superblock;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * The result of {@code bench store}: a table for people and one JSON line for scripts. Throughput
  * figures are medians over the runs; store figures (entries, space efficiency, index memory) are
- * those after the last run's put pass. fio's rows and the ratios appear only with {@code --against fio}.
+ * those after the last run's put pass. A peer's rows and its ratios appear only with {@code --against}
+ * naming it; every peer is printed and ratioed by the same code.
  */
 record StoreReport(Path path, String kind, Superblock superblock, StoreWorkload.Shape shape, Engine engine,
                    Eviction eviction, boolean flush, long valueSize, int qd, long total, Set<BenchStoreCommand.Op> ops,
-                   List<StoreWorkload.Pass> puts, List<StoreWorkload.Pass> gets, List<Figures> fioPuts,
-                   List<Figures> fioGets, StoreStats afterPut, long putEvictions) {
+                   List<StoreWorkload.Pass> puts, List<StoreWorkload.Pass> gets, Map<Peer, PeerRuns> peers,
+                   StoreStats afterPut, long putEvictions, Path plot) {
+
+    /**
+     * One peer's runs, in the order they ran, and how it was set up (null when there is nothing to
+     * say beyond the workload's parameters).
+     */
+    record PeerRuns(List<Figures> puts, List<Figures> gets, Peer.Setup setup) {
+        Figures put() {
+            return median(puts);
+        }
+
+        Figures get() {
+            return median(gets);
+        }
+    }
 
     /** Collects the figures as the runs produce them. */
     static final class Builder {
@@ -37,10 +54,12 @@ record StoreReport(Path path, String kind, Superblock superblock, StoreWorkload.
         private Set<BenchStoreCommand.Op> ops;
         private final List<StoreWorkload.Pass> puts = new ArrayList<>();
         private final List<StoreWorkload.Pass> gets = new ArrayList<>();
-        private final List<Figures> fioPuts = new ArrayList<>();
-        private final List<Figures> fioGets = new ArrayList<>();
+        private final Map<Peer, List<Figures>> peerPuts = new EnumMap<>(Peer.class);
+        private final Map<Peer, List<Figures>> peerGets = new EnumMap<>(Peer.class);
+        private final Map<Peer, Peer.Setup> peerSetups = new EnumMap<>(Peer.class);
         private StoreStats afterPut;
         private long putEvictions;
+        private Path plot;
 
         void setup(Path path, String kind, Superblock superblock, StoreWorkload.Shape shape, Engine engine,
                    Eviction eviction, boolean flush, long valueSize, int qd, long total,
@@ -66,12 +85,22 @@ record StoreReport(Path path, String kind, Superblock superblock, StoreWorkload.
             gets.add(pass);
         }
 
-        void fioPut(Figures f) {
-            fioPuts.add(f);
+        void peerPut(Peer peer, Figures f) {
+            peerPuts.computeIfAbsent(peer, p -> new ArrayList<>()).add(f);
         }
 
-        void fioGet(Figures f) {
-            fioGets.add(f);
+        void peerGet(Peer peer, Figures f) {
+            peerGets.computeIfAbsent(peer, p -> new ArrayList<>()).add(f);
+        }
+
+        void peerSetup(Peer peer, Peer.Setup setup) {
+            peerSetups.put(peer, setup);
+        }
+
+        /** Where the plot goes, or null for none. */
+        Builder plot(Path plot) {
+            this.plot = plot;
+            return this;
         }
 
         /** The store after a put pass, and the evictions that pass caused. */
@@ -81,9 +110,15 @@ record StoreReport(Path path, String kind, Superblock superblock, StoreWorkload.
         }
 
         StoreReport build() {
+            Map<Peer, PeerRuns> peers = new EnumMap<>(Peer.class);
+            for (Peer p : Peer.values()) {
+                List<Figures> put = peerPuts.getOrDefault(p, List.of());
+                List<Figures> get = peerGets.getOrDefault(p, List.of());
+                if (put.isEmpty() && get.isEmpty()) continue;
+                peers.put(p, new PeerRuns(List.copyOf(put), List.copyOf(get), peerSetups.get(p)));
+            }
             return new StoreReport(path, kind, superblock, shape, engine, eviction, flush, valueSize, qd, total, ops,
-                    List.copyOf(puts), List.copyOf(gets), List.copyOf(fioPuts), List.copyOf(fioGets), afterPut,
-                    putEvictions);
+                    List.copyOf(puts), List.copyOf(gets), peers, afterPut, putEvictions, plot);
         }
     }
 
@@ -104,15 +139,7 @@ record StoreReport(Path path, String kind, Superblock superblock, StoreWorkload.
         return median(figures(gets));
     }
 
-    Figures fioPut() {
-        return median(fioPuts);
-    }
-
-    Figures fioGet() {
-        return median(fioGets);
-    }
-
-    /** Ours over fio's median GB/s: above 1 means faster than fio; NaN without both. */
+    /** Ours over a peer's median GB/s: above 1 means rawblock is faster; NaN without both. */
     static double ratio(Figures ours, Figures theirs) {
         return ours == null || theirs == null ? Double.NaN : ours.gbps() / theirs.gbps();
     }
@@ -145,18 +172,23 @@ record StoreReport(Path path, String kind, Superblock superblock, StoreWorkload.
         out.printf(Locale.ROOT, "  store: %s in %d regions of %s, max entries %d, id %s%n",
                 SizeParser.format(superblock.capacity()), superblock.regionCount(),
                 SizeParser.format(superblock.regionBytes()), superblock.maxEntries(), superblock.storeId());
-        out.printf(Locale.ROOT, "  %-10s %8s %9s %9s %9s %9s   %s%n", "", "GB/s", "ops/s", "p50 ms", "p99 ms",
+        out.printf(Locale.ROOT, "  %-11s %8s %9s %9s %9s %9s   %s%n", "", "GB/s", "ops/s", "p50 ms", "p99 ms",
                 "CPU s/GB", "runs (GB/s)");
         if (!puts.isEmpty()) row(out, "put", figures(puts));
         if (!gets.isEmpty()) row(out, "get", figures(gets));
-        if (!fioPuts.isEmpty()) row(out, "fio write", fioPuts);
-        if (!fioGets.isEmpty()) row(out, "fio read", fioGets);
-        if (!fioPuts.isEmpty() || !fioGets.isEmpty()) {
-            StringBuilder b = new StringBuilder("  ratio     ");
-            if (!fioPuts.isEmpty() && !puts.isEmpty()) b.append(String.format(Locale.ROOT, " put %.3f", ratio(put(), fioPut())));
-            if (!fioGets.isEmpty() && !gets.isEmpty()) b.append(String.format(Locale.ROOT, " get %.3f", ratio(get(), fioGet())));
-            out.println(b.append("   (rawblock / fio, median GB/s)"));
-        }
+        peers.forEach((peer, its) -> {
+            if (!its.puts().isEmpty()) row(out, peer.putRow(), its.puts());
+            if (!its.gets().isEmpty()) row(out, peer.getRow(), its.gets());
+        });
+        peers.forEach((peer, its) -> {
+            StringBuilder b = new StringBuilder("  ratio      ");
+            if (!its.puts().isEmpty() && !puts.isEmpty()) b.append(String.format(Locale.ROOT, " put %.3f", ratio(put(), its.put())));
+            if (!its.gets().isEmpty() && !gets.isEmpty()) b.append(String.format(Locale.ROOT, " get %.3f", ratio(get(), its.get())));
+            out.println(b.append("   (rawblock / ").append(peer.label()).append(", median GB/s)"));
+        });
+        peers.forEach((peer, its) -> {
+            if (its.setup() != null) out.println("  " + peer.label() + ": " + its.setup().describe());
+        });
         out.printf(Locale.ROOT, "  after the put pass: %d entries, %s of values in %s of slots: space efficiency %.4f, "
                         + "%d evictions%n", afterPut.entries(), gb(afterPut.payloadBytes()), gb(afterPut.usedSlotBytes()),
                 afterPut.spaceEfficiency(), putEvictions);
@@ -184,7 +216,7 @@ record StoreReport(Path path, String kind, Superblock superblock, StoreWorkload.
         Figures m = Figures.median(list);
         StringBuilder each = new StringBuilder();
         for (double g : Figures.gbpsOf(list)) each.append(String.format(Locale.ROOT, " %.3f", g));
-        out.printf(Locale.ROOT, "  %-10s %8.3f %9.1f %9.3f %9.3f %9.3f  %s%n", name, m.gbps(), m.iops(), m.p50Ms(),
+        out.printf(Locale.ROOT, "  %-11s %8.3f %9.1f %9.3f %9.3f %9.3f  %s%n", name, m.gbps(), m.iops(), m.p50Ms(),
                 m.p99Ms(), m.cpuSPerGb(), each);
     }
 
@@ -205,11 +237,18 @@ record StoreReport(Path path, String kind, Superblock superblock, StoreWorkload.
                 .put("value_bytes", valueSize).put("qd", qd).put("total_bytes", total)
                 .put("capacity_bytes", superblock.capacity()).put("region_bytes", superblock.regionBytes())
                 .put("region_count", superblock.regionCount()).put("run_count", Math.max(puts.size(), gets.size()));
-        if (!fioPuts.isEmpty() || !fioGets.isEmpty()) {
-            figures(j, "fio_put_", fioPut(), fioPuts);
-            figures(j, "fio_get_", fioGet(), fioGets);
-            j.put("put_ratio", ratio(put(), fioPut())).put("get_ratio", ratio(get(), fioGet()));
-        }
+        if (!peers.isEmpty()) j.putStrings("peers", peers.keySet().stream().map(Peer::label).toList());
+        peers.forEach((peer, its) -> {
+            String p = peer.label() + "_";
+            figures(j, p + "put_", its.put(), its.puts());
+            figures(j, p + "get_", its.get(), its.gets());
+            j.put(p + "put_ratio", ratio(put(), its.put())).put(p + "get_ratio", ratio(get(), its.get()));
+            if (its.setup() != null) its.setup().json(j, p);
+        });
+        // The ratios to fio kept their first, unprefixed names: scripts read them.
+        PeerRuns fio = peers.get(Peer.FIO);
+        if (fio != null) j.put("put_ratio", ratio(put(), fio.put())).put("get_ratio", ratio(get(), fio.get()));
+        if (plot != null) j.put("plot", plot.toString());
         return j.toString();
     }
 

@@ -1,0 +1,58 @@
+package dev.rawblock.cli;
+
+import java.util.Locale;
+
+/**
+ * A system {@code bench store --against} runs beside rawblock, alternating with it run by run, so
+ * that both see the same machine at nearly the same time.
+ */
+enum Peer {
+    /** The device limit: the same bytes, block size and depth straight to the file, no store at all. */
+    FIO("fio", "write", "read"),
+    /** The embedded key-value store a Java user would pick instead of rawblock, tuned for large values. */
+    ROCKSDB("rocksdb", "put", "get");
+
+    private final String label;
+    private final String putName;
+    private final String getName;
+
+    Peer(String label, String putName, String getName) {
+        this.label = label;
+        this.putName = putName;
+        this.getName = getName;
+    }
+
+    String label() {
+        return label;
+    }
+
+    /** The table row of the peer's pass that matches rawblock's put (fio calls it a write). */
+    String putRow() {
+        return label + " " + putName;
+    }
+
+    String getRow() {
+        return label + " " + getName;
+    }
+
+    static Peer parse(String text) {
+        for (Peer p : values()) if (p.label.equals(text.strip().toLowerCase(Locale.ROOT))) return p;
+        throw new IllegalArgumentException("unknown peer '" + text.strip() + "' in --against (expected fio, rocksdb "
+                + "or both: fio,rocksdb)");
+    }
+
+    /** Lets picocli take the items of a peer list; a bad one becomes a usage error naming the peers. */
+    static final class Converter extends ParsingConverter<Peer> {
+        Converter() {
+            super(Peer::parse);
+        }
+    }
+
+    /** How a peer was set up, for the report: one line for people, fields for the JSON line. */
+    interface Setup {
+        String describe();
+
+        /** Adds the setup's fields to the JSON line, each name starting with {@code prefix}. */
+        void json(Json j, String prefix);
+    }
+}
