@@ -127,9 +127,9 @@ final class BenchServerCommand implements Callable<Integer> {
     private Rates embeddedPass(BlockDevice device, StoreOptions storeOptions, int run, Progress progress, String label)
             throws IOException, InterruptedException {
         StoreFormat.format(device, formatOptions());
-        try (Store store = Store.open(device, storeOptions);
-             StoreWorkload bench = new StoreWorkload(store, device, StoreWorkload.Shape.UNIFORM, valueSize, clients)) {
-            StoreWorkload.Keys keys = bench.keys("embedded-" + run, requests);
+        try (Store store = Store.open(device, storeOptions); BenchValues values = new BenchValues(valueSize, clients)) {
+            StoreWorkload bench = new StoreWorkload(store, device, values, clients);
+            BenchKeys keys = new BenchKeys(StoreWorkload.Shape.UNIFORM, valueSize, "embedded-" + run, requests);
             StoreWorkload.Pass put = bench.put(keys, (done, all, t) -> progress.update(label + " put", done, all, t));
             StoreWorkload.Pass get = bench.get(keys, (done, all, t) -> progress.update(label + " get", done, all, t));
             if (put.failed() > 0 || get.failed() > 0 || get.missed() > 0) {
