@@ -35,7 +35,8 @@ import java.util.concurrent.TimeUnit;
 @Command(name = "server", sortOptions = false,
         description = {"Measure the server: redis-benchmark SET/GET of large values against the embedded store's "
                 + "put/get on the same file, alternating; and small values next to a local redis-server.",
-                "Needs redis-benchmark (Debian redis-tools); redis-server for the small-value reference.",
+                "Needs redis-benchmark (Debian redis-tools); with redis-server installed, the same passes run against it "
+                        + "as the reference (values in memory: what the client and loopback carry).",
                 "WARNING: formats --path as a scratch store (an existing rawblock store only with --force)."})
 final class BenchServerCommand implements Callable<Integer> {
     static final Path DEFAULT_PATH = Path.of("data", "bench-server.img");
@@ -109,15 +110,12 @@ final class BenchServerCommand implements Callable<Integer> {
                 progress.line(String.format(Locale.ROOT, "%s server:   SET %.2f GB/s, GET %.2f GB/s", label,
                         served.getLast().putGbps(), served.getLast().getGbps()));
             }
-            double rawblockSmallSet = 0, rawblockSmallGet = 0;
+            double[] ours = noSmall ? null : smallPass(device, storeOptions, redisBenchmark);
             double[] redis = null;
-            if (!noSmall) {
-                double[] ours = smallPass(device, storeOptions, redisBenchmark);
-                rawblockSmallSet = ours[0];
-                rawblockSmallGet = ours[1];
-                redis = RedisServer.available() ? RedisServer.measure(redisBenchmark, clients) : null;
+            try (RedisServer reference = RedisServer.startIfInstalled()) {
+                if (reference != null) redis = referencePass(redisBenchmark, reference.port);
             }
-            report(embedded, served, rawblockSmallSet, rawblockSmallGet, redis);
+            report(embedded, served, ours, redis);
         } finally {
             if (create) Files.deleteIfExists(target);
         }
@@ -157,6 +155,20 @@ final class BenchServerCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The same passes against redis-server, which keeps values in memory: what redis-benchmark and
+     * loopback TCP can carry on this machine, the ceiling for any server measured this way.
+     * Returns large SET and GET GB/s, then (unless --no-small) small SET and GET requests/s.
+     */
+    private double[] referencePass(RedisBenchmark rb, int port) throws IOException, InterruptedException {
+        double set = rb.rps(port, "set", clients, requests, valueSize, 1_000_000_000L) * valueSize / 1e9;
+        rb.rps(port, "set", clients, 8 * GET_KEYS, valueSize, GET_KEYS);
+        double get = rb.rps(port, "get", clients, requests, valueSize, GET_KEYS) * valueSize / 1e9;
+        if (noSmall) return new double[] {set, get};
+        return new double[] {set, get, rb.rps(port, "set", clients, SMALL_REQUESTS, SMALL_VALUE, 10_000, SMALL_PIPELINE),
+                rb.rps(port, "get", clients, SMALL_REQUESTS, SMALL_VALUE, 10_000, SMALL_PIPELINE)};
+    }
+
     /** Small values through rawblock: SET and GET requests per second, pipelined. */
     private double[] smallPass(BlockDevice device, StoreOptions storeOptions, RedisBenchmark rb)
             throws IOException, InterruptedException {
@@ -177,35 +189,47 @@ final class BenchServerCommand implements Callable<Integer> {
         return new Server(store, store.buffers(), config, message -> { }).start();
     }
 
-    private void report(List<Rates> embedded, List<Rates> served, double smallSet, double smallGet, double[] redis) {
+    private void report(List<Rates> embedded, List<Rates> served, double[] small, double[] redis) {
         double ePut = median(embedded.stream().mapToDouble(Rates::putGbps).toArray());
         double eGet = median(embedded.stream().mapToDouble(Rates::getGbps).toArray());
         double sSet = median(served.stream().mapToDouble(Rates::putGbps).toArray());
         double sGet = median(served.stream().mapToDouble(Rates::getGbps).toArray());
         PrintWriter out = spec.commandLine().getOut();
-        out.printf(Locale.ROOT, "%s values, %d clients, %d per pass, flush %s, medians of %d runs:%n",
+        out.printf(Locale.ROOT, "%s values, %d clients, %d per pass, flush %s, medians of %d runs (GB/s):%n",
                 SizeParser.format(valueSize), clients, requests, noFlush ? "off" : "on", runs);
-        out.printf(Locale.ROOT, "  %-6s %12s %12s %8s%n", "", "embedded", "server", "ratio");
-        out.printf(Locale.ROOT, "  %-6s %9.2f GB/s %7.2f GB/s %8.2f%n", "put", ePut, sSet, sSet / ePut);
-        out.printf(Locale.ROOT, "  %-6s %9.2f GB/s %7.2f GB/s %8.2f%n", "get", eGet, sGet, sGet / eGet);
-        if (smallSet > 0) {
+        out.printf(Locale.ROOT, "  %-4s %9s %9s %15s %14s %16s%n", "", "embedded", "server", "server/embedded",
+                redis != null ? "redis-server" : "", redis != null ? "server/redis" : "");
+        row(out, "put", ePut, sSet, redis == null ? 0 : redis[0]);
+        row(out, "get", eGet, sGet, redis == null ? 0 : redis[1]);
+        if (redis != null) out.println("  (redis-server keeps values in memory: its figures are what redis-benchmark and "
+                + "loopback carry here)");
+        if (small != null) {
             out.printf(Locale.ROOT, "%d-byte values, %d clients, pipeline %d (requests/s):%n", SMALL_VALUE, clients,
                     SMALL_PIPELINE);
-            out.printf(Locale.ROOT, "  %-6s %12s %12s%n", "", "rawblock", redis != null ? "redis-server" : "");
-            out.printf(Locale.ROOT, "  %-6s %12.0f %12s%n", "SET", smallSet, redis != null ? String.format("%.0f", redis[0]) : "");
-            out.printf(Locale.ROOT, "  %-6s %12.0f %12s%n", "GET", smallGet, redis != null ? String.format("%.0f", redis[1]) : "");
-            if (redis == null) out.println("  (redis-server not installed: no reference figures)");
+            out.printf(Locale.ROOT, "  %-4s %12s %14s%n", "", "rawblock", redis != null ? "redis-server" : "");
+            out.printf(Locale.ROOT, "  %-4s %12.0f %14s%n", "SET", small[0], redis != null ? String.format(Locale.ROOT, "%.0f", redis[2]) : "");
+            out.printf(Locale.ROOT, "  %-4s %12.0f %14s%n", "GET", small[1], redis != null ? String.format(Locale.ROOT, "%.0f", redis[3]) : "");
         }
+        if (redis == null) out.println("  (redis-server not installed: no reference figures)");
         if (json) {
             Json j = new Json().put("value_bytes", valueSize).put("clients", clients).put("requests", requests)
                     .put("runs", runs).put("flush", !noFlush).put("embedded_put_gbps", ePut).put("embedded_get_gbps", eGet)
                     .put("server_set_gbps", sSet).put("server_get_gbps", sGet).put("set_ratio", sSet / ePut)
                     .put("get_ratio", sGet / eGet);
-            if (smallSet > 0) j.put("small_set_rps", smallSet).put("small_get_rps", smallGet);
-            if (redis != null) j.put("redis_small_set_rps", redis[0]).put("redis_small_get_rps", redis[1]);
+            if (small != null) j.put("small_set_rps", small[0]).put("small_get_rps", small[1]);
+            if (redis != null) {
+                j.put("redis_set_gbps", redis[0]).put("redis_get_gbps", redis[1]);
+                if (small != null) j.put("redis_small_set_rps", redis[2]).put("redis_small_get_rps", redis[3]);
+            }
             out.println(j);
         }
         out.flush();
+    }
+
+    private static void row(PrintWriter out, String op, double embedded, double server, double redis) {
+        out.printf(Locale.ROOT, "  %-4s %9.2f %9.2f %15.2f %14s %16s%n", op, embedded, server, server / embedded,
+                redis > 0 ? String.format(Locale.ROOT, "%.2f", redis) : "",
+                redis > 0 ? String.format(Locale.ROOT, "%.2f", server / redis) : "");
     }
 
     private static double median(double[] values) {
@@ -247,39 +271,42 @@ final class BenchServerCommand implements Callable<Integer> {
         }
     }
 
-    /** A throwaway local redis-server (no persistence) for the small-value reference. */
-    static final class RedisServer {
-        static boolean available() {
-            return Files.isExecutable(Path.of("/usr/bin/redis-server"));
+    /** A throwaway local redis-server (memory only, no persistence) as the reference. */
+    static final class RedisServer implements AutoCloseable {
+        final int port;
+        private final Process process;
+
+        private RedisServer(int port, Process process) {
+            this.port = port;
+            this.process = process;
         }
 
-        static double[] measure(RedisBenchmark rb, int clients) throws IOException, InterruptedException {
+        /** A started redis-server, or null when none is installed. */
+        static RedisServer startIfInstalled() throws IOException, InterruptedException {
+            if (!Files.isExecutable(Path.of("/usr/bin/redis-server"))) return null;
             int port;
             try (ServerSocket s = new ServerSocket(0)) {
                 port = s.getLocalPort();
             }
-            Process redis = new ProcessBuilder("/usr/bin/redis-server", "--port", Integer.toString(port), "--bind",
-                    "127.0.0.1", "--save", "", "--appendonly", "no").redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            try {
-                waitForPort(port);
-                return new double[] {rb.rps(port, "set", clients, SMALL_REQUESTS, SMALL_VALUE, 10_000, SMALL_PIPELINE),
-                        rb.rps(port, "get", clients, SMALL_REQUESTS, SMALL_VALUE, 10_000, SMALL_PIPELINE)};
-            } finally {
-                redis.destroy();
-                redis.waitFor(10, TimeUnit.SECONDS);
-            }
-        }
-
-        private static void waitForPort(int port) throws IOException, InterruptedException {
+            Process p = new ProcessBuilder("/usr/bin/redis-server", "--port", Integer.toString(port), "--bind",
+                    "127.0.0.1", "--save", "", "--appendonly", "no", "--proto-max-bulk-len", "1gb")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            RedisServer server = new RedisServer(port, p);
             for (int i = 0; i < 100; i++) {
                 try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
-                    return;
+                    return server;
                 } catch (IOException notYet) {
                     Thread.sleep(50);
                 }
             }
+            server.close();
             throw new IOException("redis-server did not start on port " + port);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            process.destroy();
+            process.waitFor(10, TimeUnit.SECONDS);
         }
     }
 }
