@@ -199,7 +199,7 @@ final class ServeCommand implements Callable<Integer> {
                     Duration.ofMillis(Math.round(idleTimeoutSeconds * 1000)),
                     maxPending != null ? maxPending : defaults.maxPendingBytes(),
                     memoryBudget != null ? memoryBudget : Math.max(defaults.memoryBudget(),
-                            maxPending != null ? maxPending : 0));
+                            maxPending != null ? maxPending : 0), defaults.metricsPort());
         } catch (IllegalArgumentException e) {
             usage("--" + e.getMessage());
             return null; // not reached
