@@ -73,6 +73,11 @@ final class ServeCommand implements Callable<Integer> {
             description = "LMCache lm:// port (default: ${DEFAULT-VALUE}; 0 picks a free one, -1 turns it off).")
     int lmPort;
 
+    @Option(names = "--metrics-port", paramLabel = "N", defaultValue = "-1",
+            description = "Prometheus metrics port, serving http://ADDR:N/metrics (default: ${DEFAULT-VALUE}, off; "
+                    + "0 picks a free one).")
+    int metricsPort;
+
     @Option(names = "--requirepass", paramLabel = "PASSWORD",
             description = "Password RESP clients must give (AUTH or HELLO) before anything else.")
     String requirePass;
@@ -199,7 +204,7 @@ final class ServeCommand implements Callable<Integer> {
                     Duration.ofMillis(Math.round(idleTimeoutSeconds * 1000)),
                     maxPending != null ? maxPending : defaults.maxPendingBytes(),
                     memoryBudget != null ? memoryBudget : Math.max(defaults.memoryBudget(),
-                            maxPending != null ? maxPending : 0));
+                            maxPending != null ? maxPending : 0), metricsPort);
         } catch (IllegalArgumentException e) {
             usage("--" + e.getMessage());
             return null; // not reached

@@ -9,6 +9,10 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -108,6 +112,26 @@ class ServeCommandTest {
     }
 
     @Test
+    void servesMetricsWhenAsked() throws Exception {
+        int port = freePort(), metricsPort = freePort();
+        try (Served served = new Served(List.of("--path", dir.resolve("m.img").toString(), "--capacity", "256m",
+                "--port", Integer.toString(port), "--lm-port", "-1", "--metrics-port", Integer.toString(metricsPort)))) {
+            served.await("metrics on http://127.0.0.1:" + metricsPort + "/metrics");
+            served.await("ready");
+            assertEquals("+OK\r\n", request(port, "SET", "k", "v"));
+            HttpResponse<String> scrape;
+            try (HttpClient client = HttpClient.newHttpClient()) {
+                scrape = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+            }
+            assertEquals(200, scrape.statusCode());
+            assertTrue(scrape.body().contains("\nrawblock_requests_total{protocol=\"resp\",op=\"set\"} 1\n"), scrape.body());
+            assertTrue(scrape.body().contains("\nrawblock_entries 1\n"), scrape.body());
+            assertEquals(0, served.stop());
+        }
+    }
+
+    @Test
     void aConfigFileSetsOptionsAndFlagsWin() throws Exception {
         int port = freePort();
         Path config = dir.resolve("rawblock.properties");
@@ -131,6 +155,11 @@ class ServeCommandTest {
                 dir.resolve("p.img").toString(), "--capacity", "256m", "--port", "70000");
         assertEquals(2, port.exitCode());
         assertTrue(port.err().contains("--port must be 0..65535, got 70000"), port.err());
+
+        BenchDeviceCommandTest.Run metrics = BenchDeviceCommandTest.rawblock("serve", "--path",
+                dir.resolve("p.img").toString(), "--capacity", "256m", "--metrics-port", "-2");
+        assertEquals(2, metrics.exitCode());
+        assertTrue(metrics.err().contains("--metrics-port must be 0..65535 (or -1 for off), got -2"), metrics.err());
 
         Path notAStore = Files.write(dir.resolve("junk.img"), new byte[1 << 20]);
         BenchDeviceCommandTest.Run junk = BenchDeviceCommandTest.rawblock("serve", "--path", notAStore.toString(),

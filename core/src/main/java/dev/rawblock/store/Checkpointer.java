@@ -96,6 +96,11 @@ final class Checkpointer implements AutoCloseable {
         return failed.sum();
     }
 
+    /** {@link System#nanoTime} of the last checkpoint written, or of open if none was. */
+    long lastNanos() {
+        return lastNanos;
+    }
+
     private void run() {
         while (!stopped) {
             boolean now;

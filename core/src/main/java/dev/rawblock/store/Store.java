@@ -777,13 +777,15 @@ public final class Store implements AutoCloseable {
             long regionBytes = superblock.regionBytes();
             long assigned = (long) (space.regionCount() - space.freeRegionCount()) * regionBytes;
             long nanos = io.lastSuccessNanos();
+            long checkpointNanos = checkpointer.lastNanos();
+            long now = System.nanoTime(); // read last, so neither age can come out negative
             return new StoreStats(index.size(), superblock.maxEntries(), storedPayloadBytes, space.usedSlotBytes(),
                     (long) space.regionCount() * regionBytes, assigned, space.freeRegionCount(), space.regionCount(),
                     List.copyOf(perClass), pinnedEntries, evictions.sum(), checksumFailures.sum(), readErrors.sum(),
                     writeErrors.sum(), putsStored.sum(), putsFailed.sum(), hits.sum(), misses.sum(), io.inFlight(),
-                    batchSubmissions.sum(), journal.groups(), nanos == 0 ? -1 : (System.nanoTime() - nanos) / 1_000_000,
+                    batchSubmissions.sum(), journal.groups(), nanos == 0 ? -1 : (now - nanos) / 1_000_000,
                     lockAcquisitions.sum(), index.memoryBytes() + slotTableBytes(), checkpointer.written(),
-                    checkpointer.failed(), journal.fill());
+                    checkpointer.failed(), journal.fill(), (now - checkpointNanos) / 1_000_000);
         } finally {
             lock.unlock();
             end();

@@ -33,13 +33,16 @@ import java.util.List;
  * @param checkpoints        checkpoints written since open
  * @param checkpointFailures checkpoints that failed (the journal still held everything)
  * @param journalFill        fraction of the journal ring a crash would replay
+ * @param lastCheckpointAgeMillis milliseconds since the last checkpoint this store wrote, or since open if
+ *                           none yet (it grows while the store is unchanged: no checkpoint is needed then)
  */
 public record StoreStats(long entries, long maxEntries, long payloadBytes, long usedSlotBytes, long capacityBytes,
                          long assignedBytes, long freeRegions, long regions, List<ClassStats> classes,
                          long pinnedEntries, long evictions, long checksumFailures, long readErrors,
                          long writeErrors, long putsStored, long putsFailed, long hits, long misses, long inFlightIo,
                          long batchSubmissions, long journalGroups, long lastIoAgeMillis, long lockAcquisitions,
-                         long indexMemoryBytes, long checkpoints, long checkpointFailures, double journalFill) {
+                         long indexMemoryBytes, long checkpoints, long checkpointFailures, double journalFill,
+                         long lastCheckpointAgeMillis) {
 
     /**
      * One size class.

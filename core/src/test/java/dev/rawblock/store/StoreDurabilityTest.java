@@ -301,6 +301,19 @@ class StoreDurabilityTest extends StoreFixture {
         assertTrue(store.recoverySummary().contains("1 slots checked, 0 dropped"), store.recoverySummary());
     }
 
+    /** The checkpoint age (the metrics' checkpoint lag) counts from open, and again from each checkpoint. */
+    @Test
+    void checkpointAgeCountsFromOpenAndFromEachCheckpoint() throws Exception {
+        open(64 * MIB, 4 * MIB, StoreOptions.defaults());
+        Thread.sleep(300); // unchanged, so no interval checkpoint can reset the age meanwhile
+        long sinceOpen = store.stats().lastCheckpointAgeMillis();
+        assertTrue(sinceOpen >= 300, "age since open: " + sinceOpen);
+        put("k", bytes(1, 100));
+        store.checkpoint();
+        long sinceCheckpoint = store.stats().lastCheckpointAgeMillis();
+        assertTrue(sinceCheckpoint >= 0 && sinceCheckpoint < sinceOpen, "age after a checkpoint: " + sinceCheckpoint);
+    }
+
     /** Items 51-56: a journal that fills up triggers checkpoints by itself; everything survives a crash. */
     @Test
     void aFillingJournalCheckpointsByItself() throws IOException {

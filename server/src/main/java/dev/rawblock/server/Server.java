@@ -2,6 +2,7 @@ package dev.rawblock.server;
 
 import dev.rawblock.device.BufferArena;
 import dev.rawblock.server.lm.LmSession;
+import dev.rawblock.server.metrics.MetricsEndpoint;
 import dev.rawblock.server.resp.RespSession;
 import dev.rawblock.store.Store;
 
@@ -25,7 +26,7 @@ import java.util.function.Consumer;
 /**
  * Serves a store over RESP and {@code lm://}: one listener per protocol, one virtual thread per
  * connection doing blocking I/O (simple, in-order code that scales to thousands of connections),
- * and a watchdog that closes idle connections.
+ * a watchdog that closes idle connections, and, when configured, a Prometheus metrics endpoint.
  *
  * <p>{@link #close} stops gracefully: no new connections, every connection's input is shut (so a
  * request being read fails and nothing half-received is stored), requests already executing
@@ -48,6 +49,7 @@ public final class Server implements AutoCloseable {
             Thread.ofPlatform().daemon().name("rawblock-idle-watchdog").factory());
     private InetSocketAddress respAddress;
     private InetSocketAddress lmAddress;
+    private MetricsEndpoint metrics;
     private volatile boolean closing;
 
     /**
@@ -62,12 +64,13 @@ public final class Server implements AutoCloseable {
         this.log = log;
     }
 
-    /** Binds both listeners and starts accepting. */
+    /** Binds the listeners (and the metrics endpoint, if on) and starts accepting. */
     public Server start() throws IOException {
         ServerConfig config = context.config();
         try {
             respAddress = listen(Protocol.RESP, config.respPort());
             if (config.lmPort() >= 0) lmAddress = listen(Protocol.LM, config.lmPort());
+            if (config.metricsPort() >= 0) metrics = serveMetrics(config.metricsPort());
         } catch (IOException e) {
             close();
             throw e;
@@ -85,6 +88,11 @@ public final class Server implements AutoCloseable {
     /** The lm:// address, or null when that listener is off. */
     public InetSocketAddress lmAddress() {
         return lmAddress;
+    }
+
+    /** The metrics endpoint's address, or null when it is off. */
+    public InetSocketAddress metricsAddress() {
+        return metrics == null ? null : metrics.address();
     }
 
     public ServerStats stats() {
@@ -112,8 +120,7 @@ public final class Server implements AutoCloseable {
         try {
             channel.bind(new InetSocketAddress(context.config().bind(), port), 1024);
         } catch (IOException e) {
-            throw new IOException("cannot listen for " + protocol.label + " on " + context.config().bind() + ":" + port
-                    + ": " + e.getMessage(), e);
+            throw cannotListen(protocol.label, port, e);
         }
         InetSocketAddress bound = (InetSocketAddress) channel.getLocalAddress();
         Thread acceptor = Thread.ofPlatform().daemon().name("rawblock-accept-" + bound.getPort())
@@ -121,6 +128,24 @@ public final class Server implements AutoCloseable {
         acceptors.add(acceptor);
         log.accept("listening for " + protocol.label + " on " + bound.getHostString() + ":" + bound.getPort());
         return bound;
+    }
+
+    private MetricsEndpoint serveMetrics(int port) throws IOException {
+        MetricsEndpoint endpoint;
+        try {
+            endpoint = MetricsEndpoint.start(context, new InetSocketAddress(context.config().bind(), port));
+        } catch (IOException e) {
+            throw cannotListen("metrics", port, e);
+        }
+        InetSocketAddress bound = endpoint.address();
+        String host = bound.getHostString().contains(":") ? "[" + bound.getHostString() + "]" : bound.getHostString();
+        log.accept("metrics on http://" + host + ":" + bound.getPort() + "/metrics");
+        return endpoint;
+    }
+
+    private IOException cannotListen(String what, int port, IOException e) {
+        return new IOException("cannot listen for " + what + " on " + context.config().bind() + ":" + port + ": "
+                + e.getMessage(), e);
     }
 
     private void accept(ServerSocketChannel listener, Protocol protocol) {
@@ -181,6 +206,7 @@ public final class Server implements AutoCloseable {
         if (closing) return;
         closing = true;
         watchdog.shutdownNow();
+        if (metrics != null) metrics.close();
         for (ServerSocketChannel l : listeners) closeQuietly(l);
         for (Thread t : acceptors) join(t, System.nanoTime() + DRAIN.toNanos());
         for (Connection c : connections) {

@@ -17,6 +17,7 @@ public final class ServerStats {
     private final LongAdder misses = new LongAdder();
     private final LongAdder bytesIn = new LongAdder();
     private final LongAdder bytesOut = new LongAdder();
+    private final RequestStats requests = new RequestStats();
 
     void connectionOpened() {
         acceptedConnections.increment();
@@ -115,5 +116,10 @@ public final class ServerStats {
 
     public long bytesOut() {
         return bytesOut.sum();
+    }
+
+    /** Service times and value bytes per operation. */
+    public RequestStats requests() {
+        return requests;
     }
 }

@@ -3,6 +3,7 @@ package dev.rawblock.server.lm;
 import dev.rawblock.server.MemoryBudget.BudgetExceededException;
 import dev.rawblock.server.MemoryBudget.ValueBuffer;
 import dev.rawblock.server.ProtocolException;
+import dev.rawblock.server.RequestStats.Op;
 import dev.rawblock.server.ServerContext;
 import dev.rawblock.server.Values;
 import dev.rawblock.server.Values.Loaded;
@@ -51,14 +52,16 @@ public final class LmSession implements Runnable {
             while (wire.hasBuffered() || wire.fill()) {
                 Request request = Request.parse(ByteBuffer.wrap(wire.readBytes(LmMessages.REQUEST_BYTES)));
                 context.stats().command();
+                long start = System.nanoTime();
                 switch (request.command()) {
-                    case LmMessages.PUT -> put(request);
+                    case LmMessages.PUT -> start = put(request);
                     case LmMessages.GET -> get(request);
                     case LmMessages.EXIST -> reply(exists(request) ? LmMessages.SUCCESS : LmMessages.FAIL, 0, Meta.DUMMY);
                     case LmMessages.HEALTH -> reply(LmMessages.SUCCESS, 0, Meta.DUMMY);
                     case LmMessages.LIST -> { } // the reference server does not answer LIST; neither do we
                     default -> throw new ProtocolException("unknown lm:// command " + request.command());
                 }
+                context.stats().requests().record(op(request.command()), start);
             }
             wire.flush();
         } catch (ProtocolException | BudgetExceededException e) {
@@ -68,6 +71,17 @@ public final class LmSession implements Runnable {
         }
     }
 
+    /** The operation a command counts as in the metrics (only known commands get this far). */
+    private static Op op(int command) {
+        return switch (command) {
+            case LmMessages.PUT -> Op.LM_PUT;
+            case LmMessages.GET -> Op.LM_GET;
+            case LmMessages.EXIST -> Op.LM_EXIST;
+            case LmMessages.HEALTH -> Op.LM_HEALTH;
+            default -> Op.LM_LIST;
+        };
+    }
+
     static byte[] storeKey(byte[] key) {
         byte[] k = new byte[NAMESPACE.length + key.length];
         System.arraycopy(NAMESPACE, 0, k, 0, NAMESPACE.length);
@@ -75,22 +89,31 @@ public final class LmSession implements Runnable {
         return k;
     }
 
-    private void put(Request request) throws IOException, InterruptedException {
+    /**
+     * Reads the value and stores it. Returns when the value was in ({@link System#nanoTime}): its
+     * service time starts there, as a RESP request's does once parsed, so a slow sender does not
+     * count as a slow server.
+     */
+    private long put(Request request) throws IOException, InterruptedException {
         long length = request.length();
         long max = context.config().maxValueBytes() - TRAILER_BYTES;
         if (length < 0 || length > max) {
             throw new ProtocolException("PUT length " + length + " outside 0.." + max);
         }
+        long received = System.nanoTime();
         try (ValueBuffer buffer = context.values().buffer(length + TRAILER_BYTES)) {
             MemorySegment value = buffer.segment().asSlice(0, length + TRAILER_BYTES);
             wire.readFully(value.asSlice(0, length));
+            received = System.nanoTime();
             writeTrailer(value.asSlice(length), (int) length, request.meta());
             PutResult result = context.values().put(List.of(storeKey(request.key())), List.of(value), true)[0];
             // PUT has no reply, so a failure can only be counted (it shows as failed_puts in INFO).
-            if (!Values.tookEffect(result)) context.stats().failedPut();
+            if (Values.tookEffect(result)) context.stats().requests().valueBytes(Op.LM_PUT, length);
+            else context.stats().failedPut();
         } catch (IllegalArgumentException | IllegalStateException e) {
             context.stats().failedPut(); // the store refused (offline, say): the stream is still in step
         }
+        return received;
     }
 
     private void get(Request request) throws IOException, InterruptedException {
@@ -110,6 +133,7 @@ public final class LmSession implements Runnable {
             // Header and body in one gathering write: the client reads the header with a single recv(36).
             wire.write(LmMessages.reply(LmMessages.SUCCESS, length, meta).array());
             wire.writeValue(bytes.asSlice(0, length));
+            context.stats().requests().valueBytes(Op.LM_GET, length);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.rawblock.server.resp;
 
 import dev.rawblock.server.MemoryBudget.BudgetExceededException;
 import dev.rawblock.server.ProtocolException;
+import dev.rawblock.server.RequestStats.Op;
 import dev.rawblock.server.ServerContext;
 import dev.rawblock.server.Values;
 import dev.rawblock.server.Values.Loaded;
@@ -68,13 +69,30 @@ public final class RespSession implements Runnable {
                 }
                 if (request == null) break;
                 try (request) {
-                    if (request.size() > 0) execute(request);
+                    if (request.size() > 0) {
+                        long start = System.nanoTime();
+                        execute(request);
+                        context.stats().requests().record(op(request.name()), start);
+                    }
                 }
             }
             wire.flush();
         } catch (IOException | InterruptedException e) {
             // The client went away or the server is stopping: nothing more to say on this connection.
         }
+    }
+
+    /** The operation a command counts as in the metrics: the data commands, and the rest together. */
+    private static Op op(String command) {
+        return switch (command) {
+            case "GET" -> Op.GET;
+            case "SET" -> Op.SET;
+            case "MGET" -> Op.MGET;
+            case "MSET" -> Op.MSET;
+            case "EXISTS" -> Op.EXISTS;
+            case "DEL", "UNLINK" -> Op.DEL;
+            default -> Op.OTHER;
+        };
     }
 
     private void execute(RespRequest r) throws IOException, InterruptedException {
@@ -146,6 +164,7 @@ public final class RespSession implements Runnable {
             }
             try (value) {
                 writer.bulk(value.bytes());
+                context.stats().requests().valueBytes(Op.GET, value.length());
             }
         });
     }
@@ -158,7 +177,10 @@ public final class RespSession implements Runnable {
             for (int i = 0; i < loaded.length; i++) {
                 if (loaded[i] == null) writer.nullBulk();
                 else writer.bulk(loaded[i].bytes());
-                if (loaded[i] != null) loaded[i].close();
+                if (loaded[i] != null) {
+                    context.stats().requests().valueBytes(Op.MGET, loaded[i].length());
+                    loaded[i].close();
+                }
                 loaded[i] = null;
             }
         } finally {
@@ -192,10 +214,13 @@ public final class RespSession implements Runnable {
             writer.nullBulk();
             return;
         }
-        PutResult result = context.values().put(List.of(key), List.of(r.arg(2).segment()), !nx)[0];
+        MemorySegment value = r.arg(2).segment();
+        PutResult result = context.values().put(List.of(key), List.of(value), !nx)[0];
         if (nx && result == PutResult.ALREADY_STORED) writer.nullBulk();
-        else if (Values.tookEffect(result)) writer.simple("OK");
-        else putError(result);
+        else if (Values.tookEffect(result)) {
+            writer.simple("OK");
+            context.stats().requests().valueBytes(Op.SET, value.byteSize());
+        } else putError(result);
     }
 
     private void mset(RespRequest r) throws IOException, InterruptedException {
@@ -207,13 +232,17 @@ public final class RespSession implements Runnable {
         for (int i = 2; i < r.size(); i += 2) segments.add(r.arg(i).segment());
         PutResult[] results = context.values().put(r.keys(1, 2), segments, true);
         int failed = 0;
+        long stored = 0;
         PutResult first = null;
-        for (PutResult p : results) {
-            if (!Values.tookEffect(p)) {
+        for (int i = 0; i < results.length; i++) {
+            if (Values.tookEffect(results[i])) {
+                stored += segments.get(i).byteSize();
+            } else {
                 failed++;
-                if (first == null) first = p;
+                if (first == null) first = results[i];
             }
         }
+        context.stats().requests().valueBytes(Op.MSET, stored);
         if (failed == 0) writer.simple("OK");
         else writer.error("ERR " + failed + " of " + results.length + " keys not stored, first because: "
                 + explain(first));

@@ -1,6 +1,7 @@
 package dev.rawblock.server.lm;
 
 import dev.rawblock.server.ServerFixture;
+import dev.rawblock.server.metrics.Scrape;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -21,6 +22,28 @@ class LmProtocolTest extends ServerFixture {
 
     private LmClient client() throws IOException {
         return new LmClient(connect(server.lmAddress()));
+    }
+
+    /** The metrics count lm:// requests by command, the value bytes without the stored trailer, and misses. */
+    @Test
+    void metricsCountLmRequests() throws Exception {
+        start(512 * MIB, c -> c.withMetricsPort(0));
+        try (LmClient c = client()) {
+            c.put("chunk", random(5000, 1), 1, 2, new int[] {1, 2, 3, 4});
+            assertEquals(5000, c.get("chunk").body().length);
+            assertEquals(400, c.get("absent").code());
+            assertEquals(200, c.exist("chunk").code());
+            assertEquals(200, c.health().code());
+        }
+        Scrape m = Scrape.of(server.metricsAddress());
+        for (String op : new String[] {"put", "exist", "health"}) {
+            assertEquals(1, m.value("rawblock_requests_total{protocol=\"lm\",op=\"" + op + "\"}"), op);
+        }
+        assertEquals(2, m.value("rawblock_request_duration_seconds_count{protocol=\"lm\",op=\"get\"}"));
+        assertEquals(5000, m.value("rawblock_value_bytes_total{protocol=\"lm\",direction=\"in\"}"));
+        assertEquals(5000, m.value("rawblock_value_bytes_total{protocol=\"lm\",direction=\"out\"}"));
+        assertEquals(0, m.value("rawblock_value_bytes_total{protocol=\"resp\",direction=\"in\"}"));
+        assertEquals(1, m.value("rawblock_misses_total"));
     }
 
 
