@@ -166,8 +166,4 @@ public final class Values {
     public int prefixHits(List<byte[]> keys) {
         return store.prefixHits(keys, false);
     }
-
-    static String describe(PutResult r) {
-        return r.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
-    }
 }
