@@ -128,10 +128,9 @@ public final class RespSession implements Runnable {
                 default -> writer.error("ERR unknown command '" + RespReader.printable(r.arg(0).bytes())
                         + "', with args beginning with: " + (r.size() > 1 ? "'" + RespReader.printable(r.arg(1).bytes()) + "'" : ""));
             }
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            // The store refused the request (a key too long, the store offline): the connection stays usable.
-            writer.error("ERR " + e.getMessage());
-        } catch (BudgetExceededException e) {
+        } catch (IllegalArgumentException | IllegalStateException | BudgetExceededException e) {
+            // The store refused the request (a key too long, the store offline) or no buffer came in
+            // time: the request is complete on the wire, so the connection stays usable.
             writer.error("ERR " + e.getMessage());
         }
     }
