@@ -1,5 +1,6 @@
 package dev.rawblock.cli;
 
+import dev.rawblock.store.RecoveryProgress;
 import dev.rawblock.uring.LibC;
 
 import java.io.PrintWriter;
@@ -34,10 +35,17 @@ final class Progress {
         show(b.toString());
     }
 
-    /** Progress of a pass that counts items (entries, keys) rather than bytes: percent, items/s and ETA. */
+    /**
+     * Progress of a pass that counts items (entries, keys) rather than bytes: percent, items/s and
+     * ETA; with a total of -1 (not known yet), only the count and the rate.
+     */
     void count(String label, long done, long total, String unit, long elapsedNanos) {
         double seconds = elapsedNanos / 1e9;
         double rate = seconds > 0 ? done / seconds : 0;
+        if (total < 0) {
+            show(String.format(Locale.ROOT, "%s  %d %s  %.0f %s/s", label, done, unit, rate, unit));
+            return;
+        }
         StringBuilder b = new StringBuilder(label).append(String.format(Locale.ROOT, "  %3d%%  %d/%d %s  %.0f %s/s",
                 total > 0 ? Math.min(100, done * 100 / total) : 100, done, total, unit, rate, unit));
         if (done > 0 && done < total) b.append("  ETA ").append(duration((total - done) * seconds / done));
@@ -47,6 +55,18 @@ final class Progress {
     /** Progress of a step that only knows how long it has been running (an fio pass). */
     void waiting(String label, long elapsedNanos) {
         show(label + "  " + duration(elapsedNanos / 1e9));
+    }
+
+    /** Shows recovery as a store opens, one phase at a time. */
+    RecoveryProgress recovery() {
+        long[] phaseStart = {System.nanoTime(), -1};
+        return (phase, done, total) -> {
+            if (phaseStart[1] != phase.ordinal()) {
+                phaseStart[0] = System.nanoTime();
+                phaseStart[1] = phase.ordinal();
+            }
+            count("recovery: " + phase.label(), done, total, phase.unit(), System.nanoTime() - phaseStart[0]);
+        };
     }
 
     /** A line that stays, e.g. the result of one run. */

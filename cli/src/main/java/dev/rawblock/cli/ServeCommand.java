@@ -157,12 +157,14 @@ final class ServeCommand implements Callable<Integer> {
         }
         BlockDevice device = BlockDevice.open(DeviceOptions.of(target).withArenaBytes(ARENA_BYTES));
         Store store;
+        Progress progress = new Progress(spec.commandLine().getErr(), Progress.stderrIsTerminal());
         try {
-            store = Store.openOwning(device, options);
+            store = Store.openOwning(device, options, progress.recovery());
         } catch (IOException e) {
             throw new IOException(target + " does not hold a usable rawblock store (" + e.getMessage()
                     + "); format it with 'rawblock format --path " + target + "' or point --path elsewhere", e);
         }
+        progress.clear();
         log("opened " + target + ": " + store.recoverySummary());
         return store;
     }

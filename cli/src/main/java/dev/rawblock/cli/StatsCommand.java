@@ -58,8 +58,10 @@ final class StatsCommand implements Callable<Integer> {
      */
     static Store open(Path target, StoreOptions options, CommandSpec spec) throws IOException {
         BlockDevice device = BlockDevice.open(DeviceOptions.of(target));
-        Store store = Store.openOwning(device, options); // closes the device if the open fails
         PrintWriter err = spec.commandLine().getErr();
+        Progress progress = new Progress(err, Progress.stderrIsTerminal());
+        Store store = Store.openOwning(device, options, progress.recovery()); // closes the device if the open fails
+        progress.clear();
         err.println("opened " + target + ": " + store.recoverySummary());
         err.flush();
         return store;

@@ -11,6 +11,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
+import static dev.rawblock.store.RecoveryProgress.Phase.CHECKING_SLOTS;
+import static dev.rawblock.store.RecoveryProgress.Phase.LOADING_CHECKPOINT;
+import static dev.rawblock.store.RecoveryProgress.Phase.REPLAYING_JOURNAL;
+
 /**
  * Rebuilds the index and the space map at open, in work bounded by recent change rather than by
  * the device: the newest valid checkpoint, then the journal written since it, then a check of
@@ -46,7 +50,7 @@ final class Recovery {
     private static final KeyIndex.MoveListener NO_SLOTS_YET = (slotId, pos) -> { };
 
     static Report run(BlockDevice device, Superblock sb, MetadataLayout layout, KeyIndex index, Space space,
-                      SizeClasses classes) throws IOException {
+                      SizeClasses classes, RecoveryProgress progress) throws IOException {
         long t0 = System.nanoTime();
         List<String> problems = new ArrayList<>();
         Checkpoint.Image image = Checkpoint.read(device, layout, sb.blockBytes(), sb.storeIdLo(), problems);
@@ -64,7 +68,9 @@ final class Recovery {
         for (int i = 0; i < image.entryCount(); i++) {
             Fingerprint fp = new Fingerprint(e[3 * i], e[3 * i + 1]);
             if (index.insertIfAbsent(fp, (int) (e[3 * i + 2] >>> 32), e[3 * i + 2] & 0xffffffffL) < 0) dropped++;
+            if ((i + 1) % RecoveryProgress.EVERY == 0) progress.report(LOADING_CHECKPOINT, i + 1, image.entryCount());
         }
+        progress.report(LOADING_CHECKPOINT, image.entryCount(), image.entryCount());
 
         // Replay. Entries a PUT names are marked WRITING until their slot is checked; ACCESS holds
         // the replay order, so that of two entries claiming one slot the later one wins.
@@ -72,7 +78,7 @@ final class Recovery {
         long[] counters = new long[3]; // replayed, dropped, maxSeq
         counters[2] = image.maxSeq();
         long journalEnd = Journal.replay(device, layout, sb.blockBytes(), sb.storeIdLo(), image.journalFrom(), c -> {
-            counters[0]++;
+            if (++counters[0] % RecoveryProgress.EVERY == 0) progress.report(REPLAYING_JOURNAL, counters[0], -1);
             switch (c.type()) {
                 case Change.PUT -> {
                     long pos = index.find(c.fp());
@@ -99,9 +105,10 @@ final class Recovery {
             }
         });
         dropped += counters[1];
+        progress.report(REPLAYING_JOURNAL, counters[0], counters[0]);
 
         long validated = touched.size();
-        dropped += validate(device, sb, index, regionSlotBytes, touched);
+        dropped += validate(device, sb, index, regionSlotBytes, touched, progress);
         dropped += rebuildSpace(sb, index, space, classes, regionSlotBytes);
         return new Report(image.seq(), image.journalFrom(), journalEnd, index.size(), counters[0], validated, dropped,
                 counters[2], List.copyOf(problems), (System.nanoTime() - t0) / 1_000_000);
@@ -118,7 +125,7 @@ final class Recovery {
      * entries whose header does not match.
      */
     private static long validate(BlockDevice device, Superblock sb, KeyIndex index, long[] regionSlotBytes,
-                                 Map<Fingerprint, Long> touched) throws IOException {
+                                 Map<Fingerprint, Long> touched, RecoveryProgress progress) throws IOException {
         int block = sb.blockBytes();
         List<Fingerprint> bad = new ArrayList<>();
         List<Fingerprint> readable = new ArrayList<>(touched.size());
@@ -142,9 +149,13 @@ final class Recovery {
                     ops.add(IoOp.read(offsets.get(i), buf.segment().asSlice((long) (i - start) * block, block)));
                 }
                 inFlight.add(new Batch(readable.subList(start, end), ops, buf, device.submit(ops)));
-                if (inFlight.size() == BATCHES_IN_FLIGHT) check(inFlight.poll(), device, sb, index, touched, bad);
+                if (inFlight.size() == BATCHES_IN_FLIGHT) {
+                    check(inFlight.poll(), device, sb, index, touched, bad);
+                    progress.report(CHECKING_SLOTS, end - (long) (BATCHES_IN_FLIGHT - 1) * VALIDATE_BATCH, readable.size());
+                }
             }
             while (!inFlight.isEmpty()) check(inFlight.poll(), device, sb, index, touched, bad);
+            progress.report(CHECKING_SLOTS, readable.size(), readable.size());
         } finally {
             for (Batch b : inFlight) { // only after a failure: wait for the kernel before reusing memory
                 b.done.forEach(f -> f.handle((v, e) -> null).join());

@@ -100,8 +100,8 @@ public final class Store implements AutoCloseable {
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
 
-    private Store(BlockDevice device, boolean ownsDevice, Superblock superblock, StoreOptions options)
-            throws IOException {
+    private Store(BlockDevice device, boolean ownsDevice, Superblock superblock, StoreOptions options,
+                  RecoveryProgress progress) throws IOException {
         this.device = device;
         this.ownsDevice = ownsDevice;
         this.superblock = superblock;
@@ -116,7 +116,7 @@ public final class Store implements AutoCloseable {
                 (region, slotBytes) -> journal().append(Change.assign(region, slotBytes)));
         this.reservations = new Reservations(index, space, classes, options.eviction(), this::evict);
         try {
-            this.recovery = Recovery.run(device, superblock, layout, index, space, classes);
+            this.recovery = Recovery.run(device, superblock, layout, index, space, classes, progress);
         } catch (IOException | RuntimeException e) {
             index.close();
             throw e;
@@ -144,13 +144,24 @@ public final class Store implements AutoCloseable {
      * @throws IOException when the device holds no valid store of this format (see {@link StoreFormat#read})
      */
     public static Store open(BlockDevice device, StoreOptions options) throws IOException {
-        return new Store(device, false, StoreFormat.read(device), options);
+        return open(device, options, RecoveryProgress.NONE);
+    }
+
+    /** As {@link #open(BlockDevice, StoreOptions)}, telling {@code progress} how recovery goes. */
+    public static Store open(BlockDevice device, StoreOptions options, RecoveryProgress progress) throws IOException {
+        return new Store(device, false, StoreFormat.read(device), options, progress);
     }
 
     /** Opens the store and takes ownership of the device: closing the store closes it. */
     public static Store openOwning(BlockDevice device, StoreOptions options) throws IOException {
+        return openOwning(device, options, RecoveryProgress.NONE);
+    }
+
+    /** As {@link #openOwning(BlockDevice, StoreOptions)}, telling {@code progress} how recovery goes. */
+    public static Store openOwning(BlockDevice device, StoreOptions options, RecoveryProgress progress)
+            throws IOException {
         try {
-            return new Store(device, true, StoreFormat.read(device), options);
+            return new Store(device, true, StoreFormat.read(device), options, progress);
         } catch (IOException | RuntimeException e) {
             device.close();
             throw e;

@@ -77,6 +77,32 @@ class StoreDurabilityTest extends StoreFixture {
         assertArrayEquals(bytes(7, 7000), load("after"));
     }
 
+    /** Recovery reports each phase to a progress listener, in order, ending with the phase's total. */
+    @Test
+    void recoveryReportsItsProgress() throws IOException {
+        open(64 * MIB, 4 * MIB, StoreOptions.defaults());
+        for (int i = 0; i < 30; i++) put("early" + i, bytes(i, 3000));
+        store.checkpoint();
+        for (int i = 0; i < 12; i++) put("late" + i, bytes(i, 5000));
+        device.crash(11);
+        try {
+            store.close();
+        } catch (IOException expected) {
+            // a crashed device takes no final checkpoint
+        }
+        device.revive();
+        List<String> reports = new java.util.ArrayList<>();
+        store = Store.open(device, StoreOptions.defaults(),
+                (phase, done, total) -> reports.add(phase.name() + " " + done + "/" + total));
+        // The checkpoint holds the 30 early keys; the 12 late puts are replayed (plus any region
+        // assignments the journal recorded) and their slots checked.
+        assertEquals("LOADING_CHECKPOINT 30/30", reports.getFirst(), reports.toString());
+        assertTrue(reports.get(1).startsWith("REPLAYING_JOURNAL "), reports.toString());
+        assertEquals("CHECKING_SLOTS 12/12", reports.getLast(), reports.toString());
+        assertEquals(3, reports.size(), reports.toString());
+        assertEquals(42, store.stats().entries());
+    }
+
     /** Item 38: a slot deleted and reused after the checkpoint belongs to its new key after recovery. */
     @Test
     void aReusedSlotBelongsToItsNewKey() throws IOException {
