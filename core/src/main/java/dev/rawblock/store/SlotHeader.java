@@ -139,7 +139,7 @@ public final class SlotHeader {
         return problem != null ? problem : verifyPayload(header, payload);
     }
 
-    private static String verifyHeaderOf(MemorySegment slot, byte[] key, long storeId, long length, int block) {
+    static String verifyHeaderOf(MemorySegment slot, byte[] key, long storeId, long length, int block) {
         if (slot.get(JAVA_LONG_UNALIGNED, OFF_MAGIC) != MAGIC) return "no slot header (bad magic)";
         int keyLen = slot.get(JAVA_INT_UNALIGNED, OFF_KEY_LEN);
         if (keyLen != key.length) return "header names another key (key length " + keyLen + ")";
@@ -160,7 +160,12 @@ public final class SlotHeader {
     }
 
     private static String verifyPayload(MemorySegment header, MemorySegment payload) {
-        return crc(payload) == header.get(JAVA_INT_UNALIGNED, OFF_PAYLOAD_CRC) ? null : "payload checksum mismatch";
+        return crc(payload) == payloadCrc(header) ? null : "payload checksum mismatch";
+    }
+
+    /** The CRC32C of the payload, as the header records it. */
+    static int payloadCrc(MemorySegment header) {
+        return header.get(JAVA_INT_UNALIGNED, OFF_PAYLOAD_CRC);
     }
 
     /**

@@ -595,6 +595,53 @@ public final class Store implements AutoCloseable {
     }
 
     /**
+     * Opens {@code key}'s value for reading in pieces ({@link ValueReader}): for callers that pass
+     * large values on while they are read. The lookup counts as an access for eviction.
+     *
+     * @return null when the key is not stored, or when its value is small enough to live inside its
+     *         slot header (load those with {@link #loadMany})
+     */
+    public ValueReader openReader(byte[] key) {
+        checkKeys(List.of(key));
+        return guarded(() -> {
+            Fingerprint fp = Fingerprint.of(key);
+            int slotId;
+            long length, offset;
+            lock();
+            try {
+                long pos = index.find(fp);
+                if (pos < 0 || index.state(pos) != KeyIndex.STORED) {
+                    misses.increment();
+                    return null;
+                }
+                length = index.length(pos);
+                if (SlotHeader.inline(key.length, length, block)) return null;
+                touch(pos, ++clock);
+                slotId = index.slotId(pos);
+                offset = space.offset(slotId);
+            } finally {
+                lock.unlock();
+            }
+            return new ValueReader(this, key.clone(), fp, slotId, offset, length,
+                    superblock.storeIdLo(), block, io);
+        });
+    }
+
+    /** A {@link ValueReader}'s verdict: the value served, or a miss. */
+    void countLoad(boolean hit) {
+        (hit ? hits : misses).increment();
+    }
+
+    void countReadError() {
+        readErrors.increment();
+    }
+
+    /** A {@link ValueReader} found its slot failing verification. */
+    void dropIfCorrupt(Fingerprint fp, int slotId) {
+        dropCorrupt(List.of(new Found(-1, fp, slotId, 0, 0, 0)));
+    }
+
+    /**
      * Whether a value's payload can move straight between the device and {@code memory}: native,
      * aligned for direct I/O, room for the padded length, and the value not inline in its header.
      */

@@ -3,6 +3,7 @@ package dev.rawblock.server;
 import dev.rawblock.server.MemoryBudget.ValueBuffer;
 import dev.rawblock.store.PutResult;
 import dev.rawblock.store.Store;
+import dev.rawblock.store.ValueReader;
 
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
@@ -151,6 +152,19 @@ public final class Values {
         } finally {
             for (ValueBuffer b : buffers) if (b != null) b.close();
         }
+    }
+
+    /**
+     * The key's value for reading in pieces ({@link PieceSender}), or null when it is not stored or
+     * small enough to be loaded whole (then {@link #load} it).
+     */
+    public ValueReader openReader(byte[] key) {
+        return store.openReader(key);
+    }
+
+    /** Counts a GET that found nothing by a path other than {@link #load}. */
+    public void missed() {
+        stats.missed(1);
     }
 
     public boolean[] exists(List<byte[]> keys) {

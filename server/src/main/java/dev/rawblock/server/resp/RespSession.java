@@ -1,6 +1,7 @@
 package dev.rawblock.server.resp;
 
 import dev.rawblock.server.MemoryBudget.BudgetExceededException;
+import dev.rawblock.server.PieceSender;
 import dev.rawblock.server.ProtocolException;
 import dev.rawblock.server.RequestStats.Op;
 import dev.rawblock.server.ServerContext;
@@ -8,6 +9,7 @@ import dev.rawblock.server.Values;
 import dev.rawblock.server.Values.Loaded;
 import dev.rawblock.server.Wire;
 import dev.rawblock.store.PutResult;
+import dev.rawblock.store.ValueReader;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -29,10 +31,12 @@ import java.util.Locale;
  * options are refused, since entries leave by LRU eviction, not by time.
  */
 public final class RespSession implements Runnable {
+    private static final byte[] CRLF = {'\r', '\n'};
     private final Wire wire;
     private final ServerContext context;
     private final RespReader reader;
     private final RespWriter writer;
+    private final PieceSender pieces;
     private final long id;
     private boolean authenticated;
     private byte[] clientName;
@@ -44,6 +48,7 @@ public final class RespSession implements Runnable {
         this.reader = new RespReader(wire, context.values(), context.config().maxValueBytes(),
                 context.config().maxPendingBytes());
         this.writer = new RespWriter(wire);
+        this.pieces = new PieceSender(context.values());
         this.id = id;
         this.authenticated = context.config().requirePass() == null;
     }
@@ -156,7 +161,22 @@ public final class RespSession implements Runnable {
 
     private void get(RespRequest r) throws IOException, InterruptedException {
         arity(r, 2, 2, () -> {
-            Loaded value = context.values().load(List.of(r.arg(1).bytes()))[0];
+            byte[] key = r.arg(1).bytes();
+            // A value beyond its slot header goes out in pieces while the rest is read (PieceSender).
+            ValueReader reader = context.values().openReader(key);
+            if (reader != null) {
+                try (reader) {
+                    byte[] header = ("$" + reader.length() + "\r\n").getBytes(StandardCharsets.US_ASCII);
+                    if (pieces.send(reader, wire, header, CRLF)) {
+                        context.stats().requests().valueBytes(Op.GET, reader.length());
+                    } else {
+                        context.values().missed();
+                        writer.nullBulk();
+                    }
+                }
+                return;
+            }
+            Loaded value = context.values().load(List.of(key))[0];
             if (value == null) {
                 writer.nullBulk();
                 return;

@@ -100,6 +100,38 @@ class RespCommandsTest extends ServerFixture {
         }
     }
 
+    /** A large value goes out in pieces; one that fails its checksum is never completed: the reply is cut off. */
+    @Test
+    void aCorruptValueIsCutOffNotServed() throws Exception {
+        start();
+        int size = 3 << 20;
+        byte[] value = random(size, 9);
+        try (Socket s = connect(server.respAddress())) {
+            send(s, command("SET".getBytes(), "victim".getBytes(), value));
+            assertEquals("+OK", line(s));
+        }
+        // Flip a byte in the value's last MiB, on the device, behind the store's back.
+        long at = store.superblock().regionBase() + 4096 + size - 1000;
+        try (var device = dev.rawblock.device.BlockDevice.open(dev.rawblock.device.DeviceOptions.of(dir.resolve("store.img")));
+             var buf = device.buffers().allocate(4096)) {
+            long block = at / 4096 * 4096;
+            device.submit(java.util.List.of(dev.rawblock.device.IoOp.read(block, buf.segment()))).getFirst().join();
+            int i = (int) (at - block);
+            buf.segment().set(java.lang.foreign.ValueLayout.JAVA_BYTE, i, (byte) ~buf.segment().get(java.lang.foreign.ValueLayout.JAVA_BYTE, i));
+            device.submit(java.util.List.of(dev.rawblock.device.IoOp.write(block, buf.segment()))).getFirst().join();
+        }
+        try (Socket s = connect(server.respAddress())) {
+            send(s, command("GET", "victim"));
+            assertEquals("$" + size, line(s), "the reply starts");
+            byte[] rest = readToEnd(s);
+            assertTrue(rest.length < size + 2, "but is cut off before its end: " + rest.length + " bytes");
+        }
+        try (Socket s = connect(server.respAddress())) {
+            assertEquals(":0", roundTrip(s, "EXISTS", "victim"), "the corrupt entry is dropped");
+        }
+        assertEquals(1, store.stats().checksumFailures());
+    }
+
     @Test
     void pipelinedCommandsRunInOrderAndTheirRepliesComeTogether() throws IOException {
         start();

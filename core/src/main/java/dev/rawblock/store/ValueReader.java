@@ -1,0 +1,133 @@
+package dev.rawblock.store;
+
+import dev.rawblock.device.IoBuffer;
+import dev.rawblock.device.IoOp;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.zip.CRC32C;
+
+/**
+ * One stored value, read in pieces for a caller that passes the bytes on while the rest is
+ * still being read (the server sends piece k while piece k+1 comes off the device).
+ *
+ * <p><b>Checked at both ends.</b> {@link #headerMatches} reads the slot header before any byte
+ * is passed on: a slot that no longer holds this key (an eviction or delete raced the lookup) is
+ * a miss like any other. The payload checksum can only be known once every piece has gone
+ * through {@link #check}, in order; {@link #finish} then says whether the bytes were right. A
+ * caller must hold back the end of whatever it forwards (the last piece) until {@code finish}
+ * returns true, and abort it otherwise, so that no consumer ever completes on a wrong byte.
+ *
+ * <p>Pieces start at multiples of the block size and their destinations are aligned and a whole
+ * number of blocks ({@link #block}); the last may run past the value's end, up to the next block.
+ * Not thread-safe: one caller at a time. {@link #close} gives back the header buffer.
+ */
+public final class ValueReader implements AutoCloseable {
+    private final Store store;
+    private final byte[] key;
+    private final Fingerprint fp;
+    private final int slotId;
+    private final long payloadOffset;
+    private final long length;
+    private final long storeId;
+    private final int block;
+    private final IoTracker io;
+    private final IoBuffer header;
+    private final CompletableFuture<Void> headerRead;
+    private final CRC32C crc = new CRC32C();
+    private long checked;
+    private boolean failed;
+
+    ValueReader(Store store, byte[] key, Fingerprint fp, int slotId, long slotOffset, long length, long storeId,
+                int block, IoTracker io) {
+        this.store = store;
+        this.key = key;
+        this.fp = fp;
+        this.slotId = slotId;
+        this.length = length;
+        this.storeId = storeId;
+        this.block = block;
+        int headerBytes = SlotHeader.headerBytes(key.length, length, block);
+        this.payloadOffset = slotOffset + headerBytes;
+        this.header = store.buffers().allocate(headerBytes);
+        this.io = io;
+        this.headerRead = io.submit(List.of(IoOp.read(slotOffset, header.segment()))).getFirst();
+    }
+
+    /** Bytes of the value. */
+    public long length() {
+        return length;
+    }
+
+    /** The block size: pieces start at its multiples and are a whole number of them long. */
+    public int block() {
+        return block;
+    }
+
+    /**
+     * Waits for the slot header and checks that it holds this key, with this length, written by
+     * this store. False means a miss (counted; a corrupt header drops the entry).
+     */
+    public boolean headerMatches() {
+        try {
+            headerRead.join();
+        } catch (RuntimeException e) {
+            store.countReadError();
+            return fail(false);
+        }
+        String problem = SlotHeader.verifyHeaderOf(header.segment(), key, storeId, length, block);
+        return problem == null || fail(true);
+    }
+
+    /** Starts reading the payload bytes from {@code from} into {@code dst}. */
+    public CompletableFuture<Void> read(long from, MemorySegment dst) {
+        if (from % block != 0 || dst.byteSize() % block != 0 || from + dst.byteSize() > SlotHeader.roundUp(length, block)) {
+            throw new IllegalArgumentException("piece [" + from + ", +" + dst.byteSize() + ") is not whole blocks "
+                    + "within the value's " + length + " bytes");
+        }
+        return io.submit(List.of(IoOp.read(payloadOffset + from, dst))).getFirst().whenComplete((v, e) -> {
+            if (e != null) store.countReadError();
+        });
+    }
+
+    /** Adds the next bytes of the value, in order, to the checksum (the padding of the last piece excluded). */
+    public void check(MemorySegment bytes) {
+        if (checked + bytes.byteSize() > length) throw new IllegalArgumentException("more bytes than the value holds");
+        ByteBuffer b = bytes.asByteBuffer();
+        crc.update(b);
+        checked += bytes.byteSize();
+    }
+
+    /**
+     * Whether every byte has been checked and the checksum matches the header's. A mismatch drops
+     * the entry (unless it changed meanwhile) and counts a checksum failure, as a load does.
+     */
+    public boolean finish() {
+        if (failed || checked != length) return false;
+        boolean ok = (int) crc.getValue() == SlotHeader.payloadCrc(header.segment());
+        if (!ok) return fail(true);
+        store.countLoad(true);
+        return true;
+    }
+
+    /** Counts the miss once; a corrupt slot is also dropped. */
+    private boolean fail(boolean corrupt) {
+        if (!failed) {
+            store.countLoad(false);
+            if (corrupt) store.dropIfCorrupt(fp, slotId);
+        }
+        failed = true;
+        return false;
+    }
+
+    @Override
+    public void close() {
+        try {
+            headerRead.handle((v, e) -> null).join(); // the kernel may still write into the buffer
+        } finally {
+            header.close();
+        }
+    }
+}

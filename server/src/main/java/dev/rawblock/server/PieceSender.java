@@ -1,0 +1,97 @@
+package dev.rawblock.server;
+
+import dev.rawblock.server.MemoryBudget.ValueBuffer;
+import dev.rawblock.store.ValueReader;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * Sends a stored value to a socket in pieces, reading the next pieces from the device while the
+ * current one goes out. A whole-value load followed by a send leaves the device idle while the
+ * client receives and the socket idle while the device reads; here both stay busy.
+ *
+ * <p><b>Never a completed wrong reply.</b> The slot header is checked before the first byte is
+ * sent, so a key evicted or deleted meanwhile is an ordinary miss. The payload checksum is known
+ * only at the end, so the last piece is held back until it matches; if it does not (corruption,
+ * or the slot reused while being read), the reply is abandoned half-sent and the connection
+ * closed ({@link AbandonedReply}): the client sees an error, never a value that is wrong.
+ */
+public final class PieceSender {
+    /** Bytes per device read: large enough for the device, small enough to overlap a few. */
+    static final int PIECE = 1 << 20;
+    /** Pieces read ahead of the one being sent. */
+    static final int AHEAD = 4;
+
+    private final Values values;
+
+    public PieceSender(Values values) {
+        this.values = values;
+    }
+
+    /** The reply cannot be finished correctly: the connection must be closed. */
+    public static final class AbandonedReply extends IOException {
+        AbandonedReply(String why) {
+            super(why);
+        }
+    }
+
+    /**
+     * Sends {@code header}, the value's bytes, then {@code trailer}.
+     *
+     * @return false, with nothing sent, when the slot no longer holds the key (a miss)
+     * @throws AbandonedReply when the value failed verification or a read failed after sending began
+     */
+    public boolean send(ValueReader reader, Wire wire, byte[] header, byte[] trailer) throws IOException, InterruptedException {
+        if (!reader.headerMatches()) return false;
+        long length = reader.length();
+        int pieces = (int) ((length + PIECE - 1) / PIECE);
+        int window = Math.min(AHEAD, pieces);
+        ValueBuffer[] buffers = new ValueBuffer[window];
+        @SuppressWarnings("unchecked")
+        CompletableFuture<Void>[] reads = new CompletableFuture[window];
+        try {
+            for (int i = 0; i < window; i++) {
+                buffers[i] = values.buffer(PIECE);
+                reads[i] = reader.read((long) i * PIECE, padded(buffers[i], i, length, reader.block()));
+            }
+            wire.write(header);
+            for (int k = 0; k < pieces; k++) {
+                int slot = k % window;
+                await(reads[slot]);
+                MemorySegment bytes = buffers[slot].segment().asSlice(0, Math.min(PIECE, length - (long) k * PIECE));
+                reader.check(bytes);
+                if (k == pieces - 1 && !reader.finish()) {
+                    throw new AbandonedReply("value failed verification while being sent");
+                }
+                wire.writeValue(bytes);
+                int next = k + window;
+                if (next < pieces) reads[slot] = reader.read((long) next * PIECE, padded(buffers[slot], next, length, reader.block()));
+            }
+            wire.write(trailer);
+            return true;
+        } finally {
+            for (int i = 0; i < window; i++) {
+                // The kernel may still be writing into a buffer whose read we stopped waiting for.
+                if (reads[i] != null) reads[i].handle((v, e) -> null).join();
+                if (buffers[i] != null) buffers[i].close();
+            }
+        }
+    }
+
+    /** The part of a buffer piece {@code k} reads into: whole blocks, covering the value's bytes. */
+    private static MemorySegment padded(ValueBuffer buffer, int k, long length, int block) {
+        long n = Math.min(PIECE, length - (long) k * PIECE);
+        return buffer.segment().asSlice(0, (n + block - 1) / block * block);
+    }
+
+    private static void await(CompletableFuture<Void> read) throws AbandonedReply {
+        try {
+            read.join();
+        } catch (CompletionException e) {
+            throw new AbandonedReply("device read failed while sending a value: " + e.getCause());
+        }
+    }
+}
