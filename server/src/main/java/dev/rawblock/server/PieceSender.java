@@ -39,14 +39,38 @@ public final class PieceSender {
     }
 
     /**
-     * Sends {@code header}, the value's bytes, then {@code trailer}.
+     * How a protocol frames a value: the stored value may begin with {@link #skip} bytes of the
+     * protocol's own (lm:// keeps its metadata there), which are not sent but decide the header.
+     */
+    public interface Framing {
+        /** Bytes at the start of the stored value that are metadata, not body. */
+        int skip();
+
+        /**
+         * The bytes to send before the body, or null when the value is not one this protocol
+         * stored (then nothing is sent: a miss).
+         *
+         * @param prefix the value's first {@link #skip} bytes
+         * @param bodyLength the bytes that will follow
+         */
+        byte[] header(MemorySegment prefix, long bodyLength);
+
+        /** The bytes to send after the body. */
+        byte[] trailer();
+    }
+
+    /**
+     * Sends the framing's header, the value's body, then its trailer.
      *
-     * @return false, with nothing sent, when the slot no longer holds the key (a miss)
+     * @return false, with nothing sent, when the slot no longer holds the key or the framing
+     *         refuses the value (a miss)
      * @throws AbandonedReply when the value failed verification or a read failed after sending began
      */
-    public boolean send(ValueReader reader, Wire wire, byte[] header, byte[] trailer) throws IOException, InterruptedException {
+    public boolean send(ValueReader reader, Wire wire, Framing framing) throws IOException, InterruptedException {
         if (!reader.headerMatches()) return false;
         long length = reader.length();
+        int skip = framing.skip();
+        if (length < skip || skip > PIECE) return false;
         int pieces = (int) ((length + PIECE - 1) / PIECE);
         int window = Math.min(AHEAD, pieces);
         ValueBuffer[] buffers = new ValueBuffer[window];
@@ -57,20 +81,26 @@ public final class PieceSender {
                 buffers[i] = values.buffer(PIECE);
                 reads[i] = reader.read((long) i * PIECE, padded(buffers[i], i, length, reader.block()));
             }
-            wire.write(header);
             for (int k = 0; k < pieces; k++) {
                 int slot = k % window;
                 await(reads[slot]);
                 MemorySegment bytes = buffers[slot].segment().asSlice(0, Math.min(PIECE, length - (long) k * PIECE));
                 reader.check(bytes);
                 if (k == pieces - 1 && !reader.finish()) {
+                    if (k == 0) return false; // nothing sent yet: an ordinary miss
                     throw new AbandonedReply("value failed verification while being sent");
+                }
+                if (k == 0) {
+                    byte[] header = framing.header(bytes.asSlice(0, skip), length - skip);
+                    if (header == null) return false;
+                    wire.write(header);
+                    bytes = bytes.asSlice(skip);
                 }
                 wire.writeValue(bytes);
                 int next = k + window;
                 if (next < pieces) reads[slot] = reader.read((long) next * PIECE, padded(buffers[slot], next, length, reader.block()));
             }
-            wire.write(trailer);
+            wire.write(framing.trailer());
             return true;
         } finally {
             for (int i = 0; i < window; i++) {

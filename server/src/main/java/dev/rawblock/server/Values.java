@@ -35,6 +35,11 @@ public final class Values {
         return store;
     }
 
+    /** The store's block size: values that are whole blocks move without a copy. */
+    public int block() {
+        return block;
+    }
+
     /** Bytes of value buffers in use now. */
     public long budgetUsed() {
         return budget.used();

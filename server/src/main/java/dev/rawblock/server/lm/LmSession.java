@@ -2,15 +2,16 @@ package dev.rawblock.server.lm;
 
 import dev.rawblock.server.MemoryBudget.BudgetExceededException;
 import dev.rawblock.server.MemoryBudget.ValueBuffer;
+import dev.rawblock.server.PieceSender;
 import dev.rawblock.server.ProtocolException;
 import dev.rawblock.server.RequestStats.Op;
 import dev.rawblock.server.ServerContext;
 import dev.rawblock.server.Values;
-import dev.rawblock.server.Values.Loaded;
 import dev.rawblock.server.Wire;
 import dev.rawblock.server.lm.LmMessages.Meta;
 import dev.rawblock.server.lm.LmMessages.Request;
 import dev.rawblock.store.PutResult;
+import dev.rawblock.store.ValueReader;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -27,16 +28,21 @@ import java.util.List;
  * <p>An unknown command or a PUT length out of range means the stream can no longer be trusted:
  * the connection is closed (the reference server would read on from a wrong position).
  *
- * <p><b>Stored form.</b> A value is stored under {@link #NAMESPACE} + key, as its bytes followed
- * by a {@link #TRAILER_BYTES}-byte trailer holding its length, fmt, dtype and shape, so one slot
- * holds both and they are evicted together. The payload starts at the slot's data, so the device
- * still reads straight into the reply buffer.
+ * <p><b>Stored form.</b> A value is stored under {@link #NAMESPACE} + key as one block of
+ * metadata (magic, length, fmt, dtype, shape; the rest zero) followed by the bytes, so one slot
+ * holds both and they are evicted together. A whole block keeps the bytes block-aligned: the
+ * value moves between the device and its buffers without a copy, and a GET can send the metadata
+ * as its reply header as soon as the first piece is read ({@link PieceSender}).
  */
 public final class LmSession implements Runnable {
     /** lm:// keys live apart from RESP keys, which never start with a NUL byte in practice. */
     static final byte[] NAMESPACE = {0, 'l', 'm', ':'};
-    static final int TRAILER_BYTES = 32;
-    private static final int MAGIC = 0x314d4c52; // "RLM1" little-endian
+    private static final int META_BYTES = 32;
+    private static final int MAGIC = 0x324d4c52; // "RLM2" little-endian
+
+    /** A stored value as an lm:// GET reply: the metadata block becomes the 36-byte header. */
+    private final PieceSender.Framing framing;
+    private final PieceSender pieces;
 
     private final Wire wire;
     private final ServerContext context;
@@ -44,6 +50,25 @@ public final class LmSession implements Runnable {
     public LmSession(Wire wire, ServerContext context) {
         this.wire = wire;
         this.context = context;
+        this.pieces = new PieceSender(context.values());
+        int metaBlock = context.values().block();
+        this.framing = new PieceSender.Framing() {
+            @Override
+            public int skip() {
+                return metaBlock;
+            }
+
+            @Override
+            public byte[] header(MemorySegment prefix, long bodyLength) {
+                Meta meta = readMeta(prefix, bodyLength);
+                return meta == null ? null : LmMessages.reply(LmMessages.SUCCESS, (int) bodyLength, meta).array();
+            }
+
+            @Override
+            public byte[] trailer() {
+                return new byte[0];
+            }
+        };
     }
 
     @Override
@@ -96,16 +121,17 @@ public final class LmSession implements Runnable {
      */
     private long put(Request request) throws IOException, InterruptedException {
         long length = request.length();
-        long max = context.config().maxValueBytes() - TRAILER_BYTES;
+        int metaBlock = context.values().block();
+        long max = context.config().maxValueBytes() - metaBlock;
         if (length < 0 || length > max) {
             throw new ProtocolException("PUT length " + length + " outside 0.." + max);
         }
         long received = System.nanoTime();
-        try (ValueBuffer buffer = context.values().buffer(length + TRAILER_BYTES)) {
-            MemorySegment value = buffer.segment().asSlice(0, length + TRAILER_BYTES);
-            wire.readFully(value.asSlice(0, length));
+        try (ValueBuffer buffer = context.values().buffer(metaBlock + length)) {
+            MemorySegment value = buffer.segment().asSlice(0, metaBlock + length);
+            wire.readFully(value.asSlice(metaBlock, length));
             received = System.nanoTime();
-            writeTrailer(value.asSlice(length), (int) length, request.meta());
+            writeMeta(value.asSlice(0, metaBlock), (int) length, request.meta());
             PutResult result = context.values().put(List.of(storeKey(request.key())), List.of(value), true)[0];
             // PUT has no reply, so a failure can only be counted (it shows as failed_puts in INFO).
             if (Values.tookEffect(result)) context.stats().requests().valueBytes(Op.LM_PUT, length);
@@ -116,30 +142,27 @@ public final class LmSession implements Runnable {
         return received;
     }
 
+    /** Replies with the header and the bytes, sent in pieces while the rest is read; or FAIL. */
     private void get(Request request) throws IOException, InterruptedException {
-        Loaded found = load(request.key());
+        ValueReader found = open(request.key());
         if (found == null) {
+            context.values().missed();
             reply(LmMessages.FAIL, 0, Meta.DUMMY);
             return;
         }
-        try (Loaded loaded = found) {
-            MemorySegment bytes = loaded.bytes();
-            Meta meta = readTrailer(bytes);
-            if (meta == null) {
+        try (ValueReader reader = found) {
+            if (pieces.send(reader, wire, framing)) {
+                context.stats().requests().valueBytes(Op.LM_GET, reader.length() - framing.skip());
+            } else {
+                context.values().missed();
                 reply(LmMessages.FAIL, 0, Meta.DUMMY);
-                return;
             }
-            int length = (int) (bytes.byteSize() - TRAILER_BYTES);
-            // Header and body in one gathering write: the client reads the header with a single recv(36).
-            wire.write(LmMessages.reply(LmMessages.SUCCESS, length, meta).array());
-            wire.writeValue(bytes.asSlice(0, length));
-            context.stats().requests().valueBytes(Op.LM_GET, length);
         }
     }
 
-    private Loaded load(byte[] key) throws InterruptedException {
+    private ValueReader open(byte[] key) {
         try {
-            return context.values().load(List.of(storeKey(key)))[0];
+            return context.values().openReader(storeKey(key));
         } catch (IllegalArgumentException | IllegalStateException e) {
             return null; // a store that cannot serve answers as a miss: the client recomputes
         }
@@ -157,17 +180,18 @@ public final class LmSession implements Runnable {
         wire.write(LmMessages.reply(code, length, meta).array());
     }
 
-    private static void writeTrailer(MemorySegment trailer, int length, Meta meta) {
-        ByteBuffer b = trailer.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    private static void writeMeta(MemorySegment block, int length, Meta meta) {
+        block.fill((byte) 0);
+        ByteBuffer b = block.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(MAGIC).putInt(length).putInt(meta.fmt()).putInt(meta.dtype());
         for (int d : meta.shape()) b.putInt(d);
     }
 
-    /** The meta a value was stored with, or null if it was not stored through lm:// (no trailer). */
-    static Meta readTrailer(MemorySegment value) {
-        if (value.byteSize() < TRAILER_BYTES) return null;
-        ByteBuffer b = value.asSlice(value.byteSize() - TRAILER_BYTES).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-        if (b.getInt() != MAGIC || b.getInt() != value.byteSize() - TRAILER_BYTES) return null;
+    /** The meta a value was stored with, or null if its first block is not lm:// metadata for {@code bodyLength} bytes. */
+    static Meta readMeta(MemorySegment block, long bodyLength) {
+        if (block.byteSize() < META_BYTES) return null;
+        ByteBuffer b = block.asSlice(0, META_BYTES).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        if (b.getInt() != MAGIC || b.getInt() != bodyLength) return null;
         return new Meta(b.getInt(), b.getInt(), new int[] {b.getInt(), b.getInt(), b.getInt(), b.getInt()});
     }
 }

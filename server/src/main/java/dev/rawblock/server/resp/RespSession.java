@@ -31,7 +31,23 @@ import java.util.Locale;
  * options are refused, since entries leave by LRU eviction, not by time.
  */
 public final class RespSession implements Runnable {
-    private static final byte[] CRLF = {'\r', '\n'};
+    /** A value as a RESP bulk string: {@code $<length>\r\n<bytes>\r\n}. */
+    private static final PieceSender.Framing BULK = new PieceSender.Framing() {
+        @Override
+        public int skip() {
+            return 0;
+        }
+
+        @Override
+        public byte[] header(MemorySegment prefix, long bodyLength) {
+            return ("$" + bodyLength + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        }
+
+        @Override
+        public byte[] trailer() {
+            return new byte[] {'\r', '\n'};
+        }
+    };
     private final Wire wire;
     private final ServerContext context;
     private final RespReader reader;
@@ -166,8 +182,7 @@ public final class RespSession implements Runnable {
             ValueReader reader = context.values().openReader(key);
             if (reader != null) {
                 try (reader) {
-                    byte[] header = ("$" + reader.length() + "\r\n").getBytes(StandardCharsets.US_ASCII);
-                    if (pieces.send(reader, wire, header, CRLF)) {
+                    if (pieces.send(reader, wire, BULK)) {
                         context.stats().requests().valueBytes(Op.GET, reader.length());
                     } else {
                         context.values().missed();

@@ -118,6 +118,23 @@ class LmProtocolTest extends ServerFixture {
     }
 
     @Test
+    void emptyAndMultiPieceValuesRoundTrip() throws IOException {
+        start();
+        try (LmClient c = client()) {
+            c.put("empty", new byte[0], 4, 1, new int[] {0, 0, 0, 0});
+            LmClient.Reply empty = c.get("empty");
+            assertEquals(200, empty.code());
+            assertEquals(0, empty.length());
+            byte[] big = random(5 * (1 << 20) + 4095, 6); // several pieces, the last one partial
+            c.put("big", big, 2, 3, new int[] {2, 40, 256, 128});
+            LmClient.Reply got = c.get("big");
+            assertArrayEquals(big, got.body());
+            assertArrayEquals(new int[] {2, 40, 256, 128}, got.shape());
+            assertEquals(200, c.health().code(), "the stream is in step after both");
+        }
+    }
+
+    @Test
     void aPutArrivingInManySmallSegmentsIsTheSame() throws Exception {
         start();
         byte[] value = random(256 * 1024 + 77, 3);
