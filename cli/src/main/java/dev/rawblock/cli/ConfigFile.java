@@ -6,6 +6,7 @@ import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -19,6 +20,7 @@ import java.util.TreeSet;
  * named as the long option without its dashes ({@code port=6390}, {@code max-value-size=80m}).
  * A flag given on the command line wins over the file; the file wins over the built-in default.
  * A key that names no option of the command is an error, so a typo is never silently ignored.
+ * Every command takes {@code --config}; a file is meant for one command (usually {@code serve}).
  */
 final class ConfigFile implements IDefaultValueProvider {
     static final String OPTION = "--config";
@@ -53,20 +55,34 @@ final class ConfigFile implements IDefaultValueProvider {
 
     @Override
     public String defaultValue(ArgSpec arg) {
-        if (!(arg instanceof OptionSpec option) || !option.command().optionsMap().containsKey(OPTION)) return null;
+        if (!(arg instanceof OptionSpec option)) return null;
         String value = values.getProperty(key(option));
         return value == null ? null : value.strip();
+    }
+
+    /** Options a file may set, and the reference lists: not --config itself, nor --help, --version or --verbose. */
+    static boolean settable(OptionSpec o) {
+        return !o.longestName().equals(OPTION) && !o.usageHelp() && !o.versionHelp() && !o.hidden()
+                && !o.longestName().equals("--verbose");
     }
 
     private static String key(OptionSpec option) {
         return option.longestName().replaceFirst("^-+", "");
     }
 
+    /** The execution strategy: checks the config file's keys against the command that runs, then runs it. */
+    static int checkThenRun(ParseResult parsed) {
+        ParseResult last = parsed;
+        while (last.subcommand() != null) last = last.subcommand();
+        check(last.commandSpec());
+        return new CommandLine.RunLast().execute(parsed);
+    }
+
     /** Refuses keys that name no option of {@code command} (or that name --config itself). */
-    static void check(CommandSpec command) {
+    private static void check(CommandSpec command) {
         if (!(command.commandLine().getDefaultValueProvider() instanceof ConfigFile config)) return;
         TreeSet<String> known = new TreeSet<>();
-        for (OptionSpec o : command.options()) if (!o.longestName().equals(OPTION)) known.add(key(o));
+        for (OptionSpec o : command.options()) if (settable(o)) known.add(key(o));
         for (String key : config.values.stringPropertyNames()) {
             if (!known.contains(key)) {
                 throw new ParameterException(command.commandLine(), "unknown option '" + key + "' in " + config.file

@@ -31,6 +31,11 @@ public final class Main {
     @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces of errors.")
     boolean verbose;
 
+    @Option(names = ConfigFile.OPTION, paramLabel = "FILE", scope = ScopeType.INHERIT,
+            description = "Properties file of option values for the command (keys are option names without dashes, "
+                    + "e.g. port=6390); flags given on the command line win.")
+    java.nio.file.Path config;
+
     public static void main(String[] args) {
         System.exit(execute(commandLine(), args));
     }
@@ -48,6 +53,7 @@ public final class Main {
     /** The configured command line; tests run it in-process with their own out and err. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionStrategy(ConfigFile::checkThenRun);
         cl.setExecutionExceptionHandler(Main::onFailure);
         cl.setParameterExceptionHandler(Main::onUsageError);
         return cl;

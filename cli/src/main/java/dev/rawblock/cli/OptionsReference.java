@@ -17,7 +17,7 @@ final class OptionsReference {
         StringBuilder md = new StringBuilder();
         md.append("# Configuration reference\n\n")
                 .append("Generated from the command definitions (`OptionsReference`); do not edit by hand.\n\n")
-                .append("Every option is a flag. `serve` also reads them from a properties file given with ")
+                .append("Every option is a flag. Every command also reads them from a properties file given with ")
                 .append("`--config FILE`: one `name=value` per line, the name being the long option without its dashes ")
                 .append("(`port=6390`). Flags on the command line win over the file, and the file wins over the defaults. ")
                 .append("Sizes take a suffix k, m, g or t (powers of 1024). An invalid value is a usage error (exit 2) ")
@@ -28,25 +28,20 @@ final class OptionsReference {
 
     private static void appendCommand(StringBuilder md, CommandLine cl) {
         CommandSpec spec = cl.getCommandSpec();
-        boolean hasOptions = spec.options().stream().anyMatch(OptionsReference::listed);
+        boolean hasOptions = spec.options().stream().anyMatch(ConfigFile::settable);
         if (hasOptions && cl.getParent() != null) {
             md.append("\n## `").append(spec.qualifiedName()).append("`\n\n");
             String[] description = spec.usageMessage().description();
             if (description.length > 0) md.append(description[0]).append("\n\n");
             md.append("| Option | Default | Description |\n|---|---|---|\n");
             for (OptionSpec o : spec.options()) {
-                if (!listed(o)) continue;
+                if (!ConfigFile.settable(o)) continue;
                 String name = o.longestName() + (o.arity().max() > 0 ? " " + o.paramLabel() : "");
                 md.append("| `").append(name).append("` | ").append(defaultOf(o)).append(" | ")
                         .append(cell(String.join(" ", o.description()))).append(" |\n");
             }
         }
         for (CommandLine sub : cl.getSubcommands().values()) appendCommand(md, sub);
-    }
-
-    /** Options worth a row: not --help, --version or the global --verbose, which every command has. */
-    private static boolean listed(OptionSpec o) {
-        return !o.usageHelp() && !o.versionHelp() && !o.hidden() && !o.longestName().equals("--verbose");
     }
 
     private static String defaultOf(OptionSpec o) {

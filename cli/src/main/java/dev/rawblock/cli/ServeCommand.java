@@ -48,11 +48,6 @@ final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--config", paramLabel = "FILE",
-            description = "Properties file of option values (keys are option names without dashes, e.g. port=6390); "
-                    + "flags given on the command line win.")
-    Path config;
-
     @Option(names = "--path", paramLabel = "PATH",
             description = "File or block device of the store (default: ./data/rawblock.img).")
     Path path;
@@ -116,7 +111,6 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ConfigFile.check(spec);
         Path target = BenchDeviceCommand.target(path, DEFAULT_PATH);
         serverConfig(1); // the checks that need no store, before the device is touched
         StoreOptions storeOptions = StoreOptions.defaults().withEviction(eviction).withFlush(!noFlush);

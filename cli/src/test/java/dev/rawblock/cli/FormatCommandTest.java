@@ -51,6 +51,25 @@ class FormatCommandTest {
         assertTrue(run.out().contains("regions") && run.out().contains("max entries"), run.out());
     }
 
+    /** --config works for every command: here format takes its options from a file, and a flag overrides one. */
+    @Test
+    void optionsComeFromAConfigFile() throws Exception {
+        Path img = dir.resolve("c.img");
+        Path config = Files.writeString(dir.resolve("format.properties"),
+                "path=" + img + "\ncreate-size=256m\nregion-size=16m\nmax-entries=100\njson=true\n");
+        Run run = rawblock("format", "--config", config.toString(), "--max-entries", "3000");
+        assertEquals(0, run.exitCode(), run.err());
+        Map<?, ?> json = run.json();
+        assertEquals(16.0 * (1 << 20), number(json, "region_bytes"));
+        assertEquals(3000.0, number(json, "max_entries"), "the flag wins over the file");
+
+        Files.writeString(config, "path=" + img + "\nregion=16m\n");
+        Run typo = rawblock("format", "--config", config.toString());
+        assertEquals(2, typo.exitCode());
+        assertTrue(typo.err().contains("unknown option 'region' in " + config), typo.err());
+        assertTrue(typo.err().contains("region-size"), "the known options are listed: " + typo.err());
+    }
+
     @Test
     void capacityAloneSizesTheNewFileAndAnExistingFileIsUsedWhole() {
         Path img = dir.resolve("c.img");
