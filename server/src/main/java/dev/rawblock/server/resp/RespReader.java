@@ -81,6 +81,45 @@ final class RespReader {
         }
     }
 
+    /**
+     * Whether the input buffer already holds the whole next request, an array of small bulk
+     * strings: then {@link #read} returns it without waiting for the socket. Anything else (an
+     * inline command, a large value, a partial or malformed request) answers false, and
+     * {@link #read} deals with it as usual.
+     */
+    boolean nextRequestBuffered() {
+        ByteBuffer in = wire.in();
+        int limit = in.limit();
+        int pos = in.position();
+        if (pos >= limit || in.get(pos) != '*') return false;
+        long[] count = bufferedNumber(in, pos, limit);
+        if (count == null || count[0] < 1 || count[0] > MAX_ARGS) return false;
+        pos = (int) count[1];
+        for (long i = 0; i < count[0]; i++) {
+            if (pos >= limit || in.get(pos) != '$') return false;
+            long[] length = bufferedNumber(in, pos, limit);
+            if (length == null || length[0] < 0 || length[0] >= LARGE_BULK) return false;
+            long end = length[1] + length[0] + 2;
+            if (end > limit) return false;
+            pos = (int) end;
+        }
+        return true;
+    }
+
+    /** The number on the line at {@code at} (after its type byte) and the position after the line; null if not all there. */
+    private static long[] bufferedNumber(ByteBuffer in, int at, int limit) {
+        long n = 0;
+        int digits = 0;
+        for (int i = at + 1; i < limit && digits <= 18; i++) {
+            byte b = in.get(i);
+            if (b == '\r') return digits > 0 && i + 1 < limit && in.get(i + 1) == '\n' ? new long[] {n, i + 2} : null;
+            if (b < '0' || b > '9') return null;
+            n = n * 10 + (b - '0');
+            digits++;
+        }
+        return null;
+    }
+
     private RespRequest inline() throws IOException {
         String text = new String(line(), StandardCharsets.UTF_8).strip();
         String[] words = text.isEmpty() ? new String[0] : text.split("[ \t]+");

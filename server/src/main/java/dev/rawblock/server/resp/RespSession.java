@@ -53,6 +53,7 @@ public final class RespSession implements Runnable {
     private final RespReader reader;
     private final RespWriter writer;
     private final PieceSender pieces;
+    private final PipelinedBatch batch;
     private final long id;
     private boolean authenticated;
     private byte[] clientName;
@@ -65,6 +66,7 @@ public final class RespSession implements Runnable {
                 context.config().maxPendingBytes());
         this.writer = new RespWriter(wire);
         this.pieces = new PieceSender(context.values());
+        this.batch = new PipelinedBatch(reader, writer, context);
         this.id = id;
         this.authenticated = context.config().requirePass() == null;
     }
@@ -78,17 +80,15 @@ public final class RespSession implements Runnable {
     @Override
     public void run() {
         try {
+            RespRequest next = null;
             while (!quit) {
-                RespRequest request;
-                try {
-                    request = reader.read();
-                } catch (ProtocolException | BudgetExceededException e) {
-                    // The rest of the stream cannot be parsed (or the value cannot be received): say why, then close.
-                    context.stats().protocolError();
-                    writer.error((e instanceof ProtocolException ? "ERR Protocol error: " : "ERR ") + e.getMessage());
-                    break;
-                }
+                RespRequest request = next != null ? next : read();
+                next = null;
                 if (request == null) break;
+                if (authenticated && batch.startsWith(request)) {
+                    next = batch.run(request, this::get);
+                    continue;
+                }
                 try (request) {
                     if (request.size() > 0) {
                         long start = System.nanoTime();
@@ -100,6 +100,18 @@ public final class RespSession implements Runnable {
             wire.flush();
         } catch (IOException | InterruptedException e) {
             // The client went away or the server is stopping: nothing more to say on this connection.
+        }
+    }
+
+    /** The next request; null at the end of the stream, or after a protocol error has been answered. */
+    private RespRequest read() throws IOException, InterruptedException {
+        try {
+            return reader.read();
+        } catch (ProtocolException | BudgetExceededException e) {
+            // The rest of the stream cannot be parsed (or the value cannot be received): say why, then close.
+            context.stats().protocolError();
+            writer.error((e instanceof ProtocolException ? "ERR Protocol error: " : "ERR ") + e.getMessage());
+            return null;
         }
     }
 
@@ -254,7 +266,7 @@ public final class RespSession implements Runnable {
         else if (Values.tookEffect(result)) {
             writer.simple("OK");
             context.stats().requests().valueBytes(Op.SET, value.byteSize());
-        } else putError(result);
+        } else PutReplies.error(writer, context, result);
     }
 
     private void mset(RespRequest r) throws IOException, InterruptedException {
@@ -279,28 +291,7 @@ public final class RespSession implements Runnable {
         context.stats().requests().valueBytes(Op.MSET, stored);
         if (failed == 0) writer.simple("OK");
         else writer.error("ERR " + failed + " of " + results.length + " keys not stored, first because: "
-                + explain(first));
-    }
-
-    /** The error for a put that did not store the new value (the connection stays usable). */
-    private void putError(PutResult result) throws IOException {
-        context.stats().failedPut();
-        writer.error(switch (result) {
-            case NO_SPACE -> "OOM no space left in the store (eviction is off, or every entry is in use)";
-            case BUSY -> "BUSY another request is writing this key; try again";
-            default -> "ERR " + explain(result);
-        });
-    }
-
-    private String explain(PutResult result) {
-        return switch (result) {
-            case TOO_LARGE -> "value too large (the largest is " + context.values().store().maxValueBytes() + " bytes)";
-            case NO_SPACE -> "no space left in the store";
-            case BUSY -> "another request is writing the key";
-            case WRITE_FAILED -> "the device write failed";
-            case CANCELED -> "the key was deleted while being written";
-            case STORED, ALREADY_STORED -> "stored";
-        };
+                + PutReplies.explain(context, first));
     }
 
     private void exists(RespRequest r) throws IOException {

@@ -154,6 +154,31 @@ class RespCommandsTest extends ServerFixture {
         }
     }
 
+    /** Pipelined GETs and SETs run as store batches, with one reply each, in order; a repeated key ends a batch. */
+    @Test
+    void pipelinedGetsAndSetsRunAsBatches() throws IOException {
+        start();
+        int n = 300;
+        ByteArrayOutputStream pipeline = new ByteArrayOutputStream();
+        for (int i = 0; i < n; i++) pipeline.writeBytes(command("SET", "b" + i, "v" + i));
+        pipeline.writeBytes(command("SET", "b7", "again")); // the same key: must win over v7
+        for (int i = 0; i < n; i++) pipeline.writeBytes(command("GET", "b" + i));
+        pipeline.writeBytes(command("GET", "missing"));
+        long submissions = store.stats().batchSubmissions();
+        try (Socket s = connect(server.respAddress())) {
+            send(s, pipeline.toByteArray());
+            for (int i = 0; i <= n; i++) assertEquals("+OK", line(s), "SET " + i);
+            for (int i = 0; i < n; i++) {
+                String value = i == 7 ? "again" : "v" + i;
+                assertEquals("$" + value.length(), line(s), "GET " + i);
+                assertEquals(value, line(s));
+            }
+            assertEquals("$-1", line(s));
+        }
+        long used = store.stats().batchSubmissions() - submissions;
+        assertTrue(used < n, "device submissions go by batch, not by request: " + used + " for " + (2 * n + 2));
+    }
+
     @Test
     void resp3AfterHello() throws IOException {
         start();
