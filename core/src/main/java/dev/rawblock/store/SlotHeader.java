@@ -86,7 +86,7 @@ public final class SlotHeader {
         long payloadAt = inline ? FIXED_BYTES + key.length : headerBytes;
         MemorySegment.copy(value, 0, slot, payloadAt, length);
         if (!inline) slot.asSlice(payloadAt + length, slot.byteSize() - payloadAt - length).fill((byte) 0);
-        writeHeader(slot, key, fp, storeId, seq, slot.asSlice(payloadAt, length), inline, block);
+        writeHeader(slot, key, fp, storeId, seq, length, crc(slot.asSlice(payloadAt, length)), inline, block);
     }
 
     /**
@@ -95,12 +95,17 @@ public final class SlotHeader {
      */
     public static void encodeHeader(MemorySegment header, byte[] key, Fingerprint fp, long storeId, long seq,
                                     MemorySegment value, int block) {
-        writeHeader(header, key, fp, storeId, seq, value, false, block);
+        writeHeader(header, key, fp, storeId, seq, value.byteSize(), crc(value), false, block);
+    }
+
+    /** As {@link #encodeHeader(MemorySegment, byte[], Fingerprint, long, long, MemorySegment, int)}, for a payload written in pieces whose CRC32C is already known. */
+    static void encodeHeader(MemorySegment header, byte[] key, Fingerprint fp, long storeId, long seq, long length,
+                             int payloadCrc, int block) {
+        writeHeader(header, key, fp, storeId, seq, length, payloadCrc, false, block);
     }
 
     private static void writeHeader(MemorySegment at, byte[] key, Fingerprint fp, long storeId, long seq,
-                                    MemorySegment payload, boolean inline, int block) {
-        long length = payload.byteSize();
+                                    long length, int payloadCrc, boolean inline, int block) {
         MemorySegment.copy(MemorySegment.ofArray(key), 0, at, FIXED_BYTES, key.length);
         long headerEnd = FIXED_BYTES + key.length + (inline ? length : 0);
         at.asSlice(headerEnd, (inline ? block : headerBytes(key.length, length, block)) - headerEnd).fill((byte) 0);
@@ -112,7 +117,7 @@ public final class SlotHeader {
         at.set(JAVA_LONG_UNALIGNED, OFF_FP_HI, fp.hi());
         at.set(JAVA_LONG_UNALIGNED, OFF_FP_LO, fp.lo());
         at.set(JAVA_LONG_UNALIGNED, OFF_LENGTH, length);
-        at.set(JAVA_INT_UNALIGNED, OFF_PAYLOAD_CRC, crc(payload));
+        at.set(JAVA_INT_UNALIGNED, OFF_PAYLOAD_CRC, payloadCrc);
         at.set(JAVA_INT_UNALIGNED, OFF_KEY_LEN, key.length);
         at.set(JAVA_INT_UNALIGNED, OFF_HEADER_CRC, crc(at.asSlice(OFF_VERSION, headerEnd - OFF_VERSION)));
     }

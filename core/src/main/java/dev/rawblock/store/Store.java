@@ -269,18 +269,100 @@ public final class Store implements AutoCloseable {
         PutResult[] results = new PutResult[n];
         Fingerprint[] fps = new Fingerprint[n];
         int[] firstOf = new int[n];
+        long[] lengths = new long[n];
         Map<Fingerprint, Integer> seen = new HashMap<>();
         for (int i = 0; i < n; i++) {
             fps[i] = Fingerprint.of(keys.get(i));
             firstOf[i] = seen.merge(fps[i], i, (a, b) -> a);
+            lengths[i] = values.get(i).byteSize();
+        }
+        Plan plan = plan(keys, fps, firstOf, lengths, results);
+        // A slot freed by a delete or eviction is rewritten only after that delete is durable:
+        // otherwise a crash could bring back the old entry pointing at new data.
+        boolean[] written = plan.planned.isEmpty() || awaitDurable(plan.deleteMarker)
+                ? write(plan.planned, keys, values) : new boolean[plan.planned.size()];
+        commit(plan.planned, written, results);
+        for (int i = 0; i < n; i++) {
+            if (firstOf[i] != i) results[i] = results[firstOf[i]];
+        }
+        return results;
+    }
+
+    /**
+     * Starts a put of a value that arrives in pieces ({@link PutStream}): for callers that write a
+     * large value while they receive it. Values small enough to live in their slot header are
+     * stored with {@link #putMany}.
+     *
+     * @return an open stream, or one whose {@link PutStream#refusal} says why the put cannot start
+     */
+    public PutStream beginPut(byte[] key, long length) {
+        checkKeys(List.of(key));
+        if (length < 1 || SlotHeader.inline(key.length, length, block)) {
+            throw new IllegalArgumentException("a value of " + length + " bytes fits in its slot header: use putMany");
+        }
+        return guarded(() -> {
+            PutResult[] result = new PutResult[1];
+            Plan plan = plan(List.of(key), new Fingerprint[] {Fingerprint.of(key)}, new int[1], new long[] {length}, result);
+            if (plan.planned.isEmpty()) {
+                (result[0].stored() ? putsStored : putsFailed).increment();
+                return PutStream.refused(result[0]);
+            }
+            Planned p = plan.planned.getFirst();
+            int headerBytes = SlotHeader.headerBytes(key.length, length, block);
+            return new PutStream(this, key.clone(), new Reserved(p, plan.deleteMarker, headerBytes, superblock.storeIdLo()),
+                    length, block);
+        });
+    }
+
+    /** A slot a {@link PutStream} writes: where, for which key, and what must be durable first. */
+    record Reserved(Planned planned, long deleteMarker, int headerBytes, long storeId) {
+        Fingerprint fp() {
+            return planned.fp();
         }
 
+        long seq() {
+            return planned.seq();
+        }
+
+        long offset() {
+            return planned.offset();
+        }
+
+        long payloadOffset() {
+            return planned.offset() + headerBytes;
+        }
+    }
+
+    boolean awaitDeleteDurable(Reserved slot) {
+        return awaitDurable(slot.deleteMarker());
+    }
+
+    CompletableFuture<Void> submitWrite(long offset, MemorySegment data) {
+        return submitOrFail(List.of(IoOp.write(offset, data))).getFirst();
+    }
+
+    /** Ends a {@link PutStream}: stores and journals the key if {@code written}, else frees the slot. */
+    PutResult finishPut(Reserved slot, boolean written) {
+        return guarded(() -> {
+            PutResult[] result = new PutResult[1];
+            commit(List.of(slot.planned()), new boolean[] {written}, result);
+            return result[0];
+        });
+    }
+
+    /** The slots a put reserved, and the delete that must be durable before they are written. */
+    private record Plan(List<Planned> planned, long deleteMarker) {}
+
+    /**
+     * Under the lock, per distinct key: its outcome now (ALREADY_STORED, BUSY, TOO_LARGE,
+     * NO_SPACE) in {@code results}, or a reserved slot, indexed as being written.
+     */
+    private Plan plan(List<byte[]> keys, Fingerprint[] fps, int[] firstOf, long[] lengths, PutResult[] results) {
         List<Planned> planned = new ArrayList<>();
-        long deleteMarker;
         lock();
         try {
             int now = ++clock;
-            for (int i = 0; i < n; i++) {
+            for (int i = 0; i < keys.size(); i++) {
                 if (firstOf[i] != i) continue;
                 long pos = index.find(fps[i]);
                 if (pos >= 0) {
@@ -292,7 +374,7 @@ public final class Store implements AutoCloseable {
                     }
                     continue;
                 }
-                long length = values.get(i).byteSize();
+                long length = lengths[i];
                 long need = SlotHeader.slotBytes(keys.get(i).length, length, block);
                 int cls = length > maxValueBytes ? -1 : classes.classFor(need, c -> space.regionsOf(c).isEmpty());
                 if (cls < 0) {
@@ -310,16 +392,18 @@ public final class Store implements AutoCloseable {
                 planned.add(new Planned(i, fps[i], slotId, space.offset(slotId),
                         SlotHeader.ioBytes(keys.get(i).length, length, block), ++seq));
             }
-            deleteMarker = lastDeleteTicket;
+            return new Plan(planned, lastDeleteTicket);
         } finally {
             lock.unlock();
         }
+    }
 
-        // A slot freed by a delete or eviction is rewritten only after that delete is durable:
-        // otherwise a crash could bring back the old entry pointing at new data.
-        boolean[] written = planned.isEmpty() || awaitDurable(deleteMarker) ? write(planned, keys, values)
-                : new boolean[planned.size()];
-
+    /**
+     * Under the lock, marks each planned slot that was {@code written} as stored and journals it,
+     * or frees it (WRITE_FAILED, or CANCELED when a delete came meanwhile); then waits until the
+     * journal holds the stored ones durably (acknowledged means durable). Counts every outcome.
+     */
+    private void commit(List<Planned> planned, boolean[] written, PutResult[] results) {
         long ticket = 0;
         lock();
         try {
@@ -342,13 +426,8 @@ public final class Store implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        // Acknowledged means durable: wait for the journal group that holds these puts.
         if (ticket != 0 && !awaitDurable(ticket)) unstore(planned, results);
-        for (int i = 0; i < n; i++) {
-            if (firstOf[i] != i) results[i] = results[firstOf[i]];
-            else (results[i].stored() ? putsStored : putsFailed).increment();
-        }
-        return results;
+        for (PutResult r : results) if (r != null) (r.stored() ? putsStored : putsFailed).increment();
     }
 
     /** Waits until the journal is durable up to {@code ticket}; false (and the store offline) if it failed. */
