@@ -91,7 +91,7 @@ final class PipelinedBatch {
         if (r == null || r.size() < 2) return null;
         String name = r.name();
         if (r.size() == 2 && name.equals("GET")) return "GET";
-        if (r.size() == 3 && name.equals("SET")) return "SET";
+        if (r.size() == 3 && name.equals("SET") && r.arg(2).streamed() == null) return "SET";
         return null;
     }
 

@@ -1,8 +1,10 @@
 package dev.rawblock.server.resp;
 
+import dev.rawblock.server.PieceReceiver;
 import dev.rawblock.server.ProtocolException;
 import dev.rawblock.server.Values;
 import dev.rawblock.server.Wire;
+import dev.rawblock.store.PutStream;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -23,17 +25,21 @@ import java.util.List;
 final class RespReader {
     /** Bulk strings from this size on are values: they get an aligned native buffer. */
     static final int LARGE_BULK = 16 << 10;
+    /** SET values from this size on are written to the device while they arrive. */
+    static final int STREAMED_BULK = 1 << 20;
     /** Most arguments in one request (Redis allows more, but no command here needs them). */
     static final int MAX_ARGS = 1 << 20;
 
     private final Wire wire;
     private final Values values;
+    private final PieceReceiver receiver;
     private final long maxValueBytes;
     private final long maxPendingBytes;
 
     RespReader(Wire wire, Values values, long maxValueBytes, long maxPendingBytes) {
         this.wire = wire;
         this.values = values;
+        this.receiver = new PieceReceiver(values);
         this.maxValueBytes = maxValueBytes;
         this.maxPendingBytes = maxPendingBytes;
     }
@@ -65,7 +71,11 @@ final class RespReader {
                 if (pending > maxPendingBytes) {
                     throw new ProtocolException("request of more than " + maxPendingBytes + " bytes (max-pending)");
                 }
-                if (length >= LARGE_BULK) {
+                PutStream streamed = streamsValue(request, count, i, length) ? receiver.receive(request.arg(1).bytes(),
+                        length, wire) : null;
+                if (streamed != null) {
+                    request.add(RespRequest.Arg.of(streamed));
+                } else if (length >= LARGE_BULK) {
                     RespRequest.Arg arg = RespRequest.Arg.of(values.buffer(length), length);
                     request.add(arg);
                     wire.readFully(arg.segment());
@@ -79,6 +89,15 @@ final class RespReader {
             request.close();
             throw e;
         }
+    }
+
+    /**
+     * Whether argument {@code i} is the value of a plain {@code SET key value} large enough to be
+     * written while it arrives ({@link PieceReceiver}); SET with options is received whole.
+     */
+    private static boolean streamsValue(RespRequest request, long count, int i, long length) {
+        return count == 3 && i == 2 && length >= STREAMED_BULK && request.arg(0).length() == 3
+                && request.arg(0).text().equalsIgnoreCase("SET");
     }
 
     /**

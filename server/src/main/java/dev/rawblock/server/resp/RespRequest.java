@@ -1,6 +1,7 @@
 package dev.rawblock.server.resp;
 
 import dev.rawblock.server.MemoryBudget.ValueBuffer;
+import dev.rawblock.store.PutStream;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
@@ -45,28 +46,43 @@ final class RespRequest implements AutoCloseable {
         for (Arg a : args) a.close();
     }
 
-    /** A bulk string: small ones on the heap, large ones in an aligned value buffer. */
+    /**
+     * A bulk string: small ones on the heap, large ones in an aligned value buffer, and a large SET
+     * value already written to the device as it arrived (a put waiting for its commit).
+     */
     static final class Arg implements AutoCloseable {
         private final byte[] bytes;
         private final ValueBuffer buffer;
+        private final PutStream streamed;
         private final long length;
 
-        private Arg(byte[] bytes, ValueBuffer buffer, long length) {
+        private Arg(byte[] bytes, ValueBuffer buffer, PutStream streamed, long length) {
             this.bytes = bytes;
             this.buffer = buffer;
+            this.streamed = streamed;
             this.length = length;
         }
 
         static Arg of(byte[] bytes) {
-            return new Arg(bytes, null, bytes.length);
+            return new Arg(bytes, null, null, bytes.length);
         }
 
         static Arg of(ValueBuffer buffer, long length) {
-            return new Arg(null, buffer, length);
+            return new Arg(null, buffer, null, length);
+        }
+
+        static Arg of(PutStream streamed) {
+            return new Arg(null, null, streamed, streamed.length());
+        }
+
+        /** The put this value was written into as it arrived, or null when the bytes are in memory. */
+        PutStream streamed() {
+            return streamed;
         }
 
         /** The bytes as memory the store can write from (a large one's aligned buffer, without a copy). */
         MemorySegment segment() {
+            if (streamed != null) throw new IllegalStateException("the value went to the device as it arrived");
             return buffer != null ? buffer.segment().asSlice(0, length) : MemorySegment.ofArray(bytes);
         }
 
@@ -86,6 +102,7 @@ final class RespRequest implements AutoCloseable {
         @Override
         public void close() {
             if (buffer != null) buffer.close();
+            if (streamed != null) streamed.close(); // abandons the put unless it was committed
         }
     }
 }

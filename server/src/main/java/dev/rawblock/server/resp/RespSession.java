@@ -9,6 +9,7 @@ import dev.rawblock.server.Values;
 import dev.rawblock.server.Values.Loaded;
 import dev.rawblock.server.Wire;
 import dev.rawblock.store.PutResult;
+import dev.rawblock.store.PutStream;
 import dev.rawblock.store.ValueReader;
 
 import java.io.IOException;
@@ -256,6 +257,17 @@ public final class RespSession implements Runnable {
             return;
         }
         byte[] key = r.arg(1).bytes();
+        PutStream streamed = r.arg(2).streamed();
+        if (streamed != null) { // a plain SET of a new key, written as it arrived: commit it
+            PutResult result = streamed.commit();
+            if (Values.tookEffect(result)) {
+                writer.simple("OK");
+                context.stats().requests().valueBytes(Op.SET, streamed.length());
+            } else {
+                PutReplies.error(writer, context, result);
+            }
+            return;
+        }
         if (xx && !context.values().exists(List.of(key))[0]) {
             writer.nullBulk();
             return;

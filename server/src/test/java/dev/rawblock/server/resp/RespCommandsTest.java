@@ -100,6 +100,32 @@ class RespCommandsTest extends ServerFixture {
         }
     }
 
+    /** A large SET of a new key is written while it arrives; a client that vanishes mid-value leaves no trace. */
+    @Test
+    void largeSetsAreWrittenWhileTheyArrive() throws Exception {
+        start();
+        byte[] value = random(5 * (1 << 20) + 77, 12);
+        try (Socket s = connect(server.respAddress())) {
+            send(s, command("SET".getBytes(), "streamed".getBytes(), value));
+            assertEquals("+OK", line(s));
+            send(s, command("GET", "streamed"));
+            assertEquals("$" + value.length, line(s));
+            org.junit.jupiter.api.Assertions.assertArrayEquals(value, read(s, value.length));
+        }
+        long entries = store.stats().entries();
+        try (Socket s = connect(server.respAddress())) {
+            byte[] whole = command("SET".getBytes(), "vanishing".getBytes(), value);
+            send(s, java.util.Arrays.copyOf(whole, whole.length / 2)); // half the value, then the client is gone
+        }
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (server.stats().openConnections() > 0 && System.nanoTime() < deadline) Thread.sleep(10);
+        try (Socket s = connect(server.respAddress())) {
+            assertEquals(":0", roundTrip(s, "EXISTS", "vanishing"));
+        }
+        assertEquals(entries, store.stats().entries(), "the abandoned put freed its slot");
+        assertEquals(0, server.context().values().budgetUsed(), "and its buffers");
+    }
+
     /** A large value goes out in pieces; one that fails its checksum is never completed: the reply is cut off. */
     @Test
     void aCorruptValueIsCutOffNotServed() throws Exception {
