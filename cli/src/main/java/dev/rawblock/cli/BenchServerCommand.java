@@ -211,10 +211,10 @@ final class BenchServerCommand implements Callable<Integer> {
     }
 
     private void report(List<Rates> embedded, List<Rates> served, double[] small, double[] redis) {
-        double ePut = median(embedded.stream().mapToDouble(Rates::putGbps).toArray());
-        double eGet = median(embedded.stream().mapToDouble(Rates::getGbps).toArray());
-        double sSet = median(served.stream().mapToDouble(Rates::putGbps).toArray());
-        double sGet = median(served.stream().mapToDouble(Rates::getGbps).toArray());
+        double ePut = Figures.median(embedded, Rates::putGbps);
+        double eGet = Figures.median(embedded, Rates::getGbps);
+        double sSet = Figures.median(served, Rates::putGbps);
+        double sGet = Figures.median(served, Rates::getGbps);
         PrintWriter out = spec.commandLine().getOut();
         out.printf(Locale.ROOT, "%s values, %d clients, %d per pass, flush %s, medians of %d runs (GB/s):%n",
                 SizeParser.format(valueSize), clients, requests, noFlush ? "off" : "on", runs);
@@ -251,12 +251,6 @@ final class BenchServerCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "  %-4s %9.2f %9.2f %15.2f %14s %16s%n", op, embedded, server, server / embedded,
                 redis > 0 ? String.format(Locale.ROOT, "%.2f", redis) : "",
                 redis > 0 ? String.format(Locale.ROOT, "%.2f", server / redis) : "");
-    }
-
-    private static double median(double[] values) {
-        double[] v = values.clone();
-        java.util.Arrays.sort(v);
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
     /** redis-benchmark, run as a process; its --csv line gives requests per second. */

@@ -25,9 +25,10 @@ record Figures(double gbps, double iops, double p50Ms, double p99Ms, double cpuS
                 median(runs, Figures::p99Ms), median(runs, Figures::cpuSPerGb));
     }
 
-    static double median(List<Figures> runs, ToDoubleFunction<Figures> field) {
+    /** The median of one field over several runs (of figures, or of any other record of a run). */
+    static <T> double median(List<T> runs, ToDoubleFunction<T> field) {
         List<Double> values = new ArrayList<>(runs.size());
-        for (Figures f : runs) values.add(field.applyAsDouble(f));
+        for (T f : runs) values.add(field.applyAsDouble(f));
         values.sort(null);
         int n = values.size();
         return n % 2 == 1 ? values.get(n / 2) : (values.get(n / 2 - 1) + values.get(n / 2)) / 2;

@@ -105,6 +105,11 @@ public final class BufferArena implements AutoCloseable {
         return new IoBuffer(this, cls, block, block.asSlice(0, bytes));
     }
 
+    /** The memory a buffer of {@code bytes} really takes: sizes round up to a power of two, at least the alignment. */
+    public long footprint(long bytes) {
+        return 1L << sizeClass(bytes);
+    }
+
     void release(int cls, MemorySegment block) {
         free.get(cls).addFirst(block);
     }

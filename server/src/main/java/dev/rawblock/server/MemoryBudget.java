@@ -32,12 +32,6 @@ public final class MemoryBudget {
         this.limit = limit;
     }
 
-    /** Bytes a buffer of {@code bytes} really takes (the arena rounds to a power of two). */
-    static long footprint(long bytes, int alignment) {
-        long size = Math.max(bytes, alignment);
-        return Long.bitCount(size) == 1 ? size : Long.highestOneBit(size) << 1;
-    }
-
     /**
      * An aligned buffer of at least {@code bytes} (exactly that many visible), waiting up to
      * {@code wait} for room.
@@ -45,7 +39,7 @@ public final class MemoryBudget {
      * @throws BudgetExceededException when no room came within the wait
      */
     public ValueBuffer allocate(long bytes, Duration wait) throws InterruptedException {
-        long cost = footprint(bytes, arena.alignment());
+        long cost = arena.footprint(bytes);
         if (cost > limit) throw new BudgetExceededException(bytes, limit);
         lock.lock();
         try {

@@ -120,8 +120,12 @@ public final class Values {
 
     /** Loads each key; null where it is not stored. The caller closes every non-null result. */
     public Loaded[] load(List<byte[]> keys) throws InterruptedException {
+        return load(keys, store.lengths(keys));
+    }
+
+    /** As {@link #load(List)}, with the keys' {@link Store#lengths} already looked up. */
+    public Loaded[] load(List<byte[]> keys, long[] lengths) throws InterruptedException {
         Loaded[] loaded = new Loaded[keys.size()];
-        long[] lengths = store.lengths(keys);
         List<ValueBuffer> buffers = new ArrayList<>(keys.size());
         List<byte[]> present = new ArrayList<>(keys.size());
         List<Integer> where = new ArrayList<>(keys.size());
@@ -159,10 +163,29 @@ public final class Values {
         }
     }
 
+    /** A GET's value: a large one to send in pieces, or a small one loaded whole. */
+    public record Found(ValueReader large, Loaded small) {
+    }
+
     /**
-     * The key's value for reading in pieces ({@link PieceSender}), or null when it is not stored or
-     * small enough to be loaded whole (then {@link #load} it).
+     * Looks up one key for a GET: values from {@link PieceSender#PIECE} bytes on are opened for
+     * reading in pieces, smaller ones loaded whole (one lookup of the length either way).
+     *
+     * @return null when the key is not stored; the caller closes what it gets
      */
+    public Found get(byte[] key) throws InterruptedException {
+        List<byte[]> keys = List.of(key);
+        long[] lengths = store.lengths(keys);
+        if (lengths[0] >= PieceSender.PIECE) {
+            ValueReader reader = store.openReader(key);
+            if (reader != null) return new Found(reader, null);
+            lengths = store.lengths(keys); // deleted or replaced meanwhile: look again
+        }
+        Loaded loaded = load(keys, lengths)[0];
+        return loaded == null ? null : new Found(null, loaded);
+    }
+
+    /** Opens a value for reading in pieces ({@link PieceSender}); null when it is not stored or fits in its slot header. */
     public ValueReader openReader(byte[] key) {
         return store.openReader(key);
     }

@@ -116,13 +116,14 @@ final class PipelinedBatch {
     private void gets(List<RespRequest> batch, Single single) throws IOException, InterruptedException {
         List<byte[]> keys = new ArrayList<>(batch.size());
         for (RespRequest r : batch) keys.add(r.arg(1).bytes());
+        long[] lengths = context.values().store().lengths(keys);
         long total = 0;
-        for (long length : context.values().store().lengths(keys)) total += Math.max(0, length);
+        for (long length : lengths) total += Math.max(0, length);
         if (total > MAX_GET_BYTES) {
             for (RespRequest r : batch) single.run(r);
             return;
         }
-        Loaded[] loaded = context.values().load(keys);
+        Loaded[] loaded = context.values().load(keys, lengths);
         try {
             for (Loaded value : loaded) {
                 if (value == null) {

@@ -175,26 +175,30 @@ public final class RespSession implements Runnable {
 
     /** Runs {@code reply} if the request has {@code min..max} words (command included), else the arity error. */
     private void arity(RespRequest r, int min, int max, Reply reply) throws IOException, InterruptedException {
-        if (r.size() < min || r.size() > max) writer.error("ERR wrong number of arguments for '"
-                + r.name().toLowerCase(Locale.ROOT) + "' command");
-        else reply.send();
+        if (r.size() > max) wrongArity(r);
+        else if (arityAtLeast(r, min)) reply.send();
     }
 
     private boolean arityAtLeast(RespRequest r, int min) throws IOException {
         if (r.size() >= min) return true;
-        writer.error("ERR wrong number of arguments for '" + r.name().toLowerCase(Locale.ROOT) + "' command");
+        wrongArity(r);
         return false;
+    }
+
+    private void wrongArity(RespRequest r) throws IOException {
+        writer.error("ERR wrong number of arguments for '" + r.name().toLowerCase(Locale.ROOT) + "' command");
     }
 
     // ---- data commands ----
 
     private void get(RespRequest r) throws IOException, InterruptedException {
         arity(r, 2, 2, () -> {
-            byte[] key = r.arg(1).bytes();
-            // A value beyond its slot header goes out in pieces while the rest is read (PieceSender).
-            ValueReader reader = context.values().openReader(key);
-            if (reader != null) {
-                try (reader) {
+            Values.Found found = context.values().get(r.arg(1).bytes());
+            if (found == null) {
+                writer.nullBulk();
+            } else if (found.large() != null) {
+                try (ValueReader reader = found.large()) {
+                    // Sent in pieces while the rest is read (PieceSender).
                     if (pieces.send(reader, wire, BULK)) {
                         context.stats().requests().valueBytes(Op.GET, reader.length());
                     } else {
@@ -202,16 +206,11 @@ public final class RespSession implements Runnable {
                         writer.nullBulk();
                     }
                 }
-                return;
-            }
-            Loaded value = context.values().load(List.of(key))[0];
-            if (value == null) {
-                writer.nullBulk();
-                return;
-            }
-            try (value) {
-                writer.bulk(value.bytes());
-                context.stats().requests().valueBytes(Op.GET, value.length());
+            } else {
+                try (Loaded value = found.small()) {
+                    writer.bulk(value.bytes());
+                    context.stats().requests().valueBytes(Op.GET, value.length());
+                }
             }
         });
     }
@@ -283,7 +282,7 @@ public final class RespSession implements Runnable {
 
     private void mset(RespRequest r) throws IOException, InterruptedException {
         if (r.size() < 3 || r.size() % 2 == 0) {
-            writer.error("ERR wrong number of arguments for 'mset' command");
+            wrongArity(r);
             return;
         }
         List<MemorySegment> segments = new ArrayList<>(r.size() / 2);
