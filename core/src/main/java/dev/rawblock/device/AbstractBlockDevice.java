@@ -51,6 +51,21 @@ abstract class AbstractBlockDevice implements BlockDevice {
     }
 
     @Override
+    public final boolean created() {
+        return file.created();
+    }
+
+    @Override
+    public final long dataFrom(long from) {
+        return file.dataFrom(from, Math.max(1, file.geometry().alignment()));
+    }
+
+    @Override
+    public final long holeFrom(long from) {
+        return file.holeFrom(from, Math.max(1, file.geometry().alignment()));
+    }
+
+    @Override
     public final List<CompletableFuture<Void>> submit(List<IoOp> ops) {
         batches.increment();
         List<CompletableFuture<Void>> futures = new ArrayList<>(ops.size());

@@ -55,6 +55,26 @@ public interface BlockDevice extends AutoCloseable {
         return geometry().alignment();
     }
 
+    /** Whether this open created the file (it did not exist before). */
+    default boolean created() {
+        return false;
+    }
+
+    /**
+     * The first offset at or after {@code from}, a multiple of the alignment, where the device may
+     * hold something other than zeros; {@link #size()} when nothing follows but holes. A sparse or
+     * preallocated regular file answers from its extents (lseek SEEK_DATA), so that scanning it
+     * for data costs what it holds, not its size; anything else answers {@code from}.
+     */
+    default long dataFrom(long from) {
+        return Math.min(from, size());
+    }
+
+    /** The end of the data run that starts at {@code from} (the next hole), a multiple of the alignment. */
+    default long holeFrom(long from) {
+        return size();
+    }
+
     /** The engine doing the I/O. */
     Engine engine();
 

@@ -35,13 +35,15 @@ public final class DeviceFile implements AutoCloseable {
     private final int fd;
     private final boolean readOnly;
     private final Geometry geometry;
+    private final boolean created;
     private boolean closed;
 
-    private DeviceFile(Path path, int fd, boolean readOnly, Geometry geometry) {
+    private DeviceFile(Path path, int fd, boolean readOnly, Geometry geometry, boolean created) {
         this.path = path;
         this.fd = fd;
         this.readOnly = readOnly;
         this.geometry = geometry;
+        this.created = created;
     }
 
     public Path path() {
@@ -60,11 +62,26 @@ public final class DeviceFile implements AutoCloseable {
         return geometry;
     }
 
+    /** Whether this open created the file (it did not exist before). */
+    public boolean created() {
+        return created;
+    }
+
     /**
      * Opens (and, when {@link DeviceOptions#createSize()} is set and the path is missing, creates
-     * and preallocates) the device file.
+     * and preallocates) the device file, and takes it for as long as it is open.
      *
-     * @throws IOException with a message naming the path and the offending values
+     * <p><b>One owner.</b> A regular file is flocked, exclusively ({@code LOCK_SH} when read-only,
+     * so inspections can share), without waiting: a second opener, in another process or in this
+     * one (flock belongs to the open file, not the process), is refused at once, and the kernel
+     * drops the lock when the holder dies. A block device is opened with {@code O_EXCL}, read-only
+     * or not, the way mkfs opens it: the kernel answers EBUSY while a filesystem is mounted on it
+     * or on a partition, device-mapper or md holds it, or another exclusive opener has it. It is
+     * flocked as well, so that the refusal can name the pid of a rawblock holder, and because udev
+     * leaves a device alone while someone holds its LOCK_EX.
+     *
+     * @throws DeviceBusyException naming the path and the holder when another owner has it
+     * @throws IOException         with a message naming the path and the offending values
      */
     public static DeviceFile open(DeviceOptions options) throws IOException {
         Path path = options.path().toAbsolutePath();
@@ -72,12 +89,13 @@ public final class DeviceFile implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment stx = arena.allocate(StatxDescriptor.SIZE, 8);
             int r = LibC.statx(LibC.AT_FDCWD, p, 0, LibC.STATX_BASIC_STATS, stx);
+            boolean created = false;
             if (r == -Errno.ENOENT) {
                 if (options.createSize() == 0) {
                     throw new IOException("no such file or device: " + p
                             + " (give a size to create a file there)");
                 }
-                create(path, options);
+                created = createEmpty(path, options);
                 r = LibC.statx(LibC.AT_FDCWD, p, 0, LibC.STATX_BASIC_STATS, stx);
             }
             if (r < 0) throw new DeviceIoException("cannot stat " + p, -r);
@@ -89,24 +107,88 @@ public final class DeviceFile implements AutoCloseable {
                 case StatxDescriptor.S_IFCHR -> throw new IOException(p + " is a character device; expected a regular file or a block device");
                 default -> throw new IOException(p + " is neither a regular file nor a block device");
             };
+            Holders.Identity node = new Holders.Identity(stx.get(JAVA_INT, StatxDescriptor.DEV_MAJOR),
+                    stx.get(JAVA_INT, StatxDescriptor.DEV_MINOR), stx.get(JAVA_LONG, StatxDescriptor.INO));
 
+            boolean block = kind == Geometry.Kind.BLOCK_DEVICE;
             int flags = (options.readOnly() ? LibC.O_RDONLY : LibC.O_RDWR) | LibC.O_CLOEXEC
-                    | (options.direct() ? LibC.O_DIRECT : 0);
-            int fd = LibC.open(p, flags, 0);
-            if (fd < 0) throw openError(p, options, -fd);
+                    | (options.direct() ? LibC.O_DIRECT : 0) | (block ? LibC.O_EXCL : 0);
+            long deadline = System.nanoTime() + LINGER_WAIT_NANOS;
+            int fd;
+            while ((fd = LibC.open(p, flags, 0)) == -Errno.EBUSY && block) {
+                if (!Holders.lingering(node) || System.nanoTime() - deadline >= 0) {
+                    throw Holders.busyBlockDevice(p, stx.get(JAVA_INT, StatxDescriptor.RDEV_MAJOR),
+                            stx.get(JAVA_INT, StatxDescriptor.RDEV_MINOR), node);
+                }
+                pause(p);
+            }
+            if (fd < 0) {
+                if (created) Files.deleteIfExists(path);
+                throw openError(p, options, -fd);
+            }
             try {
-                if (kind == Geometry.Kind.BLOCK_DEVICE && !options.readOnly()) refuseReadOnly(p, fd, arena);
+                lock(p, fd, block, options.readOnly(), node);
+            } catch (IOException | RuntimeException e) {
+                LibC.close(fd); // the file is someone else's now: never delete it
+                throw e;
+            }
+            try {
+                if (created) preallocate(p, fd, options.createSize());
+                if (block && !options.readOnly()) refuseReadOnly(p, fd, arena);
                 Geometry geometry = discover(p, fd, kind, options.direct(), options.maxTransfer(), arena);
                 check(p, geometry, options);
-                return new DeviceFile(path, fd, options.readOnly(), geometry);
+                return new DeviceFile(path, fd, options.readOnly(), geometry, created);
             } catch (IOException | RuntimeException e) {
+                // Still holding the lock: a file this open created goes before anyone else can see it.
+                if (created) Files.deleteIfExists(path);
+                LibC.flock(fd, LibC.LOCK_UN);
                 LibC.close(fd);
                 throw e;
             }
         }
     }
 
-    private static void create(Path path, DeviceOptions options) throws IOException {
+    /** How long a block device's flock is retried: udev holds LOCK_SH for a moment while it probes. */
+    private static final long BLOCK_LOCK_WAIT_NANOS = 2_000_000_000L;
+    /**
+     * How long a lock whose holder has died is waited for: the kernel tears an io_uring down after
+     * its process is gone, and the ring's reference keeps the file (its lock, a block device's
+     * exclusive claim) open until then, usually for milliseconds.
+     */
+    private static final long LINGER_WAIT_NANOS = 5_000_000_000L;
+
+    private static void lock(String p, int fd, boolean block, boolean shared, Holders.Identity node) throws IOException {
+        int operation = (shared ? LibC.LOCK_SH : LibC.LOCK_EX) | LibC.LOCK_NB;
+        long start = System.nanoTime();
+        while (true) {
+            int r = LibC.flock(fd, operation);
+            if (r == 0) return;
+            if (r != -Errno.EWOULDBLOCK) {
+                throw new DeviceIoException("cannot lock " + p + " (rawblock locks what it opens so that it is the"
+                        + " only owner; does its filesystem support flock?)", -r);
+            }
+            long waited = System.nanoTime() - start;
+            boolean retry = (block && waited < BLOCK_LOCK_WAIT_NANOS)
+                    || (waited < LINGER_WAIT_NANOS && Holders.lingering(node));
+            if (!retry) throw Holders.locked(p, node);
+            pause(p);
+        }
+    }
+
+    private static void pause(String p) throws IOException {
+        try {
+            Thread.sleep(20);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for " + p, e);
+        }
+    }
+
+    /**
+     * Creates an empty file at {@code path}; true when this call created it, false when another
+     * opener did first (it is then opened as found, and its lock decides who owns it).
+     */
+    private static boolean createEmpty(Path path, DeviceOptions options) throws IOException {
         long size = options.createSize();
         if (size % SAFE_ALIGNMENT != 0) {
             throw new IOException("cannot create " + path + ": size " + size + " is not a multiple of "
@@ -118,20 +200,19 @@ public final class DeviceFile implements AutoCloseable {
             throw new IOException("cannot create " + path + ": directory " + parent + " does not exist");
         }
         int fd = LibC.open(path.toString(), LibC.O_RDWR | LibC.O_CREAT | LibC.O_EXCL | LibC.O_CLOEXEC, 0644);
-        if (fd == -Errno.EEXIST) return; // created concurrently: open it as found
+        if (fd == -Errno.EEXIST) return false;
         if (fd < 0) throw new DeviceIoException("cannot create " + path, -fd);
-        try {
-            // Preallocate: O_DIRECT writes that extend a file are several times slower than overwrites.
-            int r = LibC.fallocate(fd, 0, 0, size);
-            if (r == -Errno.EOPNOTSUPP) throw new IOException("cannot preallocate " + path
-                    + ": the filesystem does not support fallocate");
-            if (r < 0) throw new DeviceIoException("cannot preallocate " + size + " bytes for " + path, -r);
-        } catch (IOException e) {
-            LibC.close(fd);
-            Files.deleteIfExists(path);
-            throw e;
-        }
         LibC.close(fd);
+        return true;
+    }
+
+    /** Preallocates a file this open created, under its lock. */
+    private static void preallocate(String p, int fd, long size) throws IOException {
+        // O_DIRECT writes that extend a file are several times slower than overwrites.
+        int r = LibC.fallocate(fd, 0, 0, size);
+        if (r == -Errno.EOPNOTSUPP) throw new IOException("cannot preallocate " + p
+                + ": the filesystem does not support fallocate");
+        if (r < 0) throw new DeviceIoException("cannot preallocate " + size + " bytes for " + p, -r);
     }
 
     private static IOException openError(String p, DeviceOptions options, int errno) {
@@ -226,6 +307,28 @@ public final class DeviceFile implements AutoCloseable {
         }
     }
 
+    /**
+     * The first offset at or after {@code from} that a regular file holds data at (lseek
+     * SEEK_DATA), rounded down to {@code unit}; {@link Geometry#size()} when only holes follow.
+     * A block device, or a filesystem that cannot tell, answers {@code from}: all may be data.
+     * Preallocated (unwritten) extents count as holes on the filesystems that track them.
+     */
+    public long dataFrom(long from, int unit) {
+        if (geometry.kind() != Geometry.Kind.FILE || from >= geometry.size()) return Math.min(from, geometry.size());
+        long r = LibC.lseek(fd, from, LibC.SEEK_DATA);
+        if (r == -Errno.ENXIO) return geometry.size();
+        if (r < 0) return from;
+        return Math.max(from, r / unit * unit);
+    }
+
+    /** The end of the data that starts at {@code from} (lseek SEEK_HOLE), rounded up to {@code unit}. */
+    public long holeFrom(long from, int unit) {
+        if (geometry.kind() != Geometry.Kind.FILE || from >= geometry.size()) return geometry.size();
+        long r = LibC.lseek(fd, from, LibC.SEEK_HOLE);
+        if (r < 0) return geometry.size();
+        return Math.min(geometry.size(), (r + unit - 1) / unit * unit);
+    }
+
     /** fdatasync: makes completed writes durable (flushes the device's volatile cache). */
     public int fdatasync() {
         return LibC.fdatasync(fd);
@@ -235,6 +338,8 @@ public final class DeviceFile implements AutoCloseable {
     public synchronized void close() {
         if (closed) return;
         closed = true;
+        // Unlock first: another reference to the open file (a ring being torn down) must not keep the lock.
+        LibC.flock(fd, LibC.LOCK_UN);
         LibC.close(fd);
     }
 }

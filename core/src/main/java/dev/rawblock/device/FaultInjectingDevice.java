@@ -371,6 +371,21 @@ public final class FaultInjectingDevice implements BlockDevice {
     }
 
     @Override
+    public boolean created() {
+        return inner.created();
+    }
+
+    @Override
+    public long dataFrom(long from) {
+        return inner.dataFrom(from);
+    }
+
+    @Override
+    public long holeFrom(long from) {
+        return inner.holeFrom(from);
+    }
+
+    @Override
     public Engine engine() {
         return inner.engine();
     }

@@ -142,6 +142,14 @@ final class UringDevice extends AbstractBlockDevice {
             for (IoRequest r : backlog) finish(r, t);
             failIncoming();
         } finally {
+            // The file goes back before the ring: its lock and exclusive claim end when this device closes.
+            if (fixedFile) {
+                try {
+                    ring.unregisterFiles();
+                } catch (RuntimeException ignored) {
+                    // closing the ring drops the file anyway, only later
+                }
+            }
             ring.close();
         }
     }

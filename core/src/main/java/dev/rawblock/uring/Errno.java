@@ -8,7 +8,10 @@ public final class Errno {
     public static final int ENOENT = 2;
     public static final int EINTR = 4;
     public static final int EIO = 5;
+    public static final int ENXIO = 6;
     public static final int EAGAIN = 11;
+    /** Same value as EAGAIN on Linux: what flock(LOCK_NB) answers when another holder has the lock. */
+    public static final int EWOULDBLOCK = EAGAIN;
     public static final int ENOMEM = 12;
     public static final int EACCES = 13;
     public static final int EFAULT = 14;

@@ -262,6 +262,15 @@ public final class IoUring implements AutoCloseable {
         }
     }
 
+    /**
+     * Drops the fixed files ({@code IORING_UNREGISTER_FILES}). The ring holds a reference to each
+     * registered file and the kernel tears a closed ring down asynchronously, so without this the
+     * file (its flock, a block device's exclusive claim) could outlive {@link #close} for a moment.
+     */
+    public void unregisterFiles() {
+        register(IORING_UNREGISTER_FILES, 0, 0, "IORING_UNREGISTER_FILES");
+    }
+
     private void register(int opcode, long arg, int count, String what) {
         long r;
         do {

@@ -52,6 +52,8 @@ public final class LibC {
     private static final MethodHandle READ = bind("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle WRITE = bind("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle FDATASYNC = bind("fdatasync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle FLOCK = bind("flock", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle LSEEK = bind("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
     private static final MethodHandle FALLOCATE = bind("fallocate",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
     /** ioctl(int, unsigned long, ...) is variadic; we always pass one pointer argument. */
@@ -76,6 +78,16 @@ public final class LibC {
     public static final int O_EXCL = 0200;
     public static final int O_DIRECT = 040000;
     public static final int O_CLOEXEC = 02000000;
+
+    // flock(2), from <sys/file.h>
+    public static final int LOCK_SH = 1;
+    public static final int LOCK_EX = 2;
+    public static final int LOCK_NB = 4;
+    public static final int LOCK_UN = 8;
+
+    // lseek(2) whence values for sparse files, from <unistd.h>
+    public static final int SEEK_DATA = 3;
+    public static final int SEEK_HOLE = 4;
 
     // mmap(2)
     public static final int PROT_READ = 1;
@@ -190,6 +202,26 @@ public final class LibC {
         MemorySegment cap = capture();
         try {
             return (int) result((int) FDATASYNC.invokeExact(cap, fd), cap);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code flock(fd, operation)}: 0 or {@code -errno} ({@code -EWOULDBLOCK} when LOCK_NB meets a holder). */
+    public static int flock(int fd, int operation) {
+        MemorySegment cap = capture();
+        try {
+            return (int) result((int) FLOCK.invokeExact(cap, fd, operation), cap);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code lseek(fd, offset, whence)}: the new offset or {@code -errno} ({@code -ENXIO} past the last data). */
+    public static long lseek(int fd, long offset, int whence) {
+        MemorySegment cap = capture();
+        try {
+            return result((long) LSEEK.invokeExact(cap, fd, offset, whence), cap);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -9,6 +9,7 @@ public final class StatxDescriptor {
     public static final int MASK = 0;              // u32: which fields the kernel filled
     public static final int BLKSIZE = 4;           // u32
     public static final int MODE = 28;             // u16
+    public static final int INO = 32;              // u64 stx_ino
     public static final int SIZE_BYTES = 40;       // u64 stx_size
     public static final int RDEV_MAJOR = 128;      // u32
     public static final int RDEV_MINOR = 132;      // u32

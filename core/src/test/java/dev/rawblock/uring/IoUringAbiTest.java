@@ -108,6 +108,7 @@ class IoUringAbiTest {
         m.put("offsetof(struct statx, stx_mask)", (long) StatxDescriptor.MASK);
         m.put("offsetof(struct statx, stx_blksize)", (long) StatxDescriptor.BLKSIZE);
         m.put("offsetof(struct statx, stx_mode)", (long) StatxDescriptor.MODE);
+        m.put("offsetof(struct statx, stx_ino)", (long) StatxDescriptor.INO);
         m.put("offsetof(struct statx, stx_size)", (long) StatxDescriptor.SIZE_BYTES);
         m.put("offsetof(struct statx, stx_rdev_major)", (long) StatxDescriptor.RDEV_MAJOR);
         m.put("offsetof(struct statx, stx_rdev_minor)", (long) StatxDescriptor.RDEV_MINOR);
