@@ -136,15 +136,16 @@ class RespCommandsTest extends ServerFixture {
             send(s, command("SET".getBytes(), "victim".getBytes(), value));
             assertEquals("+OK", line(s));
         }
-        // Flip a byte in the value's last MiB, on the device, behind the store's back.
+        // Flip a byte in the value's last MiB, in the file, behind the store's back: not through a second
+        // rawblock open, which the store's lock refuses while the server holds it.
         long at = store.superblock().regionBase() + 4096 + size - 1000;
-        try (var device = dev.rawblock.device.BlockDevice.open(dev.rawblock.device.DeviceOptions.of(dir.resolve("store.img")));
-             var buf = device.buffers().allocate(4096)) {
-            long block = at / 4096 * 4096;
-            device.submit(java.util.List.of(dev.rawblock.device.IoOp.read(block, buf.segment()))).getFirst().join();
-            int i = (int) (at - block);
-            buf.segment().set(java.lang.foreign.ValueLayout.JAVA_BYTE, i, (byte) ~buf.segment().get(java.lang.foreign.ValueLayout.JAVA_BYTE, i));
-            device.submit(java.util.List.of(dev.rawblock.device.IoOp.write(block, buf.segment()))).getFirst().join();
+        try (var ch = java.nio.channels.FileChannel.open(dir.resolve("store.img"), java.nio.file.StandardOpenOption.READ,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
+            ch.read(b, at);
+            b.put(0, (byte) ~b.get(0)).rewind();
+            ch.write(b, at);
+            ch.force(true);
         }
         try (Socket s = connect(server.respAddress())) {
             send(s, command("GET", "victim"));
