@@ -1,17 +1,22 @@
 package dev.rawblock.store;
 
 import dev.rawblock.device.BlockDevice;
+import dev.rawblock.device.ContentProbe;
+import dev.rawblock.device.Geometry;
 import dev.rawblock.device.IoBuffer;
 import dev.rawblock.device.IoOp;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 
 /**
- * Lays out and writes a new store ({@link #format}), and reads and checks the superblock of an
- * existing one ({@link #read}). See {@link Superblock} for the layout.
+ * Lays out and writes a new store ({@link #format}), reads and checks the superblock of an
+ * existing one ({@link #read}), and tells what a device holds before anything writes to it
+ * ({@link #identify}). See {@link Superblock} for the layout.
  */
 public final class StoreFormat {
     private StoreFormat() {}
@@ -82,26 +87,75 @@ public final class StoreFormat {
     /**
      * Reads the superblock and checks it against the device.
      *
-     * @throws IOException naming the device and what is wrong: not formatted, not a rawblock store,
-     *                     corrupt, another format version, or a device smaller than the store
+     * @throws IOException naming the device and what is wrong: not formatted (all zero), not a
+     *                     rawblock store (and what it holds instead), corrupt, another format
+     *                     version, or a device smaller than the store
      */
     public static Superblock read(BlockDevice device) throws IOException {
-        int block = Math.max(4096, device.alignment());
+        int block = blockBytes(device);
         if (device.size() < (long) Superblock.COPIES * block) {
             throw new IOException(device.path() + " is too small to hold a rawblock store (" + device.size() + " bytes)");
         }
-        try (IoBuffer buf = device.buffers().allocate((long) Superblock.COPIES * block)) {
-            await(device.submit(List.of(IoOp.read(0, buf.segment()))).getFirst(), "read the superblock of " + device.path());
-            String first = null;
-            for (int i = 0; i < Superblock.COPIES; i++) {
-                var copy = buf.segment().asSlice((long) i * block, block);
-                String problem = Superblock.problem(copy);
-                if (problem == null) return check(device, Superblock.decode(copy));
-                if (first == null) first = problem;
+        DeviceContents found = identify(device);
+        Path path = device.path();
+        return switch (found.state()) {
+            case STORE -> check(device, found.store());
+            case TRUNCATED_STORE -> throw new IOException(path + " has " + device.size()
+                    + " bytes but the store formatted on it has " + found.store().capacity()
+                    + ": refusing to open a truncated or different device" + restoreHint(device, found.store()));
+            case DAMAGED_STORE -> throw new IOException(path + " " + found.phrase());
+            case EMPTY -> throw new IOException(path + " is not formatted: it " + found.phrase()
+                    + " (run: rawblock format --path " + path + ")");
+            case OTHER -> throw new IOException(path + " is not a rawblock store: it " + found.phrase());
+        };
+    }
+
+    /**
+     * What the device holds: a rawblock store (intact, truncated or damaged, from the superblock
+     * copies), else what {@link ContentProbe} finds (a filesystem or other signature, non-zero
+     * data, or all zero). Only reads.
+     */
+    public static DeviceContents identify(BlockDevice device) throws IOException {
+        int block = blockBytes(device);
+        int copies = (int) Math.min(Superblock.COPIES, device.size() / block);
+        if (copies > 0) {
+            try (IoBuffer buf = device.buffers().allocate((long) copies * block)) {
+                await(device.submit(List.of(IoOp.read(0, buf.segment()))).getFirst(), "read the superblock of " + device.path());
+                String damage = null;
+                for (int i = 0; i < copies; i++) {
+                    MemorySegment copy = buf.segment().asSlice((long) i * block, block);
+                    String problem = Superblock.problem(copy);
+                    if (problem == null) {
+                        Superblock sb = Superblock.decode(copy);
+                        if (device.size() < sb.capacity()) {
+                            return new DeviceContents(DeviceContents.State.TRUNCATED_STORE, "holds a rawblock store (id "
+                                    + sb.storeId() + ") of " + sb.capacity() + " bytes but has only " + device.size()
+                                    + " bytes now", sb, null);
+                        }
+                        return new DeviceContents(DeviceContents.State.STORE, "holds a rawblock store (id " + sb.storeId()
+                                + ")", sb, null);
+                    }
+                    if (damage == null && Superblock.hasMagic(copy)) damage = problem;
+                }
+                if (damage != null) {
+                    return new DeviceContents(DeviceContents.State.DAMAGED_STORE, "holds a damaged rawblock store ("
+                            + damage + ")", null, null);
+                }
             }
-            throw new IOException(device.path() + ": " + first
-                    + (first.startsWith("not formatted") ? " (run: rawblock format --path " + device.path() + ")" : ""));
         }
+        ContentProbe.Finding finding = ContentProbe.probe(device);
+        return new DeviceContents(finding.zero() ? DeviceContents.State.EMPTY : DeviceContents.State.OTHER,
+                finding.phrase(), null, finding);
+    }
+
+    /** For a file that lost its tail: how to give it back its size (the store then opens again). */
+    public static String restoreHint(BlockDevice device, Superblock sb) {
+        return device.geometry().kind() == Geometry.Kind.FILE
+                ? " (restore its size with: truncate -s " + sb.capacity() + " " + device.path() + ")" : "";
+    }
+
+    private static int blockBytes(BlockDevice device) {
+        return Math.max(4096, device.alignment());
     }
 
     private static Superblock check(BlockDevice device, Superblock sb) throws IOException {

@@ -63,17 +63,19 @@ public record Superblock(long storeIdHi, long storeIdLo, int blockBytes, long ca
 
     /** Why a block is not a valid superblock of this version, or null when it is. */
     static String problem(MemorySegment block) {
-        long magic = block.get(JAVA_LONG_UNALIGNED, 0);
-        if (magic != MAGIC) {
-            return block.asSlice(0, ENCODED_BYTES).mismatch(MemorySegment.ofArray(new byte[ENCODED_BYTES])) == -1
-                    ? "not formatted (all zero)" : "not a rawblock store (no superblock magic)";
-        }
+        // What the device holds instead is for ContentProbe to say: 128 bytes do not tell "all zero".
+        if (!hasMagic(block)) return "no superblock magic";
         if (SlotHeader.crc(block.asSlice(12, ENCODED_BYTES - 12)) != block.get(JAVA_INT_UNALIGNED, 8)) {
             return "superblock checksum mismatch";
         }
         int version = block.get(JAVA_INT_UNALIGNED, 12);
         if (version != VERSION) return "format version " + version + " (this rawblock reads version " + VERSION + ")";
         return null;
+    }
+
+    /** Whether the block starts with the superblock magic (valid or not). */
+    static boolean hasMagic(MemorySegment block) {
+        return block.get(JAVA_LONG_UNALIGNED, 0) == MAGIC;
     }
 
     /** Reads a block that {@link #problem} accepted. */
