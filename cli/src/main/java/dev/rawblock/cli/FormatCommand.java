@@ -3,6 +3,7 @@ package dev.rawblock.cli;
 import dev.rawblock.device.BlockDevice;
 import dev.rawblock.device.DeviceOptions;
 import dev.rawblock.device.Geometry;
+import dev.rawblock.store.DeviceContents;
 import dev.rawblock.store.FormatOptions;
 import dev.rawblock.store.StoreFormat;
 import dev.rawblock.store.Superblock;
@@ -22,7 +23,9 @@ import java.util.concurrent.Callable;
 /** {@code rawblock format}: writes a new, empty store on a file or block device. */
 @Command(name = "format", sortOptions = false,
         description = {"Format a file or block device as an empty rawblock store and print its geometry.",
-                "WARNING: whatever the target held is lost; an existing rawblock store is erased only with --force."})
+                "Like mkfs, it writes only over a missing file or an all-zero target; anything else (a store, a "
+                        + "filesystem, a partition table, data) is refused with what was found, unless --force. "
+                        + "A mounted or busy device is refused even then."})
 final class FormatCommand implements Callable<Integer> {
     /** The format writes two superblock blocks; the arena needs no more than this. */
     private static final long ARENA_BYTES = 1L << 20;
@@ -52,7 +55,8 @@ final class FormatCommand implements Callable<Integer> {
             description = "Size of the file to create when --path does not exist (default: --capacity).")
     Long createSize;
 
-    @Option(names = "--force", description = "Erase an existing rawblock store.")
+    @Option(names = "--force", description = "Erase whatever the target holds (a store, a filesystem, data); "
+            + "a mounted or busy device is still refused.")
     boolean force;
 
     @Option(names = "--json", description = "End the output with one line of JSON.")
@@ -76,38 +80,44 @@ final class FormatCommand implements Callable<Integer> {
 
         Superblock sb;
         String kind;
-        boolean formatted = false;
+        boolean created;
+        // The open takes the target (a mounted, busy or held one is refused here, --force or not) and keeps it
+        // until the format is done: nothing can change between the look and the write.
         try (BlockDevice device = BlockDevice.open(deviceOptions)) {
+            created = device.created();
             kind = device.geometry().kind() == Geometry.Kind.FILE ? "file" : "block device";
-            refuseToErase(device, force);
-            sb = StoreFormat.format(device, options);
-            formatted = true;
-        } finally {
-            // A file we created for a format that failed (e.g. too small) is not left behind.
-            if (create && !formatted) Files.deleteIfExists(target);
+            try {
+                refuseToErase(device, force);
+                sb = StoreFormat.format(device, options);
+            } catch (IOException | RuntimeException e) {
+                // A file this format created (e.g. too small for a store) is not left behind.
+                if (created) Files.deleteIfExists(target);
+                throw e;
+            }
         }
 
         PrintWriter out = spec.commandLine().getOut();
-        printHuman(out, target, kind, create, sb);
-        if (json) out.println(json(target, kind, create, sb));
+        printHuman(out, target, kind, created, sb);
+        if (json) out.println(json(target, kind, created, sb));
         out.flush();
         return 0;
     }
 
     /**
-     * Refuses, unless {@code force}, to overwrite a device that holds a rawblock store: one whose
-     * superblock {@link StoreFormat#read} accepts. Shared by the commands that format.
+     * Refuses, unless {@code force}, to write over anything but a file this open created or an
+     * all-zero target, the way mkfs does: the one line says what is there (a rawblock store, a
+     * filesystem or partition table by its signature, or data at an offset). A store whose file
+     * was cut short gets the command that gives it its size back. Shared by the commands that format.
      */
     static void refuseToErase(BlockDevice device, boolean force) throws IOException {
-        if (force) return;
-        Superblock existing;
-        try {
-            existing = StoreFormat.read(device);
-        } catch (IOException notAStore) {
-            return;
+        if (force || device.created()) return;
+        DeviceContents found = StoreFormat.identify(device);
+        if (found.empty()) return;
+        String hint = "use --force to erase it";
+        if (found.state() == DeviceContents.State.TRUNCATED_STORE && device.geometry().kind() == Geometry.Kind.FILE) {
+            hint = "restore its size with: truncate -s " + found.store().capacity() + " " + device.path() + ", or " + hint;
         }
-        throw new IOException(device.path() + " already holds a rawblock store (id " + existing.storeId()
-                + "); use --force to erase it");
+        throw new IOException(device.path() + " " + found.phrase() + "; refusing to format it (" + hint + ")");
     }
 
     /** The options as the store checks them; what it refuses is a usage error. */

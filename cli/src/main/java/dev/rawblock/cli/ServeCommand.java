@@ -2,8 +2,10 @@ package dev.rawblock.cli;
 
 import dev.rawblock.device.BlockDevice;
 import dev.rawblock.device.DeviceOptions;
+import dev.rawblock.device.Geometry;
 import dev.rawblock.server.Server;
 import dev.rawblock.server.ServerConfig;
+import dev.rawblock.store.DeviceContents;
 import dev.rawblock.store.Eviction;
 import dev.rawblock.store.FormatOptions;
 import dev.rawblock.store.Store;
@@ -134,26 +136,35 @@ final class ServeCommand implements Callable<Integer> {
         stop.countDown();
     }
 
+    /**
+     * Opens the store on {@code target}, owning its device for the life of the server (one open from
+     * the first look to the last checkpoint, so no other process can slip in between). A missing or
+     * empty file is created and formatted, and so is an all-zero file: what a first start leaves when
+     * it is killed before its format. A store is opened; anything else is refused with what it holds.
+     */
     private Store openOrCreate(Path target, StoreOptions options) throws IOException {
-        if (!Files.exists(target)) {
+        boolean missing = !Files.exists(target) || (Files.isRegularFile(target) && Files.size(target) == 0);
+        DeviceOptions deviceOptions = DeviceOptions.of(target).withArenaBytes(ARENA_BYTES);
+        if (missing) {
             long size = capacity != null ? capacity : defaultCapacity(target);
             Files.createDirectories(target.toAbsolutePath().getParent());
-            try (BlockDevice device = BlockDevice.open(DeviceOptions.of(target).withCreateSize(size)
-                    .withArenaBytes(1L << 20))) {
-                StoreFormat.format(device, formatFor(size));
-            } catch (IOException | RuntimeException e) {
-                Files.deleteIfExists(target);
-                throw e;
-            }
-            log("created and formatted " + target + " (" + SizeParser.format(size) + ")");
+            deviceOptions = deviceOptions.withCreateSize(size);
         } else if (capacity != null) {
             log("--capacity is ignored: " + target + " exists");
         }
-        BlockDevice device = BlockDevice.open(DeviceOptions.of(target).withArenaBytes(ARENA_BYTES));
+        BlockDevice device = BlockDevice.open(deviceOptions);
+        try {
+            formatIfNew(target, device);
+        } catch (IOException | RuntimeException e) {
+            // Still holding the device: a file this start created is removed before anyone else sees it.
+            if (device.created()) Files.deleteIfExists(target);
+            device.close();
+            throw e;
+        }
         Store store;
         Progress progress = new Progress(spec.commandLine().getErr(), Progress.stderrIsTerminal());
         try {
-            store = Store.openOwning(device, options, progress.recovery());
+            store = Store.openOwning(device, options, progress.recovery()); // closes the device if it fails
         } catch (IOException e) {
             throw new IOException(target + " does not hold a usable rawblock store (" + e.getMessage()
                     + "); format it with 'rawblock format --path " + target + "' or point --path elsewhere", e);
@@ -161,6 +172,27 @@ final class ServeCommand implements Callable<Integer> {
         progress.clear();
         log("opened " + target + ": " + store.recoverySummary());
         return store;
+    }
+
+    /** Formats a file this start created or found all zero; leaves a store alone; refuses anything else. */
+    private void formatIfNew(Path target, BlockDevice device) throws IOException {
+        if (device.created()) {
+            StoreFormat.format(device, formatFor(device.size()));
+            log("created and formatted " + target + " (" + SizeParser.format(device.size()) + ")");
+            return;
+        }
+        DeviceContents found = StoreFormat.identify(device);
+        boolean file = device.geometry().kind() == Geometry.Kind.FILE;
+        if (found.empty() && file) {
+            StoreFormat.format(device, formatFor(device.size()));
+            log("formatted " + target + " (" + SizeParser.format(device.size()) + "): it was all zero, as a first "
+                    + "start that was stopped before its format leaves it");
+        } else if (found.state() == DeviceContents.State.OTHER || found.empty()) {
+            throw new IOException(target + " " + found.phrase() + " and is not a rawblock store: serve formats only a "
+                    + "new or all-zero file (format it with 'rawblock format --path " + target + "', which says what"
+                    + " --force would erase, or point --path elsewhere)");
+        }
+        // A store, also a damaged or truncated one: the open says what is wrong with it.
     }
 
     /**

@@ -68,8 +68,8 @@ public final class DeviceFile implements AutoCloseable {
     }
 
     /**
-     * Opens (and, when {@link DeviceOptions#createSize()} is set and the path is missing, creates
-     * and preallocates) the device file, and takes it for as long as it is open.
+     * Opens (and, when {@link DeviceOptions#createSize()} is set and the path is missing or an empty
+     * file, creates and preallocates) the device file, and takes it for as long as it is open.
      *
      * <p><b>One owner.</b> A regular file is flocked, exclusively ({@code LOCK_SH} when read-only,
      * so inspections can share), without waiting: a second opener, in another process or in this
@@ -133,7 +133,10 @@ public final class DeviceFile implements AutoCloseable {
                 throw e;
             }
             try {
-                if (created) preallocate(p, fd, options.createSize());
+                // A file this open created, or an empty one (a creator killed before it preallocated), gets its size.
+                if (created || (!block && options.createSize() > 0 && emptyFile(p, fd, arena))) {
+                    preallocate(p, fd, options.createSize());
+                }
                 if (block && !options.readOnly()) refuseReadOnly(p, fd, arena);
                 Geometry geometry = discover(p, fd, kind, options.direct(), options.maxTransfer(), arena);
                 check(p, geometry, options);
@@ -206,7 +209,14 @@ public final class DeviceFile implements AutoCloseable {
         return true;
     }
 
-    /** Preallocates a file this open created, under its lock. */
+    private static boolean emptyFile(String p, int fd, Arena arena) throws IOException {
+        MemorySegment stx = arena.allocate(StatxDescriptor.SIZE, 8);
+        int r = LibC.statx(fd, "", LibC.AT_EMPTY_PATH, LibC.STATX_BASIC_STATS, stx);
+        if (r < 0) throw new DeviceIoException("cannot stat " + p, -r);
+        return stx.get(JAVA_LONG, StatxDescriptor.SIZE_BYTES) == 0;
+    }
+
+    /** Preallocates a file under its lock. */
     private static void preallocate(String p, int fd, long size) throws IOException {
         // O_DIRECT writes that extend a file are several times slower than overwrites.
         int r = LibC.fallocate(fd, 0, 0, size);

@@ -12,8 +12,9 @@ import java.util.Objects;
  * @param queueDepth   operations in flight at once: ring size for io_uring, threads for posix
  * @param readOnly     open without write access; writes then fail per operation
  * @param direct       O_DIRECT (default): bypass the page cache, so alignment rules apply
- * @param createSize   when the path does not exist, create a file of this many bytes,
- *                     preallocated with fallocate; 0 means a missing path is an error
+ * @param createSize   when the path does not exist (or is an empty regular file), create a file
+ *                     of this many bytes, preallocated with fallocate; 0 means a missing path is
+ *                     an error
  * @param minSize      refuse a device smaller than this
  * @param arenaBytes   size of the aligned buffer arena registered with the ring
  * @param stageUnaligned copy buffers that are not native and aligned through arena buffers;

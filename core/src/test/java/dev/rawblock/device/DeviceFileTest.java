@@ -28,6 +28,7 @@ class DeviceFileTest {
         try (BlockDevice dev = BlockDevice.open(DeviceOptions.of(p).withCreateSize(8 << 20))) {
             assertEquals(8 << 20, dev.size());
             assertEquals(Geometry.Kind.FILE, dev.geometry().kind());
+            assertTrue(dev.created());
         }
         assertEquals(8 << 20, Files.size(p));
         // fallocate reserved the blocks: the file is not sparse (st_blocks counts 512-byte units).
@@ -43,6 +44,17 @@ class DeviceFileTest {
         try (BlockDevice dev = BlockDevice.open(DeviceOptions.of(p).withCreateSize(8 << 20))) {
             assertEquals(1 << 20, dev.size(), "createSize applies only to a missing path");
         }
+    }
+
+    /** A creator killed between creating the file and preallocating it leaves an empty file: it is sized as new. */
+    @Test
+    void anEmptyFileIsSizedAsIfItWereMissing() throws IOException {
+        Path p = Files.createFile(dir.resolve("empty.img"));
+        try (BlockDevice dev = BlockDevice.open(DeviceOptions.of(p).withCreateSize(8 << 20))) {
+            assertEquals(8 << 20, dev.size());
+            assertFalse(dev.created(), "it was there before");
+        }
+        assertEquals(8 << 20, Files.size(p));
     }
 
     @Test
