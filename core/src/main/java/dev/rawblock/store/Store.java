@@ -210,6 +210,13 @@ public final class Store implements AutoCloseable {
         lifecycle.readLock().unlock();
     }
 
+    /** Refuses a change to a store opened {@link StoreOptions#readOnly() read-only}. */
+    private void checkWritable(String what) {
+        if (options.readOnly()) {
+            throw new IllegalStateException("store on " + device.path() + " is open read-only: cannot " + what);
+        }
+    }
+
     /** Runs one public operation between {@link #begin} and {@link #end}. */
     private <T> T guarded(java.util.function.Supplier<T> operation) {
         begin();
@@ -261,6 +268,7 @@ public final class Store implements AutoCloseable {
      */
     public PutResult[] putMany(List<byte[]> keys, List<MemorySegment> values) {
         checkPairs(keys, values, "values");
+        checkWritable("put");
         return guarded(() -> putBatch(keys, values));
     }
 
@@ -300,6 +308,7 @@ public final class Store implements AutoCloseable {
         if (length < 1 || SlotHeader.inline(key.length, length, block)) {
             throw new IllegalArgumentException("a value of " + length + " bytes fits in its slot header: use putMany");
         }
+        checkWritable("put");
         return guarded(() -> {
             PutResult[] result = new PutResult[1];
             Plan plan = plan(List.of(key), new Fingerprint[] {Fingerprint.of(key)}, new int[1], new long[] {length}, result);
@@ -462,9 +471,14 @@ public final class Store implements AutoCloseable {
         evictions.increment();
     }
 
-    /** Removes a stored entry and records the delete in the journal (under the store lock). */
+    /**
+     * Removes a stored entry and records the delete in the journal (under the store lock); a
+     * read-only store only forgets it in memory.
+     */
     private void forget(long pos) {
-        lastDeleteTicket = journal.append(Change.delete(new Fingerprint(index.fpHi(pos), index.fpLo(pos))));
+        if (!options.readOnly()) {
+            lastDeleteTicket = journal.append(Change.delete(new Fingerprint(index.fpHi(pos), index.fpLo(pos))));
+        }
         remove(pos);
     }
 
@@ -862,6 +876,7 @@ public final class Store implements AutoCloseable {
      */
     public boolean[] deleteMany(List<byte[]> keys, boolean force) {
         checkKeys(keys);
+        checkWritable("delete");
         return guarded(() -> deleteBatch(keys, force));
     }
 
@@ -1038,6 +1053,7 @@ public final class Store implements AutoCloseable {
      * @param progress told the entries checked so far
      */
     public VerifyReport verify(boolean repair, java.util.function.LongConsumer progress) {
+        if (repair) checkWritable("repair");
         begin();
         try {
             long checked = 0, errors = 0, repaired = 0;
@@ -1131,6 +1147,7 @@ public final class Store implements AutoCloseable {
      * index, and no I/O happens under it.
      */
     public void checkpoint() throws IOException {
+        checkWritable("write a checkpoint");
         checkpointer.checkpoint();
     }
 
@@ -1196,8 +1213,9 @@ public final class Store implements AutoCloseable {
             checkpointer.close();
             try {
                 // A journal writer waiting for ring space needs a checkpoint before it can finish.
-                if (offline == null && journal.fill() > 0.5) checkpoint();
-                if (offline == null && awaitDurable(journal.lastTicket())) checkpoint();
+                boolean writable = offline == null && !options.readOnly();
+                if (writable && journal.fill() > 0.5) checkpoint();
+                if (writable && awaitDurable(journal.lastTicket())) checkpoint();
             } catch (IOException | RuntimeException e) {
                 failure = new IOException("final checkpoint of " + device.path() + " failed (the journal has every"
                         + " acknowledged change): " + e.getMessage(), e);
