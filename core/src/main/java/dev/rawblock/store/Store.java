@@ -395,7 +395,7 @@ public final class Store implements AutoCloseable {
                     results[i] = PutResult.NO_SPACE;
                     continue;
                 }
-                pos = index.insert(fps[i], slotId, length, now);
+                pos = index.insert(fps[i], slotId, length, now, space::moved);
                 space.moved(slotId, pos);
                 space.region(Space.regionOf(slotId)).lastAccess = now;
                 planned.add(new Planned(i, fps[i], slotId, space.offset(slotId),
