@@ -28,7 +28,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  *  20  length  u32  payload bytes
  *  24  access  u32  logical time of the last put/load (eviction picks the oldest)
  *  28  pins    u16  lookup-and-lock references
- *  30  state   u8   {@link #WRITING}, {@link #CANCELED} or {@link #STORED}
+ *  30  state   u8   {@link #WRITING}, {@link #CANCELED}, {@link #STORED} or {@link #REPLACING}
  *  31  (spare) u8
  * </pre>
  *
@@ -46,6 +46,11 @@ final class KeyIndex implements AutoCloseable {
     static final byte CANCELED = 2;
     /** The value is on the device and can be loaded. */
     static final byte STORED = 3;
+    /**
+     * Stored, and a put is writing its replacement to another slot (the store keeps which): loads
+     * still see this value, eviction passes it by.
+     */
+    static final byte REPLACING = 4;
 
     private static final int FP_HI = 0, FP_LO = 8, SLOT = 16, LENGTH = 20, ACCESS = 24, PINS = 28, STATE = 30;
 
@@ -259,6 +264,17 @@ final class KeyIndex implements AutoCloseable {
 
     void setPins(long pos, int pins) {
         cells.set(JAVA_SHORT, pos * CELL + PINS, (short) Math.min(pins, 0xffff));
+    }
+
+    /** Whether the cell's value can be loaded: STORED or REPLACING. */
+    boolean readable(long pos) {
+        byte state = state(pos);
+        return state == STORED || state == REPLACING;
+    }
+
+    void setSlot(long pos, int slotId, long length) {
+        cells.set(JAVA_INT, pos * CELL + SLOT, slotId);
+        cells.set(JAVA_INT, pos * CELL + LENGTH, (int) length);
     }
 
     byte state(long pos) {
