@@ -21,6 +21,8 @@ import static org.junit.jupiter.api.Assertions.*;
 class StoreReplaceTest extends StoreFixture {
     /** Sizes that move a value between classes, inline in its header, one block, and many. */
     private static final int[] SIZES = {100, 3000, 5000, 70_000, 300_000};
+    /** A thread per task: the common pool may have a single thread on a small machine. */
+    static final java.util.concurrent.Executor THREAD = task -> Thread.ofPlatform().start(task);
 
     /** Generation {@code gen} of a value: its number in the first 4 bytes, then bytes only it has. */
     static byte[] generation(int gen, int size) {
@@ -111,8 +113,8 @@ class StoreReplaceTest extends StoreFixture {
                 }
             }
         };
-        List<CompletableFuture<Void>> readers = List.of(CompletableFuture.runAsync(batchReader),
-                CompletableFuture.runAsync(streamReader));
+        List<CompletableFuture<Void>> readers = List.of(CompletableFuture.runAsync(batchReader, THREAD),
+                CompletableFuture.runAsync(streamReader, THREAD));
         for (int gen = 1; gen <= rounds; gen++) assertEquals(STORED, replace("hot", generation(gen, SIZES[gen % SIZES.length])));
         done.set(true);
         CompletableFuture.allOf(readers.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
@@ -129,8 +131,8 @@ class StoreReplaceTest extends StoreFixture {
         try (Arena arena = Arena.ofShared(); PutStream s = store.beginPut(key("k"), streamed.length, PutMode.REPLACE)) {
             assertEquals(BUSY, put("k", generation(2, 100)), "FIRST does not wait");
             CompletableFuture<PutResult> ifAbsent = CompletableFuture.supplyAsync(() ->
-                    store.putMany(keys("k"), List.of(MemorySegment.ofArray(generation(3, 100))), PutMode.IF_ABSENT)[0]);
-            CompletableFuture<PutResult> replace = CompletableFuture.supplyAsync(() -> replace("k", generation(4, 5000)));
+                    store.putMany(keys("k"), List.of(MemorySegment.ofArray(generation(3, 100))), PutMode.IF_ABSENT)[0], THREAD);
+            CompletableFuture<PutResult> replace = CompletableFuture.supplyAsync(() -> replace("k", generation(4, 5000)), THREAD);
             Thread.sleep(200);
             assertFalse(ifAbsent.isDone() || replace.isDone(), "both wait for the stream");
             MemorySegment piece = arena.allocate(SlotHeader.roundUp(streamed.length, 4096), 4096);
@@ -219,7 +221,7 @@ class StoreReplaceTest extends StoreFixture {
                     if (r == STORED) acked[k] = gen;
                     else return; // the device is gone
                 }
-            });
+            }, THREAD);
             while (store.stats().putsStored() < stopAfter && !writer.isDone()) Thread.onSpinWait();
             device.crash(seed);
             writer.get(30, TimeUnit.SECONDS);
