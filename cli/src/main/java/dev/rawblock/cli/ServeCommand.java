@@ -62,12 +62,12 @@ final class ServeCommand implements Callable<Integer> {
                     + "--requirepass, or --protected-mode no.")
     String bind;
 
-    @Option(names = "--protected-mode", paramLabel = "yes|no", defaultValue = "yes", arity = "1",
+    @Option(names = "--protected-mode", paramLabel = "yes/no", defaultValue = "yes",
             converter = YesNo.Converter.class,
             description = "yes: refuse a non-loopback --bind without --requirepass, and serve lm:// (which has no "
                     + "authentication) on 127.0.0.1 only; no: RESP and lm:// both listen on --bind as given "
                     + "(default: ${DEFAULT-VALUE}).")
-    boolean protectedMode;
+    YesNo protectedMode;
 
     @Option(names = "--port", paramLabel = "N", defaultValue = "" + ServerConfig.DEFAULT_RESP_PORT,
             description = "RESP (Redis protocol) port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
@@ -97,8 +97,9 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "0",
             converter = SecondsParser.Converter.class,
-            description = "Close a connection that sends nothing for this long; 0 never does, since an inference "
-                    + "server's connection pool may sit idle for hours (default: ${DEFAULT-VALUE}).")
+            description = "Close a connection that sends nothing for this long, 0.1 to 31536000 (a year); 0 never "
+                    + "does, since an inference server's connection pool may sit idle for hours "
+                    + "(default: ${DEFAULT-VALUE}).")
     Duration idleTimeout;
 
     @Option(names = "--request-wait", paramLabel = "SECONDS", defaultValue = "30",
@@ -221,7 +222,7 @@ final class ServeCommand implements Callable<Integer> {
         ServerConfig defaults = ServerConfig.defaults(maxValue);
         try {
             if (bindAddress == null) bindAddress = ServerConfig.resolveBind(bind);
-            return new ServerConfig(bindAddress, protectedMode, port, lmPort, requirePass, maxValue, maxConnections,
+            return new ServerConfig(bindAddress, protectedMode.on(), port, lmPort, requirePass, maxValue, maxConnections,
                     idleTimeout, requestWait,
                     maxPending != null ? maxPending : defaults.maxPendingBytes(),
                     memoryBudget != null ? memoryBudget : Math.max(defaults.memoryBudget(),
