@@ -23,8 +23,8 @@ import java.time.Duration;
  * @param maxValueBytes   largest value a client may send; larger ones are refused before they are read
  * @param maxConnections  connections served at once, over both listeners; more are refused
  * @param idleTimeout     a connection that sends nothing for this long is closed; zero: never
- * @param requestWait     how long a request may wait for room in the memory budget, or for another
- *                        write of the same key, before it gets an error
+ * @param requestWait     how long a request may wait for room in the memory budget before it gets
+ *                        an error
  * @param maxPendingBytes bytes one request may hold in memory (all its arguments together)
  * @param memoryBudget    bytes of value buffers all connections together may hold; a request waits
  *                        for room (up to {@code requestWait}), so the server's memory stays bounded
