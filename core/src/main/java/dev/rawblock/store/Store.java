@@ -1231,7 +1231,8 @@ public final class Store implements AutoCloseable {
      * @param entries  entries checked
      * @param errors   entries whose slot failed (header, key, length or payload checksum)
      * @param repaired entries dropped because of it (with repair on)
-     * @param problems one line per error: slot id and what was wrong (at most 100)
+     * @param problems one line per error: the entry's key (or, when its header is unreadable, its slot
+ *                 and fingerprint) and what was wrong (at most 100)
      */
     public record VerifyReport(long entries, long errors, long repaired, List<String> problems) {}
 
@@ -1288,7 +1289,9 @@ public final class Store implements AutoCloseable {
                             }
                             if (problem != null) {
                                 bad.add(f);
-                                if (problems.size() < 100) problems.add("slot " + f.slotId + " (" + f.fp + "): " + problem);
+                                if (problems.size() < 100) {
+                                    problems.add(entryName(buffers.get(i - start).segment(), f) + ": " + problem);
+                                }
                             }
                         }
                     } finally {
@@ -1320,6 +1323,29 @@ public final class Store implements AutoCloseable {
         } finally {
             end();
         }
+    }
+
+    /**
+     * How fsck names an entry: by its key when the slot header still holds one whose fingerprint is
+     * the entry's (so it is provably this entry's key), else by slot and fingerprint.
+     */
+    private static String entryName(MemorySegment slot, Found f) {
+        long n = SlotHeader.headerLength(slot);
+        if (n > 0 && n <= slot.byteSize()) {
+            byte[] key = SlotHeader.key(slot);
+            if (Fingerprint.of(key).equals(f.fp)) return "key \"" + printable(key) + "\" (slot " + f.slotId + ")";
+        }
+        return "slot " + f.slotId + " (" + f.fp + ")";
+    }
+
+    /** A key as text: printable ASCII as it is, any other byte as \xNN. */
+    static String printable(byte[] key) {
+        StringBuilder out = new StringBuilder(key.length);
+        for (byte b : key) {
+            if (b >= 0x20 && b < 0x7f && b != '"' && b != '\\') out.append((char) b);
+            else out.append(String.format("\\x%02x", b & 0xff));
+        }
+        return out.toString();
     }
 
     // ------------------------------------------------------------------ checkpoints
