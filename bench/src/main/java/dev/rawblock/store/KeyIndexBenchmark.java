@@ -52,7 +52,7 @@ public class KeyIndexBenchmark {
             absent[i] = new Fingerprint(random.nextLong(), random.nextLong());
         }
         index = new KeyIndex(KEYS + 1);
-        for (int i = 0; i < KEYS; i++) index.insert(stored[i], i, CHUNK_BYTES, i);
+        for (int i = 0; i < KEYS; i++) index.insert(stored[i], i, CHUNK_BYTES, i, KeyIndex.MoveListener.NONE);
         // A hit benchmark that misses (or the reverse) would time the wrong probe length.
         for (int i = 0; i < KEYS; i++) {
             long pos = index.find(stored[i]);
@@ -76,7 +76,7 @@ public class KeyIndexBenchmark {
     /** A put's new cell and a delete's backward-shift removal of it; the index ends as it began. */
     @Benchmark
     public long insertThenRemove() {
-        long pos = index.insert(absent[next++ & MASK], 0, CHUNK_BYTES, 0);
+        long pos = index.insert(absent[next++ & MASK], 0, CHUNK_BYTES, 0, KeyIndex.MoveListener.NONE);
         index.remove(pos, NO_LISTENER);
         return pos;
     }

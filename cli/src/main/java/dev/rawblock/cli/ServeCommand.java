@@ -20,6 +20,7 @@ import sun.misc.Signal;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -59,8 +60,16 @@ final class ServeCommand implements Callable<Integer> {
     Long capacity;
 
     @Option(names = "--bind", paramLabel = "ADDR", defaultValue = "127.0.0.1",
-            description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+            description = "Address (or host name) to listen on (default: ${DEFAULT-VALUE}); beyond loopback it needs "
+                    + "--requirepass, or --protected-mode no.")
     String bind;
+
+    @Option(names = "--protected-mode", paramLabel = "yes/no", defaultValue = "yes",
+            converter = YesNo.Converter.class,
+            description = "yes: refuse a non-loopback --bind without --requirepass, and serve lm:// (which has no "
+                    + "authentication) on 127.0.0.1 only; no: RESP and lm:// both listen on --bind as given "
+                    + "(default: ${DEFAULT-VALUE}).")
+    YesNo protectedMode;
 
     @Option(names = "--port", paramLabel = "N", defaultValue = "" + ServerConfig.DEFAULT_RESP_PORT,
             description = "RESP (Redis protocol) port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
@@ -76,7 +85,8 @@ final class ServeCommand implements Callable<Integer> {
     int metricsPort;
 
     @Option(names = "--requirepass", paramLabel = "PASSWORD",
-            description = "Password RESP clients must give (AUTH or HELLO) before anything else.")
+            description = "Password RESP clients must give (AUTH or HELLO) before anything else; lm:// has none, "
+                    + "so with a wider --bind it stays on 127.0.0.1 (see --protected-mode).")
     String requirePass;
 
     @Option(names = "--max-value-size", paramLabel = "SIZE", converter = SizeParser.Converter.class,
@@ -87,9 +97,18 @@ final class ServeCommand implements Callable<Integer> {
             description = "Connections served at once over both protocols (default: ${DEFAULT-VALUE}).")
     int maxConnections;
 
-    @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "300",
-            description = "Close a connection that sends nothing for this long (default: ${DEFAULT-VALUE}).")
-    double idleTimeoutSeconds;
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "0",
+            converter = SecondsParser.Converter.class,
+            description = "Close a connection that sends nothing for this long, 0.1 to 31536000 (a year); 0 never "
+                    + "does, since an inference server's connection pool may sit idle for hours "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Duration idleTimeout;
+
+    @Option(names = "--request-wait", paramLabel = "SECONDS", defaultValue = "30",
+            converter = SecondsParser.Converter.class,
+            description = "How long a request may wait for room in --memory-budget before it gets an error; "
+                    + "0.1 to 3600 (default: ${DEFAULT-VALUE}).")
+    Duration requestWait;
 
     @Option(names = "--max-pending", paramLabel = "SIZE", converter = SizeParser.Converter.class,
             description = "Bytes one request may hold in memory (default: 256m, at least one value).")
@@ -110,11 +129,13 @@ final class ServeCommand implements Callable<Integer> {
     boolean noFlush;
 
     private final CountDownLatch stop = new CountDownLatch(1);
+    /** --bind, resolved by the first {@link #serverConfig} call. */
+    private InetAddress bindAddress;
 
     @Override
     public Integer call() throws Exception {
+        serverConfig(1); // the checks that need no store, before anything (even ./data) is created
         Path target = BenchDeviceCommand.target(path, DEFAULT_PATH);
-        serverConfig(1); // the checks that need no store, before the device is touched
         StoreOptions storeOptions = StoreOptions.defaults().withEviction(eviction).withFlush(!noFlush);
         try (Store store = openOrCreate(target, storeOptions)) {
             ServerConfig serverConfig = serverConfig(store.maxValueBytes());
@@ -219,7 +240,11 @@ final class ServeCommand implements Callable<Integer> {
         return size;
     }
 
-    /** The flags as the server checks them; what it refuses is a usage error naming the option. */
+    /**
+     * The flags as the server checks them; what it refuses is a usage error naming the option. The
+     * first call (before the store opens) also looks --bind up, once: a name that does not resolve
+     * is a usage error then, not a failure after the store was created.
+     */
     private ServerConfig serverConfig(long storeMaxValue) {
         long maxValue = maxValueSize != null ? maxValueSize : storeMaxValue;
         if (maxValue > storeMaxValue && storeMaxValue > 1) {
@@ -228,8 +253,9 @@ final class ServeCommand implements Callable<Integer> {
         }
         ServerConfig defaults = ServerConfig.defaults(maxValue);
         try {
-            return new ServerConfig(bind, port, lmPort, requirePass, maxValue, maxConnections,
-                    Duration.ofMillis(Math.round(idleTimeoutSeconds * 1000)),
+            if (bindAddress == null) bindAddress = ServerConfig.resolveBind(bind);
+            return new ServerConfig(bindAddress, protectedMode.on(), port, lmPort, requirePass, maxValue, maxConnections,
+                    idleTimeout, requestWait,
                     maxPending != null ? maxPending : defaults.maxPendingBytes(),
                     memoryBudget != null ? memoryBudget : Math.max(defaults.memoryBudget(),
                             maxPending != null ? maxPending : 0), metricsPort);

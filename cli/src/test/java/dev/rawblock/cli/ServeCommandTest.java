@@ -32,7 +32,7 @@ class ServeCommandTest {
     Path dir;
 
     /** A running {@code rawblock serve} in a child JVM, and the lines it logged. */
-    private static final class Served implements AutoCloseable {
+    static final class Served implements AutoCloseable {
         final Process process;
         final List<String> log = new ArrayList<>();
         final BufferedReader err;
@@ -69,13 +69,13 @@ class ServeCommandTest {
         }
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
     }
 
-    private static String request(int port, String... args) throws IOException {
+    static String request(int port, String... args) throws IOException {
         try (Socket s = new Socket("127.0.0.1", port)) {
             s.setSoTimeout(20_000);
             StringBuilder cmd = new StringBuilder("*" + args.length + "\r\n");

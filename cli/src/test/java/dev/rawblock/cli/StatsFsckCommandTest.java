@@ -111,7 +111,7 @@ class StatsFsckCommandTest {
         assertEquals(0.0, number(corrupt.json(), "repaired"));
         assertEquals(1, assertInstanceOf(List.class, corrupt.json().get("problems")).size(), corrupt.lastLine());
         assertTrue(corrupt.err().contains("rawblock: 1 entry failed verification"), corrupt.err());
-        assertTrue(corrupt.out().contains("slot "), "the problem line names the slot: " + corrupt.out());
+        assertTrue(corrupt.out().contains("key \"key-0\" (slot "), "the problem line names the key: " + corrupt.out());
 
         Run repair = rawblock("fsck", "--path", img.toString(), "--repair", "--json");
         assertEquals(0, repair.exitCode(), repair.out() + repair.err());

@@ -7,8 +7,9 @@ package dev.rawblock.store;
  * @param regionBytes region size, a power of two from 1 MiB to 1 GiB (default: 64 MiB, larger on
  *                    devices beyond 1 TiB, smaller on tiny ones); the largest value is a region less
  *                    its header block
- * @param maxEntries  most entries the index holds (default: one per 256 KiB of capacity); memory is
- *                    about 40 bytes per entry
+ * @param maxEntries  most entries the checkpoint area has room for (default: one per block of
+ *                    capacity, the most a store can hold, about 0.6% of capacity per checkpoint
+ *                    copy); the in-memory index grows with the entries actually stored
  */
 public record FormatOptions(long capacity, long regionBytes, long maxEntries) {
     public FormatOptions {

@@ -22,7 +22,7 @@ public final class IndexBenchmark {
     /**
      * What one benchmark measured.
      *
-     * @param entries          entries inserted (the index is sized for exactly this many)
+     * @param entries          entries inserted (into an index that grows as they come, as a store's does)
      * @param memoryBytes      bytes of memory the index holds
      * @param bytesPerEntry    {@code memoryBytes / entries}
      * @param insertNanosPerOp fingerprint + lookup of an absent key + insert, nanoseconds per key
@@ -33,7 +33,7 @@ public final class IndexBenchmark {
                          double lookupNanosPerOp, double missNanosPerOp) {}
 
     /**
-     * Creates an index for {@code entries} entries, fills it, then times {@code entries} random
+     * Fills a new index with {@code entries} entries (it grows as it fills), then times {@code entries} random
      * lookups of stored keys and {@code entries} lookups of absent keys.
      *
      * @param progress told the operations done so far (of {@code 3 * entries}) every million or so
@@ -43,13 +43,13 @@ public final class IndexBenchmark {
         if (entries < 1 || entries > FormatOptions.MAX_ENTRIES) {
             throw new IllegalArgumentException("entries must be in 1.." + FormatOptions.MAX_ENTRIES + ", got " + entries);
         }
-        try (KeyIndex index = new KeyIndex(entries)) {
+        try (KeyIndex index = new KeyIndex(FormatOptions.MAX_ENTRIES)) { // grows as a store's does
             byte[] key = keyBuffer(HIT_PREFIX);
             long t0 = System.nanoTime();
             for (long i = 0; i < entries; i++) {
                 Fingerprint fp = Fingerprint.of(fill(key, HIT_PREFIX.length, i));
                 if (index.find(fp) >= 0) throw new IllegalStateException("key " + i + " found before it was inserted");
-                index.insert(fp, slotIdOf(i), 4L << 20, (int) i);
+                index.insert(fp, slotIdOf(i), 4L << 20, (int) i, KeyIndex.MoveListener.NONE);
                 if ((i + 1) % PROGRESS_EVERY == 0) progress.accept(i + 1);
             }
             long insertNanos = System.nanoTime() - t0;

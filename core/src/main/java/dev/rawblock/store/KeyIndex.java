@@ -11,8 +11,14 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 /**
  * The in-memory index: key fingerprint -> where the value is and its state. Off-heap, one
  * 32-byte cell per entry in an open-addressing table (linear probing, backward-shift deletion,
- * so no tombstones ever accumulate), sized once for the store's maximum entry count at a load of
- * at most {@value #MAX_LOAD_PERCENT}%: about 40 bytes per entry when full, and no rehash pause.
+ * so no tombstones ever accumulate).
+ *
+ * <p><b>Growth.</b> The table starts small and grows by half whenever an insert would take it past
+ * a load of {@value #MAX_LOAD_PERCENT}%, so memory follows the entries actually stored: 40 to 60
+ * bytes per entry (32 bytes a cell at a load between 53% and 80%). A growth rehashes every cell
+ * once, under the store lock, and reports each new position; it happens O(log n) times over a
+ * store's life, so an insert costs O(1) amortized. {@code maxEntries} (from the superblock: what
+ * the checkpoint area has room for) is the only bound.
  *
  * <pre>
  * cell (32 bytes):
@@ -22,7 +28,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  *  20  length  u32  payload bytes
  *  24  access  u32  logical time of the last put/load (eviction picks the oldest)
  *  28  pins    u16  lookup-and-lock references
- *  30  state   u8   {@link #WRITING}, {@link #CANCELED} or {@link #STORED}
+ *  30  state   u8   {@link #WRITING}, {@link #CANCELED}, {@link #STORED} or {@link #REPLACING}
  *  31  (spare) u8
  * </pre>
  *
@@ -40,25 +46,83 @@ final class KeyIndex implements AutoCloseable {
     static final byte CANCELED = 2;
     /** The value is on the device and can be loaded. */
     static final byte STORED = 3;
+    /**
+     * Stored, and a put is writing its replacement to another slot (the store keeps which): loads
+     * still see this value, eviction passes it by.
+     */
+    static final byte REPLACING = 4;
 
     private static final int FP_HI = 0, FP_LO = 8, SLOT = 16, LENGTH = 20, ACCESS = 24, PINS = 28, STATE = 30;
 
     /** Told when backward-shift deletion moves a cell, so that slot -> position maps stay right. */
     interface MoveListener {
+        /** For callers with no slot table to keep (recovery before the space is rebuilt, benchmarks). */
+        MoveListener NONE = (slotId, newPosition) -> { };
+
         void moved(int slotId, long newPosition);
     }
 
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment cells;
-    private final long capacity;
+    /** Cells of a new index, before its first growth. */
+    static final long INITIAL_CELLS = 1024;
+    /**
+     * Positions are stored in ints by the slot table ({@link Space}), which keeps the largest for a
+     * marker of its own: a table never has more cells than this.
+     */
+    static final long MAX_CELLS = Integer.MAX_VALUE - 1;
+
+    private Arena arena;
+    private MemorySegment cells;
+    private long capacity;
     private final long maxEntries;
     private long size;
 
     KeyIndex(long maxEntries) {
         if (maxEntries < 1) throw new IllegalArgumentException("max entries must be >= 1, got " + maxEntries);
         this.maxEntries = maxEntries;
-        this.capacity = Math.max(2, maxEntries * 100 / MAX_LOAD_PERCENT + 1);
-        this.cells = arena.allocate(capacity * CELL, 64); // zeroed by the arena: every cell empty
+        allocate(Math.min(cellsFor(maxEntries), INITIAL_CELLS));
+    }
+
+    /** Cells that hold {@code entries} at the highest load allowed. */
+    private static long cellsFor(long entries) {
+        return Math.min(MAX_CELLS, Math.max(2, entries * 100 / MAX_LOAD_PERCENT + 1));
+    }
+
+    private void allocate(long cellCount) {
+        arena = Arena.ofShared();
+        cells = arena.allocate(cellCount * CELL, 64); // zeroed by the arena: every cell empty
+        capacity = cellCount;
+    }
+
+    /**
+     * Makes room for {@code entries} entries without a further growth (recovery calls it once it
+     * knows how many the checkpoint holds). Every cell may move; {@code listener} hears each.
+     */
+    void reserve(long entries, MoveListener listener) {
+        long need = cellsFor(Math.min(entries, maxEntries));
+        if (need > capacity) rehash(need, listener);
+    }
+
+    /** Grows the table by half when one more entry would pass the highest load. */
+    private void roomForOne(MoveListener listener) {
+        if ((size + 1) * 100 <= capacity * MAX_LOAD_PERCENT) return;
+        rehash(Math.min(MAX_CELLS, Math.max(capacity + capacity / 2, cellsFor(size + 1))), listener);
+    }
+
+    private void rehash(long cellCount, MoveListener listener) {
+        Arena oldArena = arena;
+        MemorySegment old = cells;
+        long oldCapacity = capacity;
+        allocate(cellCount);
+        for (long from = 0; from < oldCapacity; from++) {
+            long base = from * CELL;
+            long hi = old.get(JAVA_LONG, base + FP_HI), lo = old.get(JAVA_LONG, base + FP_LO);
+            if (hi == 0 && lo == 0) continue;
+            long pos = home(new Fingerprint(hi, lo));
+            while (!empty(pos)) pos = next(pos);
+            MemorySegment.copy(old, base, cells, pos * CELL, CELL);
+            listener.moved(slotId(pos), pos);
+        }
+        oldArena.close();
     }
 
     long size() {
@@ -97,9 +161,13 @@ final class KeyIndex implements AutoCloseable {
         }
     }
 
-    /** Adds a cell for {@code fp} (which must be absent) in state WRITING; returns its position. */
-    long insert(Fingerprint fp, int slotId, long length, int access) {
+    /**
+     * Adds a cell for {@code fp} (which must be absent) in state WRITING; returns its position. The
+     * table may grow first, moving every cell: {@code listener} hears each move.
+     */
+    long insert(Fingerprint fp, int slotId, long length, int access, MoveListener listener) {
         if (full()) throw new IllegalStateException("index is full (" + maxEntries + " entries)");
+        roomForOne(listener);
         long pos = home(fp);
         while (!empty(pos)) pos = next(pos);
         long base = pos * CELL;
@@ -118,8 +186,9 @@ final class KeyIndex implements AutoCloseable {
      * Recovery's insert: adds {@code fp} as STORED with one probe run, or returns -1 when it is
      * already present (a duplicate in a checkpoint) or the index is full.
      */
-    long insertIfAbsent(Fingerprint fp, int slotId, long length) {
+    long insertIfAbsent(Fingerprint fp, int slotId, long length, MoveListener listener) {
         if (full()) return -1;
+        roomForOne(listener);
         long pos = home(fp);
         for (; !empty(pos); pos = next(pos)) {
             if (cells.get(JAVA_LONG, pos * CELL + FP_HI) == fp.hi() && cells.get(JAVA_LONG, pos * CELL + FP_LO) == fp.lo()) {
@@ -195,6 +264,17 @@ final class KeyIndex implements AutoCloseable {
 
     void setPins(long pos, int pins) {
         cells.set(JAVA_SHORT, pos * CELL + PINS, (short) Math.min(pins, 0xffff));
+    }
+
+    /** Whether the cell's value can be loaded: STORED or REPLACING. */
+    boolean readable(long pos) {
+        byte state = state(pos);
+        return state == STORED || state == REPLACING;
+    }
+
+    void setSlot(long pos, int slotId, long length) {
+        cells.set(JAVA_INT, pos * CELL + SLOT, slotId);
+        cells.set(JAVA_INT, pos * CELL + LENGTH, (int) length);
     }
 
     byte state(long pos) {

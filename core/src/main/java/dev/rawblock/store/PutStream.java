@@ -15,7 +15,9 @@ import java.util.zip.CRC32C;
  * value first.
  *
  * <p>The slot is reserved and indexed as being written when the stream opens, so a concurrent
- * put of the key is BUSY and a delete cancels it, exactly as for {@link Store#putMany}. Pieces
+ * put of the key is BUSY (or waits, in the modes that wait) and a delete cancels it, exactly as
+ * for {@link Store#putMany}; a stream of {@link PutMode#REPLACE} leaves the old value loadable until
+ * its commit. Pieces
  * go to the device as {@link #write} is called, in order; the header, with the checksum of all
  * the bytes, is written last by {@link #commit}, which then journals the put and returns once it
  * is durable. Until then nothing is visible: a crash, or {@link #close} without commit, leaves the

@@ -47,8 +47,6 @@ final class Recovery {
     record Report(long checkpointSeq, long journalFrom, long journalEnd, long entries, long replayed, long validated,
                   long dropped, long maxSeq, List<String> problems, long millis) {}
 
-    private static final KeyIndex.MoveListener NO_SLOTS_YET = (slotId, pos) -> { };
-
     static Report run(BlockDevice device, Superblock sb, MetadataLayout layout, KeyIndex index, Space space,
                       SizeClasses classes, RecoveryProgress progress) throws IOException {
         long t0 = System.nanoTime();
@@ -65,9 +63,11 @@ final class Recovery {
         long[] regionSlotBytes = image.regionSlotBytes().clone();
         long dropped = 0;
         long[] e = image.entries();
+        index.reserve(image.entryCount(), KeyIndex.MoveListener.NONE);
         for (int i = 0; i < image.entryCount(); i++) {
             Fingerprint fp = new Fingerprint(e[3 * i], e[3 * i + 1]);
-            if (index.insertIfAbsent(fp, (int) (e[3 * i + 2] >>> 32), e[3 * i + 2] & 0xffffffffL) < 0) dropped++;
+            if (index.insertIfAbsent(fp, (int) (e[3 * i + 2] >>> 32), e[3 * i + 2] & 0xffffffffL,
+                    KeyIndex.MoveListener.NONE) < 0) dropped++;
             if ((i + 1) % RecoveryProgress.EVERY == 0) progress.report(LOADING_CHECKPOINT, i + 1, image.entryCount());
         }
         progress.report(LOADING_CHECKPOINT, image.entryCount(), image.entryCount());
@@ -82,20 +82,20 @@ final class Recovery {
             switch (c.type()) {
                 case Change.PUT -> {
                     long pos = index.find(c.fp());
-                    if (pos >= 0) index.remove(pos, NO_SLOTS_YET);
+                    if (pos >= 0) index.remove(pos, KeyIndex.MoveListener.NONE);
                     if (index.full()) {
                         counters[1]++;
                         touched.remove(c.fp());
                         return;
                     }
-                    pos = index.insert(c.fp(), c.slot(), c.length(), (int) counters[0]);
+                    pos = index.insert(c.fp(), c.slot(), c.length(), (int) counters[0], KeyIndex.MoveListener.NONE);
                     index.setState(pos, KeyIndex.WRITING);
                     touched.put(c.fp(), c.seq());
                     counters[2] = Math.max(counters[2], c.seq());
                 }
                 case Change.DELETE -> {
                     long pos = index.find(c.fp());
-                    if (pos >= 0) index.remove(pos, NO_SLOTS_YET);
+                    if (pos >= 0) index.remove(pos, KeyIndex.MoveListener.NONE);
                     touched.remove(c.fp());
                 }
                 case Change.ASSIGN -> {
@@ -162,7 +162,7 @@ final class Recovery {
                 b.buffer.close();
             }
         }
-        for (Fingerprint fp : bad) index.remove(index.find(fp), NO_SLOTS_YET);
+        for (Fingerprint fp : bad) index.remove(index.find(fp), KeyIndex.MoveListener.NONE);
         return bad.size();
     }
 
@@ -240,7 +240,7 @@ final class Recovery {
         }
         if (!drop.isEmpty()) {
             // Removing moves cells: drop first, then collect positions afresh.
-            for (Fingerprint fp : drop) index.remove(index.find(fp), NO_SLOTS_YET);
+            for (Fingerprint fp : drop) index.remove(index.find(fp), KeyIndex.MoveListener.NONE);
             for (long[] o : owner) if (o != null) java.util.Arrays.fill(o, -1);
             for (long pos = 0; pos < index.capacity(); pos++) {
                 if (index.empty(pos)) continue;

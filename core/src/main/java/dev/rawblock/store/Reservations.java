@@ -15,7 +15,9 @@ import java.util.function.LongConsumer;
  * <p><b>Eviction</b> approximates LRU by sampling: of {@value Store#EVICTION_SAMPLES} entries of the
  * class, the one whose last put or load is oldest goes (what Redis does for allkeys-lru). Pinned
  * entries and entries being written are never chosen. A class with no region takes over the
- * coldest region of another class. A full index evicts from anywhere.
+ * coldest region of another class; when no region can be taken over whole (a pinned entry, or a
+ * value being replaced, in each), an entry of a class close above goes and its slot is borrowed.
+ * A full index evicts from anywhere.
  */
 final class Reservations {
     private final KeyIndex index;
@@ -44,7 +46,7 @@ final class Reservations {
                 if (slotId == Space.NONE) slotId = borrow(cls, need);
                 if (slotId != Space.NONE) return slotId;
             }
-            if (policy == Eviction.NONE || !evictFor(cls)) return Space.NONE;
+            if (policy == Eviction.NONE || !evictFor(cls, need)) return Space.NONE;
         }
     }
 
@@ -54,7 +56,7 @@ final class Reservations {
     }
 
     /** Evicts one entry of the class (or, for a class without regions, a whole cold region); false if nothing could be. */
-    private boolean evictFor(int cls) {
+    private boolean evictFor(int cls, long need) {
         long victim = sampleVictim(cls);
         if (victim >= 0) {
             evict.accept(victim);
@@ -66,10 +68,18 @@ final class Reservations {
             return true;
         }
         Space.Region region = space.coldestRegion(this::regionEvictable, Store.EVICTION_SAMPLES, random);
-        if (region == null) return false;
+        if (region == null) {
+            // No region can be taken over whole (each holds a pinned entry or a value being replaced):
+            // evict from a class close above instead, whose freed slot the next round borrows.
+            int larger = classes.borrowable(need, cls, c -> !space.regionsOf(c).isEmpty());
+            if (larger < 0 || (victim = sampleVictim(larger)) < 0) return false;
+            evict.accept(victim);
+            return true;
+        }
         // Evicting the last entry releases the region (slotCount drops to 0), which ends the loop.
         for (int s = 0; s < region.slotCount; s++) {
-            if (region.used(s)) evict.accept(space.positionOf(Space.slotId(region.id, s)));
+            long pos = space.positionOf(Space.slotId(region.id, s));
+            if (pos >= 0) evict.accept(pos);
         }
         return true;
     }
@@ -102,8 +112,9 @@ final class Reservations {
         return best;
     }
 
+    /** Stored, unpinned, not being replaced; never a parked slot's position (-1). */
     private boolean evictable(long pos) {
-        return index.state(pos) == KeyIndex.STORED && index.pins(pos) == 0;
+        return pos >= 0 && index.state(pos) == KeyIndex.STORED && index.pins(pos) == 0;
     }
 
     private boolean regionEvictable(int regionId) {

@@ -23,7 +23,9 @@ import java.util.List;
  * free slot}, which threads the region's free list through the same array. Allocation and free are
  * O(1): pop or push the region's free list; a class keeps the regions that have free slots. A region
  * whose last slot is freed returns to the pool of free regions, so classes rebalance as data turns
- * over.
+ * over. A slot can also be {@link #park parked}: used, but owned by no entry (the new slot of a
+ * replacement being written, an old slot waiting for the replacement to be durable or for its
+ * readers); eviction and scans pass it by.
  *
  * <p>Not thread-safe: the store calls it under its lock.
  */
@@ -32,6 +34,8 @@ final class Space {
     static final int MAX_REGIONS = 1 << 14;
     private static final int FREE_BIT = 1 << 31;
     private static final int END = FREE_BIT | ((1 << SLOT_BITS) - 1);
+    /** The slot-table value of a parked slot: a position no index cell has ({@link KeyIndex#MAX_CELLS}). */
+    private static final int PARKED = Integer.MAX_VALUE;
     static final int NONE = -1;
 
     /** One region's state. */
@@ -159,11 +163,16 @@ final class Space {
         regions[regionOf(slotId)].slots[slotOf(slotId)] = (int) position;
     }
 
-    /** The index position of the entry in a used slot, or -1 for a free slot. */
+    /** Marks a used slot as owned by no index entry (see the class comment). */
+    void park(int slotId) {
+        moved(slotId, PARKED);
+    }
+
+    /** The index position of the entry in a used slot, or -1 for a free or parked slot. */
     long positionOf(int slotId) {
         Region r = regions[regionOf(slotId)];
         int slot = slotOf(slotId);
-        return r.used(slot) ? Integer.toUnsignedLong(r.slots[slot]) : -1;
+        return r.used(slot) && r.slots[slot] != PARKED ? Integer.toUnsignedLong(r.slots[slot]) : -1;
     }
 
     /** Frees a used slot; a region left without used slots returns to the free pool. */

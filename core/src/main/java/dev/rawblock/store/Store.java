@@ -29,10 +29,17 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * keys in one parallel submission, and verifies each slot's header and CRC32C before copying.
  *
  * <p><b>Put outcomes, per key</b> ({@link PutResult}): STORED; ALREADY_STORED, not rewritten (the
- * first value wins); the same key twice in a batch is written once and both get its result; BUSY
- * while another put writes it; TOO_LARGE beyond a region's slot; NO_SPACE when nothing is free or
+ * first value wins, unless the {@link PutMode} is REPLACE); the same key twice in a batch is
+ * written once and both get its result; BUSY while another put writes it (modes other than FIRST
+ * wait for that put instead); TOO_LARGE beyond a region's slot; NO_SPACE when nothing is free or
  * evictable; WRITE_FAILED when the device write (or the journal) failed; CANCELED when deleted
  * while being written. Whatever fails frees its slot and index entry before the call returns.
+ *
+ * <p><b>Replacement</b> ({@link PutMode#REPLACE}) writes the new value to a slot of its own while
+ * the old one stays loadable (its cell is REPLACING: not evictable); the commit points the cell at
+ * the new slot and journals one PUT, which recovery applies as a replacement; the old slot is
+ * freed once that PUT is durable. A load that read a slot which was freed and rewritten meanwhile
+ * reads the key again; a {@link ValueReader} keeps its slot from being reused until it closes.
  *
  * <p><b>Pins.</b> {@code existsMany(keys, true)} and {@code prefixHits(keys, true)} pin each hit in
  * the same lock hold as the lookup; a pinned entry is never evicted and a delete without force is
@@ -83,6 +90,12 @@ public final class Store implements AutoCloseable {
     private long storedPayloadBytes;
     /** Ticket of the newest DELETE: a slot it freed may be rewritten only once it is durable. */
     private long lastDeleteTicket;
+    /** Puts in flight, by key: their slot, and the future others wait on (modes that wait). */
+    private final Map<Fingerprint, Pending> pending = new HashMap<>();
+    /** Per slot, how many {@link ValueReader}s are reading it. */
+    private final Map<Integer, Integer> readers = new HashMap<>();
+    /** Slots no entry owns that wait for their last reader before they are freed. */
+    private final java.util.Set<Integer> freeWhenRead = new java.util.HashSet<>();
     private volatile boolean closed;
     /** Set when the journal failed: the store refuses further operations (nothing acknowledged is lost). */
     private volatile Throwable offline;
@@ -210,6 +223,13 @@ public final class Store implements AutoCloseable {
         lifecycle.readLock().unlock();
     }
 
+    /** Refuses a change to a store opened {@link StoreOptions#readOnly() read-only}. */
+    private void checkWritable(String what) {
+        if (options.readOnly()) {
+            throw new IllegalStateException("store on " + device.path() + " is open read-only: cannot " + what);
+        }
+    }
+
     /** Runs one public operation between {@link #begin} and {@link #end}. */
     private <T> T guarded(java.util.function.Supplier<T> operation) {
         begin();
@@ -251,58 +271,100 @@ public final class Store implements AutoCloseable {
 
     // ------------------------------------------------------------------ put
 
-    /** A key of a put batch that got a slot and is being written. */
-    private record Planned(int key, Fingerprint fp, int slotId, long offset, long ioBytes, long seq) {}
+    /**
+     * A key of a put batch that got a slot and is being written; with {@code replaces}, the key's
+     * stored value stays readable in its own slot until the commit.
+     */
+    private record Planned(int key, Fingerprint fp, int slotId, long offset, long length, long ioBytes, long seq,
+                           boolean replaces) {}
+
+    /** A put in flight: the slot it writes, and what completes when it has ended, stored or not. */
+    private record Pending(int slotId, CompletableFuture<Void> ended) {}
 
     /**
-     * Stores each value under its key. See the class comment for the per-key outcomes.
+     * Stores each value under its key, the first value winning ({@link PutMode#FIRST}). See the
+     * class comment for the per-key outcomes.
      *
      * @return per key, what happened; {@link PutResult#stored()} tells whether the key is stored now
      */
     public PutResult[] putMany(List<byte[]> keys, List<MemorySegment> values) {
-        checkPairs(keys, values, "values");
-        return guarded(() -> putBatch(keys, values));
+        return putMany(keys, values, PutMode.FIRST);
     }
 
-    private PutResult[] putBatch(List<byte[]> keys, List<MemorySegment> values) {
+    /**
+     * Stores each value under its key; {@code mode} says what happens to a key that is stored
+     * already or being written by another put. Of one key given twice, one value is written (the
+     * first, or with {@link PutMode#REPLACE} the last) and both get its result.
+     */
+    public PutResult[] putMany(List<byte[]> keys, List<MemorySegment> values, PutMode mode) {
+        checkPairs(keys, values, "values");
+        Objects.requireNonNull(mode, "mode");
+        checkWritable("put");
+        return guarded(() -> putBatch(keys, values, mode));
+    }
+
+    private PutResult[] putBatch(List<byte[]> keys, List<MemorySegment> values, PutMode mode) {
         int n = keys.size();
         PutResult[] results = new PutResult[n];
         Fingerprint[] fps = new Fingerprint[n];
-        int[] firstOf = new int[n];
         long[] lengths = new long[n];
-        Map<Fingerprint, Integer> seen = new HashMap<>();
+        Map<Fingerprint, Integer> chosen = new HashMap<>();
         for (int i = 0; i < n; i++) {
             fps[i] = Fingerprint.of(keys.get(i));
-            firstOf[i] = seen.merge(fps[i], i, (a, b) -> a);
             lengths[i] = values.get(i).byteSize();
+            int at = i;
+            chosen.merge(fps[i], i, (first, later) -> mode == PutMode.REPLACE ? at : first);
         }
-        Plan plan = plan(keys, fps, firstOf, lengths, results);
-        // A slot freed by a delete or eviction is rewritten only after that delete is durable:
-        // otherwise a crash could bring back the old entry pointing at new data.
-        boolean[] written = plan.planned.isEmpty() || awaitDurable(plan.deleteMarker)
-                ? write(plan.planned, keys, values) : new boolean[plan.planned.size()];
-        commit(plan.planned, written, results);
+        int[] winner = new int[n];
+        for (int i = 0; i < n; i++) winner[i] = chosen.get(fps[i]);
+        // Keys that met another put of theirs wait for it, outside the lock, and are planned again.
+        for (Plan plan = plan(keys, fps, winner, lengths, results, mode); ;
+             plan = plan(keys, fps, winner, lengths, results, mode)) {
+            // A slot freed by a delete or eviction is rewritten only after that delete is durable:
+            // otherwise a crash could bring back the old entry pointing at new data.
+            boolean[] written = plan.planned.isEmpty() || awaitDurable(plan.deleteMarker)
+                    ? write(plan.planned, keys, values) : new boolean[plan.planned.size()];
+            commit(plan.planned, written, results);
+            if (plan.waits.isEmpty()) break;
+            plan.waits.forEach(CompletableFuture::join);
+        }
         for (int i = 0; i < n; i++) {
-            if (firstOf[i] != i) results[i] = results[firstOf[i]];
+            if (winner[i] != i) results[i] = results[winner[i]];
         }
         return results;
     }
 
     /**
+     * Starts a put of a value that arrives in pieces ({@link PutStream}), the first value winning
+     * ({@link PutMode#FIRST}).
+     */
+    public PutStream beginPut(byte[] key, long length) {
+        return beginPut(key, length, PutMode.FIRST);
+    }
+
+    /**
      * Starts a put of a value that arrives in pieces ({@link PutStream}): for callers that write a
      * large value while they receive it. Values small enough to live in their slot header are
-     * stored with {@link #putMany}.
+     * stored with {@link #putMany}. With {@link PutMode#REPLACE} or {@link PutMode#IF_ABSENT}, a
+     * put of the key already in flight is waited for first.
      *
      * @return an open stream, or one whose {@link PutStream#refusal} says why the put cannot start
      */
-    public PutStream beginPut(byte[] key, long length) {
+    public PutStream beginPut(byte[] key, long length, PutMode mode) {
         checkKeys(List.of(key));
+        Objects.requireNonNull(mode, "mode");
         if (length < 1 || SlotHeader.inline(key.length, length, block)) {
             throw new IllegalArgumentException("a value of " + length + " bytes fits in its slot header: use putMany");
         }
+        checkWritable("put");
         return guarded(() -> {
+            List<byte[]> keys = List.of(key);
+            Fingerprint[] fps = {Fingerprint.of(key)};
             PutResult[] result = new PutResult[1];
-            Plan plan = plan(List.of(key), new Fingerprint[] {Fingerprint.of(key)}, new int[1], new long[] {length}, result);
+            Plan plan;
+            while (!(plan = plan(keys, fps, new int[1], new long[] {length}, result, mode)).waits.isEmpty()) {
+                plan.waits.getFirst().join();
+            }
             if (plan.planned.isEmpty()) {
                 (result[0].stored() ? putsStored : putsFailed).increment();
                 return PutStream.refused(result[0]);
@@ -350,28 +412,39 @@ public final class Store implements AutoCloseable {
         });
     }
 
-    /** The slots a put reserved, and the delete that must be durable before they are written. */
-    private record Plan(List<Planned> planned, long deleteMarker) {}
+    /**
+     * The slots a put reserved, the delete that must be durable before they are written, and the
+     * ends of other puts that keys of this one wait for.
+     */
+    private record Plan(List<Planned> planned, long deleteMarker, List<CompletableFuture<Void>> waits) {}
 
     /**
-     * Under the lock, per distinct key: its outcome now (ALREADY_STORED, BUSY, TOO_LARGE,
-     * NO_SPACE) in {@code results}, or a reserved slot, indexed as being written.
+     * Under the lock, per key that is its batch's {@code winner} and has no result yet: its outcome
+     * now (ALREADY_STORED, BUSY, TOO_LARGE, NO_SPACE) in {@code results}; or a reserved slot, the
+     * key indexed as being written (or, replacing, its stored value marked REPLACING); or, when
+     * another put of the key is in flight and {@code mode} waits, that put's end in the plan's waits.
      */
-    private Plan plan(List<byte[]> keys, Fingerprint[] fps, int[] firstOf, long[] lengths, PutResult[] results) {
+    private Plan plan(List<byte[]> keys, Fingerprint[] fps, int[] winner, long[] lengths, PutResult[] results,
+                      PutMode mode) {
         List<Planned> planned = new ArrayList<>();
+        List<CompletableFuture<Void>> waits = new ArrayList<>();
         lock();
         try {
             int now = ++clock;
             for (int i = 0; i < keys.size(); i++) {
-                if (firstOf[i] != i) continue;
+                if (winner[i] != i || results[i] != null) continue;
+                Pending inFlight = pending.get(fps[i]);
+                if (inFlight != null) {
+                    if (mode == PutMode.FIRST) results[i] = PutResult.BUSY;
+                    else waits.add(inFlight.ended());
+                    continue;
+                }
                 long pos = index.find(fps[i]);
-                if (pos >= 0) {
-                    if (index.state(pos) == KeyIndex.STORED) {
-                        results[i] = PutResult.ALREADY_STORED;
-                        touch(pos, now);
-                    } else {
-                        results[i] = PutResult.BUSY;
-                    }
+                boolean replaces = pos >= 0;
+                assert !replaces || index.state(pos) == KeyIndex.STORED : "a cell without a pending put is stored";
+                if (replaces && mode != PutMode.REPLACE) {
+                    results[i] = PutResult.ALREADY_STORED;
+                    touch(pos, now);
                     continue;
                 }
                 long length = lengths[i];
@@ -381,52 +454,92 @@ public final class Store implements AutoCloseable {
                     results[i] = PutResult.TOO_LARGE;
                     continue;
                 }
+                // The stored value stays readable, and out of reach of the evictions reserve may do.
+                if (replaces) index.setState(pos, KeyIndex.REPLACING);
                 int slotId = reservations.reserve(cls, need);
+                if (replaces) pos = index.find(fps[i]); // evictions move cells
                 if (slotId == Space.NONE) {
+                    if (replaces) index.setState(pos, KeyIndex.STORED);
                     results[i] = PutResult.NO_SPACE;
                     continue;
                 }
-                pos = index.insert(fps[i], slotId, length, now);
-                space.moved(slotId, pos);
+                if (replaces) {
+                    space.park(slotId); // no cell owns the new slot until the commit
+                    touch(pos, now);
+                } else {
+                    pos = index.insert(fps[i], slotId, length, now, space::moved);
+                    space.moved(slotId, pos);
+                }
                 space.region(Space.regionOf(slotId)).lastAccess = now;
-                planned.add(new Planned(i, fps[i], slotId, space.offset(slotId),
-                        SlotHeader.ioBytes(keys.get(i).length, length, block), ++seq));
+                pending.put(fps[i], new Pending(slotId, new CompletableFuture<>()));
+                planned.add(new Planned(i, fps[i], slotId, space.offset(slotId), length,
+                        SlotHeader.ioBytes(keys.get(i).length, length, block), ++seq, replaces));
             }
-            return new Plan(planned, lastDeleteTicket);
+            return new Plan(planned, lastDeleteTicket, waits);
         } finally {
             lock.unlock();
         }
     }
 
     /**
-     * Under the lock, marks each planned slot that was {@code written} as stored and journals it,
-     * or frees it (WRITE_FAILED, or CANCELED when a delete came meanwhile); then waits until the
-     * journal holds the stored ones durably (acknowledged means durable). Counts every outcome.
+     * Under the lock, marks each planned slot that was {@code written} as stored and journals it
+     * (a replacement takes over the key's cell in the same step, its old slot parked), or frees it
+     * (WRITE_FAILED, or CANCELED when a delete came meanwhile; a replaced value then stays as it
+     * was). Then waits until the journal holds the stored ones durably (acknowledged means
+     * durable), frees the replaced values' old slots, and ends the puts for whoever waits on them.
+     * Counts every outcome.
      */
     private void commit(List<Planned> planned, boolean[] written, PutResult[] results) {
         long ticket = 0;
+        List<Integer> replacedSlots = new ArrayList<>();
+        List<Pending> ended = new ArrayList<>(planned.size());
         lock();
         try {
             for (int p = 0; p < planned.size(); p++) {
                 Planned pl = planned.get(p);
+                ended.add(pending.remove(pl.fp));
                 long pos = index.find(pl.fp);
-                if (index.state(pos) == KeyIndex.CANCELED) {
+                byte state = index.state(pos);
+                if (state == KeyIndex.CANCELED) {
                     results[pl.key] = PutResult.CANCELED;
                     remove(pos);
                 } else if (!written[p]) {
                     results[pl.key] = PutResult.WRITE_FAILED;
-                    remove(pos);
+                    if (state == KeyIndex.REPLACING) {
+                        index.setState(pos, KeyIndex.STORED);
+                        releaseSlot(pl.slotId);
+                    } else {
+                        remove(pos);
+                    }
                 } else {
+                    if (state == KeyIndex.REPLACING) {
+                        int old = index.slotId(pos);
+                        storedPayloadBytes -= index.length(pos);
+                        index.setSlot(pos, pl.slotId, pl.length);
+                        space.moved(pl.slotId, pos);
+                        space.park(old); // until the new value is durable, a crash brings the old one back
+                        replacedSlots.add(old);
+                    }
                     index.setState(pos, KeyIndex.STORED);
-                    storedPayloadBytes += index.length(pos);
+                    storedPayloadBytes += pl.length;
                     results[pl.key] = PutResult.STORED;
-                    ticket = journal.append(Change.put(pl.fp, pl.slotId, index.length(pos), pl.seq));
+                    ticket = journal.append(Change.put(pl.fp, pl.slotId, pl.length, pl.seq));
                 }
             }
         } finally {
             lock.unlock();
         }
-        if (ticket != 0 && !awaitDurable(ticket)) unstore(planned, results);
+        if (ticket != 0 && !awaitDurable(ticket)) {
+            unstore(planned, results); // offline now: the replaced values' old slots stay parked
+        } else if (!replacedSlots.isEmpty()) {
+            lock();
+            try {
+                replacedSlots.forEach(this::releaseSlot);
+            } finally {
+                lock.unlock();
+            }
+        }
+        for (Pending e : ended) e.ended().complete(null);
         for (PutResult r : results) if (r != null) (r.stored() ? putsStored : putsFailed).increment();
     }
 
@@ -462,9 +575,14 @@ public final class Store implements AutoCloseable {
         evictions.increment();
     }
 
-    /** Removes a stored entry and records the delete in the journal (under the store lock). */
+    /**
+     * Removes a stored entry and records the delete in the journal (under the store lock); a
+     * read-only store only forgets it in memory.
+     */
     private void forget(long pos) {
-        lastDeleteTicket = journal.append(Change.delete(new Fingerprint(index.fpHi(pos), index.fpLo(pos))));
+        if (!options.readOnly()) {
+            lastDeleteTicket = journal.append(Change.delete(new Fingerprint(index.fpHi(pos), index.fpLo(pos))));
+        }
         remove(pos);
     }
 
@@ -474,7 +592,29 @@ public final class Store implements AutoCloseable {
         if (index.state(pos) == KeyIndex.STORED) storedPayloadBytes -= index.length(pos);
         if (index.pins(pos) > 0) pinnedEntries--;
         index.remove(pos, space::moved);
-        space.free(slotId);
+        releaseSlot(slotId);
+    }
+
+    /**
+     * Frees a slot no entry owns any more; one that a {@link ValueReader} is still reading stays
+     * parked until the last of them closes, so a stream never meets another value's bytes.
+     */
+    private void releaseSlot(int slotId) {
+        if (readers.containsKey(slotId)) {
+            space.park(slotId);
+            freeWhenRead.add(slotId);
+        } else {
+            space.free(slotId);
+        }
+    }
+
+    /**
+     * The index position of the loadable entry whose value is in {@code slotId}, or -1 when the
+     * slot is free, parked, or holds a value still being written (for scans that go slot by slot).
+     */
+    private long entryIn(int slotId) {
+        long pos = space.positionOf(slotId);
+        return pos >= 0 && index.readable(pos) && index.slotId(pos) == slotId ? pos : -1;
     }
 
     private void touch(long pos, int now) {
@@ -589,18 +729,36 @@ public final class Store implements AutoCloseable {
         return guarded(() -> loadBatch(keys, destinations));
     }
 
+    /**
+     * Loads that raced a change of their key (its slot freed and rewritten between lookup and read,
+     * e.g. by a replacement) are retried up to this many times in all, so a key that is stored
+     * throughout is never a miss.
+     */
+    private static final int LOAD_ATTEMPTS = 8;
+
     private long[] loadBatch(List<byte[]> keys, List<MemorySegment> destinations) {
-        int n = keys.size();
-        long[] results = new long[n];
+        long[] results = new long[keys.size()];
         Arrays.fill(results, MISS);
+        List<Integer> todo = new ArrayList<>(keys.size());
+        for (int i = 0; i < keys.size(); i++) todo.add(i);
+        for (int attempt = 0; attempt < LOAD_ATTEMPTS && !todo.isEmpty(); attempt++) {
+            todo = loadOnce(keys, destinations, todo, results);
+        }
+        for (long r : results) (r >= 0 ? hits : misses).increment();
+        return results;
+    }
+
+    /** Loads the keys at {@code which} into {@code results}; returns those that raced a change of their entry. */
+    private List<Integer> loadOnce(List<byte[]> keys, List<MemorySegment> destinations, List<Integer> which,
+                                   long[] results) {
         List<Found> found = new ArrayList<>();
         lock();
         try {
             int now = ++clock;
-            for (int i = 0; i < n; i++) {
+            for (int i : which) {
                 Fingerprint fp = Fingerprint.of(keys.get(i));
                 long pos = index.find(fp);
-                if (pos < 0 || index.state(pos) != KeyIndex.STORED) continue;
+                if (pos < 0 || !index.readable(pos)) continue;
                 long length = index.length(pos);
                 if (destinations.get(i).byteSize() < length) {
                     results[i] = DESTINATION_TOO_SMALL;
@@ -668,9 +826,9 @@ public final class Store implements AutoCloseable {
                 for (IoBuffer b : buffers) b.close();
             }
         }
-        if (!corrupt.isEmpty()) dropCorrupt(corrupt);
-        for (long r : results) (r >= 0 ? hits : misses).increment();
-        return results;
+        List<Integer> raced = new ArrayList<>();
+        if (!corrupt.isEmpty()) for (Found f : dropCorrupt(corrupt)) raced.add(f.key);
+        return raced;
     }
 
     /**
@@ -689,7 +847,7 @@ public final class Store implements AutoCloseable {
             lock();
             try {
                 long pos = index.find(fp);
-                if (pos < 0 || index.state(pos) != KeyIndex.STORED) {
+                if (pos < 0 || !index.readable(pos)) {
                     misses.increment();
                     return null;
                 }
@@ -698,12 +856,26 @@ public final class Store implements AutoCloseable {
                 touch(pos, ++clock);
                 slotId = index.slotId(pos);
                 offset = space.offset(slotId);
+                readers.merge(slotId, 1, Integer::sum); // the slot stays this value's until the reader closes
             } finally {
                 lock.unlock();
             }
             return new ValueReader(this, key.clone(), fp, slotId, offset, length,
                     superblock.storeIdLo(), block, io);
         });
+    }
+
+    /** A {@link ValueReader} is done with its slot: a slot freed meanwhile is free now. */
+    void readerClosed(int slotId) {
+        lock.lock();
+        try {
+            if (readers.merge(slotId, -1, Integer::sum) == 0) {
+                readers.remove(slotId);
+                if (freeWhenRead.remove(slotId)) space.free(slotId);
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** A {@link ValueReader}'s verdict: the value served, or a miss. */
@@ -744,13 +916,19 @@ public final class Store implements AutoCloseable {
     /**
      * Drops entries whose slot failed verification, unless the entry changed meanwhile (a delete,
      * an eviction or a new put raced the read: then the mismatch was that race, not corruption).
+     *
+     * @return the entries that changed and are still stored (in another slot): worth reading again
      */
-    private void dropCorrupt(List<Found> corrupt) {
+    private List<Found> dropCorrupt(List<Found> corrupt) {
+        List<Found> moved = new ArrayList<>();
         lock();
         try {
             for (Found f : corrupt) {
                 long pos = index.find(f.fp);
-                if (pos >= 0 && index.slotId(pos) == f.slotId && index.state(pos) == KeyIndex.STORED) {
+                if (pos < 0 || !index.readable(pos)) continue;
+                if (index.slotId(pos) != f.slotId) {
+                    moved.add(f);
+                } else if (index.state(pos) == KeyIndex.STORED) {
                     checksumFailures.increment();
                     forget(pos);
                 }
@@ -758,6 +936,7 @@ public final class Store implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+        return moved;
     }
 
     // ------------------------------------------------------------------ lookups, pins, delete
@@ -777,7 +956,7 @@ public final class Store implements AutoCloseable {
         try {
             for (int i = 0; i < keys.size(); i++) {
                 long pos = index.find(Fingerprint.of(keys.get(i)));
-                if (pos < 0 || index.state(pos) != KeyIndex.STORED) continue;
+                if (pos < 0 || !index.readable(pos)) continue;
                 hit[i] = true;
                 if (lock) pin(pos);
             }
@@ -796,7 +975,7 @@ public final class Store implements AutoCloseable {
             long[] out = new long[keys.size()];
             for (int i = 0; i < out.length; i++) {
                 long pos = index.find(Fingerprint.of(keys.get(i)));
-                out[i] = pos >= 0 && index.state(pos) == KeyIndex.STORED ? index.length(pos) : MISS;
+                out[i] = pos >= 0 && index.readable(pos) ? index.length(pos) : MISS;
             }
             return out;
         } finally {
@@ -820,7 +999,7 @@ public final class Store implements AutoCloseable {
             int count = 0;
             for (byte[] key : keys) {
                 long pos = index.find(Fingerprint.of(key));
-                if (pos < 0 || index.state(pos) != KeyIndex.STORED) break;
+                if (pos < 0 || !index.readable(pos)) break;
                 if (lock) pin(pos);
                 count++;
             }
@@ -862,6 +1041,7 @@ public final class Store implements AutoCloseable {
      */
     public boolean[] deleteMany(List<byte[]> keys, boolean force) {
         checkKeys(keys);
+        checkWritable("delete");
         return guarded(() -> deleteBatch(keys, force));
     }
 
@@ -871,11 +1051,18 @@ public final class Store implements AutoCloseable {
         lock();
         try {
             for (int i = 0; i < keys.size(); i++) {
-                long pos = index.find(Fingerprint.of(keys.get(i)));
+                Fingerprint fp = Fingerprint.of(keys.get(i));
+                long pos = index.find(fp);
                 if (pos < 0) continue;
                 switch (index.state(pos)) {
                     case KeyIndex.WRITING -> {
                         index.setState(pos, KeyIndex.CANCELED);
+                        deleted[i] = true;
+                    }
+                    case KeyIndex.REPLACING -> {
+                        if (index.pins(pos) > 0 && !force) continue;
+                        cancelReplacement(fp, pos);
+                        ticket = lastDeleteTicket;
                         deleted[i] = true;
                     }
                     case KeyIndex.STORED -> {
@@ -896,6 +1083,24 @@ public final class Store implements AutoCloseable {
                     + offline.getMessage(), offline);
         }
         return deleted;
+    }
+
+    /**
+     * A delete of a key whose replacement is being written: the stored value goes now (journaled,
+     * its slot freed), and the cell is handed to the replacement as a canceled put, which its
+     * commit then frees, exactly as for a new key deleted while being written.
+     */
+    private void cancelReplacement(Fingerprint fp, long pos) {
+        int old = index.slotId(pos);
+        int replacement = pending.get(fp).slotId();
+        lastDeleteTicket = journal.append(Change.delete(fp));
+        storedPayloadBytes -= index.length(pos);
+        if (index.pins(pos) > 0) pinnedEntries--;
+        index.setPins(pos, 0);
+        index.setSlot(pos, replacement, 0);
+        index.setState(pos, KeyIndex.CANCELED);
+        space.moved(replacement, pos);
+        releaseSlot(old);
     }
 
     // ------------------------------------------------------------------ stats, close
@@ -970,9 +1175,8 @@ public final class Store implements AutoCloseable {
                 try {
                     Space.Region reg = space.region(r);
                     for (int slot = 0; slot < reg.slotCount; slot++) {
-                        if (!reg.used(slot)) continue;
-                        long pos = space.positionOf(Space.slotId(r, slot));
-                        if (index.state(pos) != KeyIndex.STORED) continue;
+                        long pos = entryIn(Space.slotId(r, slot));
+                        if (pos < 0) continue;
                         int slotId = Space.slotId(r, slot);
                         // One block holds the header of any key up to 4 KiB less 64 bytes; longer ones are re-read.
                         region.add(new Found(-1, new Fingerprint(index.fpHi(pos), index.fpLo(pos)), slotId,
@@ -1027,7 +1231,8 @@ public final class Store implements AutoCloseable {
      * @param entries  entries checked
      * @param errors   entries whose slot failed (header, key, length or payload checksum)
      * @param repaired entries dropped because of it (with repair on)
-     * @param problems one line per error: slot id and what was wrong (at most 100)
+     * @param problems one line per error: the entry's key (or, when its header is unreadable, its slot
+ *                 and fingerprint) and what was wrong (at most 100)
      */
     public record VerifyReport(long entries, long errors, long repaired, List<String> problems) {}
 
@@ -1038,6 +1243,7 @@ public final class Store implements AutoCloseable {
      * @param progress told the entries checked so far
      */
     public VerifyReport verify(boolean repair, java.util.function.LongConsumer progress) {
+        if (repair) checkWritable("repair");
         begin();
         try {
             long checked = 0, errors = 0, repaired = 0;
@@ -1048,9 +1254,8 @@ public final class Store implements AutoCloseable {
                 try {
                     Space.Region reg = space.region(r);
                     for (int slot = 0; slot < reg.slotCount; slot++) {
-                        if (!reg.used(slot)) continue;
-                        long pos = space.positionOf(Space.slotId(r, slot));
-                        if (index.state(pos) != KeyIndex.STORED) continue;
+                        long pos = entryIn(Space.slotId(r, slot));
+                        if (pos < 0) continue;
                         int slotId = Space.slotId(r, slot);
                         long length = index.length(pos);
                         // The key length is unknown here: read the whole slot, which covers any header.
@@ -1084,7 +1289,9 @@ public final class Store implements AutoCloseable {
                             }
                             if (problem != null) {
                                 bad.add(f);
-                                if (problems.size() < 100) problems.add("slot " + f.slotId + " (" + f.fp + "): " + problem);
+                                if (problems.size() < 100) {
+                                    problems.add(entryName(buffers.get(i - start).segment(), f) + ": " + problem);
+                                }
                             }
                         }
                     } finally {
@@ -1118,6 +1325,29 @@ public final class Store implements AutoCloseable {
         }
     }
 
+    /**
+     * How fsck names an entry: by its key when the slot header still holds one whose fingerprint is
+     * the entry's (so it is provably this entry's key), else by slot and fingerprint.
+     */
+    private static String entryName(MemorySegment slot, Found f) {
+        long n = SlotHeader.headerLength(slot);
+        if (n > 0 && n <= slot.byteSize()) {
+            byte[] key = SlotHeader.key(slot);
+            if (Fingerprint.of(key).equals(f.fp)) return "key \"" + printable(key) + "\" (slot " + f.slotId + ")";
+        }
+        return "slot " + f.slotId + " (" + f.fp + ")";
+    }
+
+    /** A key as text: printable ASCII as it is, any other byte as \xNN. */
+    static String printable(byte[] key) {
+        StringBuilder out = new StringBuilder(key.length);
+        for (byte b : key) {
+            if (b >= 0x20 && b < 0x7f && b != '"' && b != '\\') out.append((char) b);
+            else out.append(String.format("\\x%02x", b & 0xff));
+        }
+        return out.toString();
+    }
+
     // ------------------------------------------------------------------ checkpoints
 
     /** Whether an interval checkpoint may start at {@code now} (see {@link Checkpointer}). */
@@ -1131,6 +1361,7 @@ public final class Store implements AutoCloseable {
      * index, and no I/O happens under it.
      */
     public void checkpoint() throws IOException {
+        checkWritable("write a checkpoint");
         checkpointer.checkpoint();
     }
 
@@ -1153,9 +1384,8 @@ public final class Store implements AutoCloseable {
             long[] e = buffer[0];
             int n = 0;
             for (int slot = 0; slot < region.slotCount; slot++) {
-                if (!region.used(slot)) continue;
-                long pos = space.positionOf(Space.slotId(r, slot));
-                if (index.state(pos) != KeyIndex.STORED) continue; // its PUT comes later in the journal
+                long pos = entryIn(Space.slotId(r, slot)); // a value being written: its PUT comes later in the journal
+                if (pos < 0) continue;
                 e[3 * n] = index.fpHi(pos);
                 e[3 * n + 1] = index.fpLo(pos);
                 e[3 * n + 2] = (long) Space.slotId(r, slot) << 32 | index.length(pos);
@@ -1196,8 +1426,9 @@ public final class Store implements AutoCloseable {
             checkpointer.close();
             try {
                 // A journal writer waiting for ring space needs a checkpoint before it can finish.
-                if (offline == null && journal.fill() > 0.5) checkpoint();
-                if (offline == null && awaitDurable(journal.lastTicket())) checkpoint();
+                boolean writable = offline == null && !options.readOnly();
+                if (writable && journal.fill() > 0.5) checkpoint();
+                if (writable && awaitDurable(journal.lastTicket())) checkpoint();
             } catch (IOException | RuntimeException e) {
                 failure = new IOException("final checkpoint of " + device.path() + " failed (the journal has every"
                         + " acknowledged change): " + e.getMessage(), e);

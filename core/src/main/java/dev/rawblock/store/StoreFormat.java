@@ -31,8 +31,10 @@ public final class StoreFormat {
             throw new IOException("capacity " + capacity + " is larger than the device (" + deviceSize + " bytes)");
         }
         capacity = capacity / block * block;
+        // By default the checkpoint area has room for the worst case, one entry per block (a value
+        // that fits in its header block), so space, never an entry count, is what bounds a store.
         long maxEntries = options.maxEntries() != 0 ? options.maxEntries()
-                : Math.clamp(capacity / (256 * 1024), 1024, FormatOptions.MAX_ENTRIES);
+                : Math.clamp(capacity / block, 1024, FormatOptions.MAX_ENTRIES);
         long metaOffset = (long) Superblock.COPIES * block;
         long metaBytes = 2 * MetadataLayout.copyBytes(block, maxEntries) + MetadataLayout.journalBytes(capacity);
         long regionBase = roundUp(metaOffset + metaBytes, MIB);

@@ -14,9 +14,12 @@ import java.time.Duration;
  *                           half the journal is in use)
  * @param quietWait          how long an interval checkpoint waits for a moment without I/O in
  *                           flight before it runs anyway
+ * @param readOnly           inspect only: recovery runs in memory, puts, deletes and checkpoints are
+ *                           refused, and nothing is ever written to the device (for {@code stats}
+ *                           and {@code fsck} without repair, on a device opened read-only)
  */
 public record StoreOptions(Eviction eviction, long maxBatchBytes, boolean flush, Duration checkpointInterval,
-                           Duration quietWait) {
+                           Duration quietWait, boolean readOnly) {
     public static final long DEFAULT_MAX_BATCH_BYTES = 256L << 20;
 
     public StoreOptions {
@@ -30,28 +33,33 @@ public record StoreOptions(Eviction eviction, long maxBatchBytes, boolean flush,
         }
     }
 
-    /** LRU eviction, 256 MiB per submission, flushing on, a checkpoint a minute (waiting up to 5 s for quiet). */
+    /** LRU eviction, 256 MiB per submission, flushing on, a checkpoint a minute (waiting up to 5 s for quiet), read-write. */
     public static StoreOptions defaults() {
-        return new StoreOptions(Eviction.LRU, DEFAULT_MAX_BATCH_BYTES, true, Duration.ofSeconds(60), Duration.ofSeconds(5));
+        return new StoreOptions(Eviction.LRU, DEFAULT_MAX_BATCH_BYTES, true, Duration.ofSeconds(60), Duration.ofSeconds(5),
+                false);
     }
 
     public StoreOptions withEviction(Eviction e) {
-        return new StoreOptions(e, maxBatchBytes, flush, checkpointInterval, quietWait);
+        return new StoreOptions(e, maxBatchBytes, flush, checkpointInterval, quietWait, readOnly);
     }
 
     public StoreOptions withMaxBatchBytes(long b) {
-        return new StoreOptions(eviction, b, flush, checkpointInterval, quietWait);
+        return new StoreOptions(eviction, b, flush, checkpointInterval, quietWait, readOnly);
     }
 
     public StoreOptions withFlush(boolean f) {
-        return new StoreOptions(eviction, maxBatchBytes, f, checkpointInterval, quietWait);
+        return new StoreOptions(eviction, maxBatchBytes, f, checkpointInterval, quietWait, readOnly);
     }
 
     public StoreOptions withCheckpointInterval(Duration d) {
-        return new StoreOptions(eviction, maxBatchBytes, flush, d, quietWait);
+        return new StoreOptions(eviction, maxBatchBytes, flush, d, quietWait, readOnly);
     }
 
     public StoreOptions withQuietWait(Duration d) {
-        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, d);
+        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, d, readOnly);
+    }
+
+    public StoreOptions withReadOnly(boolean r) {
+        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, quietWait, r);
     }
 }

@@ -39,6 +39,7 @@ public final class ValueReader implements AutoCloseable {
     private final CRC32C crc = new CRC32C();
     private long checked;
     private boolean failed;
+    private boolean closed;
 
     ValueReader(Store store, byte[] key, Fingerprint fp, int slotId, long slotOffset, long length, long storeId,
                 int block, IoTracker io) {
@@ -124,10 +125,13 @@ public final class ValueReader implements AutoCloseable {
 
     @Override
     public void close() {
+        if (closed) return;
+        closed = true;
         try {
             headerRead.handle((v, e) -> null).join(); // the kernel may still write into the buffer
         } finally {
             header.close();
+            store.readerClosed(slotId);
         }
     }
 }

@@ -126,7 +126,7 @@ class StoreBatchTest extends StoreFixture {
     @Test
     void partialExhaustionFailsTheRest() throws IOException {
         // One region of 1 MiB; 300 KiB values take 304 KiB slots: 3 per region.
-        open(StoreFormat.plan(64 * MIB, 4096, new FormatOptions(0, MIB, 0)).regionBase() + MIB, MIB,
+        open(capacityFor(1, MIB), MIB,
                 StoreOptions.defaults().withEviction(Eviction.NONE));
         assertEquals(1, store.superblock().regionCount());
         long before = store.stats().batchSubmissions();

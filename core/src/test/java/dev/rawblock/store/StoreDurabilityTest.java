@@ -53,6 +53,39 @@ class StoreDurabilityTest extends StoreFixture {
         assertNoLeak();
     }
 
+    /**
+     * A read-only open (stats, fsck) recovers a crashed store in memory and writes nothing: its
+     * puts, deletes and checkpoints are refused, and the next read-write open still replays the journal.
+     */
+    @Test
+    void readOnlyOpenRecoversAndWritesNothing() throws IOException {
+        open(64 * MIB, 4 * MIB, StoreOptions.defaults());
+        for (int i = 0; i < 10; i++) put("k" + i, bytes(i, 5000 + i));
+        store.deleteMany(keys("k3"), false);
+        device.crash(7);
+        assertThrows(IOException.class, store::close);
+        device.revive();
+        device.failWhen(op -> op.kind() == IoOp.Kind.WRITE, dev.rawblock.uring.Errno.EROFS);
+        long flushes = device.flushes();
+        store = Store.open(device, StoreOptions.defaults().withReadOnly(true));
+        assertEquals(9, store.stats().entries(), store.recoverySummary());
+        assertArrayEquals(bytes(5, 5005), load("k5"));
+        assertNull(load("k3"));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> put("new", bytes(1, 10)));
+        assertTrue(e.getMessage().contains("read-only"), e.getMessage());
+        assertThrows(IllegalStateException.class, () -> store.deleteMany(keys("k1"), true));
+        assertThrows(IllegalStateException.class, store::checkpoint);
+        assertThrows(IllegalStateException.class, () -> store.verify(true, n -> { }));
+        assertEquals(0, store.verify(false, n -> { }).errors());
+        store.close();
+        assertEquals(0, device.injectedFailures(), "no write was even attempted");
+        assertEquals(flushes, device.flushes(), "no flush either");
+        device.clearFaults();
+        store = Store.open(device, StoreOptions.defaults());
+        assertFalse(store.recoverySummary().contains("and 0 journal changes"), store.recoverySummary());
+        assertEquals(9, store.stats().entries());
+    }
+
     /** Acknowledged puts and deletes since the last checkpoint come back from the journal after a crash. */
     @Test
     void crashReplaysTheJournal() throws IOException {

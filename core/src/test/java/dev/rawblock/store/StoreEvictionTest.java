@@ -62,7 +62,7 @@ class StoreEvictionTest extends StoreFixture {
 
     @Test
     void aStoreFullOfPinnedEntriesFailsPutsPerKey() throws IOException {
-        open(StoreFormat.plan(64 * MIB, 4096, new FormatOptions(0, MIB, 0)).regionBase() + 2 * MIB, MIB,
+        open(capacityFor(2, MIB), MIB,
                 StoreOptions.defaults());
         List<byte[]> all = new ArrayList<>();
         for (int i = 0; store.stats().evictions() == 0 && i < 100; i++) {
@@ -101,7 +101,7 @@ class StoreEvictionTest extends StoreFixture {
 
     @Test
     void aClassWithoutRegionsTakesOverTheColdestRegion() throws IOException {
-        open(StoreFormat.plan(64 * MIB, 4096, new FormatOptions(0, MIB, 0)).regionBase() + 4 * MIB, MIB,
+        open(capacityFor(4, MIB), MIB,
                 StoreOptions.defaults());
         int regions = store.superblock().regionCount();
         for (int i = 0; i < regions * 256; i++) put("small" + i, bytes(i, 3000)); // every region full of 4 KiB slots

@@ -60,6 +60,19 @@ abstract class StoreFixture {
         return store;
     }
 
+    /** The smallest capacity whose format has exactly {@code regions} regions of {@code regionBytes}. */
+    static long capacityFor(int regions, long regionBytes) throws IOException {
+        for (long capacity = regions * regionBytes + MIB; ; capacity += MIB) {
+            try {
+                if (StoreFormat.plan(capacity, 4096, new FormatOptions(0, regionBytes, 0)).regionCount() >= regions) {
+                    return capacity;
+                }
+            } catch (IOException tooSmall) {
+                // no room for one region yet
+            }
+        }
+    }
+
     @AfterEach
     void closeStore() throws IOException {
         if (store != null) store.close();

@@ -1,6 +1,7 @@
 package dev.rawblock.server;
 
 import dev.rawblock.server.MemoryBudget.ValueBuffer;
+import dev.rawblock.store.PutMode;
 import dev.rawblock.store.PutStream;
 
 import java.io.IOException;
@@ -29,13 +30,15 @@ public final class PieceReceiver {
      * Reads {@code length} bytes from {@code wire} into a new put of {@code key}, writing them as
      * they come. The put is left open for the caller to commit once the request is complete.
      *
-     * @return the open put with every byte written, or null when the put cannot start (the key
-     *         exists or is being written, no space...): nothing was read, so the caller receives
-     *         the value the ordinary way
+     * The put replaces the key's value if it has one (Redis SET); it starts once any other put of
+     * the key in flight has ended.
+     *
+     * @return the open put with every byte written, or null when the put cannot start (too large,
+     *         no space): nothing was read, so the caller receives the value the ordinary way
      * @throws IOException when the connection fails mid-value; the put is then abandoned
      */
     public PutStream receive(byte[] key, long length, Wire wire) throws IOException, InterruptedException {
-        PutStream put = values.store().beginPut(key, length);
+        PutStream put = values.store().beginPut(key, length, PutMode.REPLACE);
         if (put.refusal() != null) return null;
         int window = (int) Math.min(AHEAD, (length + PIECE - 1) / PIECE);
         ValueBuffer[] buffers = new ValueBuffer[window];

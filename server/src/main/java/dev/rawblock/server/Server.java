@@ -5,9 +5,12 @@ import dev.rawblock.server.lm.LmSession;
 import dev.rawblock.server.metrics.MetricsEndpoint;
 import dev.rawblock.server.resp.RespSession;
 import dev.rawblock.store.Store;
+import jdk.net.ExtendedSocketOptions;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketOption;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
@@ -26,7 +29,9 @@ import java.util.function.Consumer;
 /**
  * Serves a store over RESP and {@code lm://}: one listener per protocol, one virtual thread per
  * connection doing blocking I/O (simple, in-order code that scales to thousands of connections),
- * a watchdog that closes idle connections, and, when configured, a Prometheus metrics endpoint.
+ * a watchdog that closes idle connections when an idle timeout is set, and, when configured, a
+ * Prometheus metrics endpoint. The listeners bind where {@link ServerConfig} says: {@code lm://}
+ * may be kept on loopback by protected mode, while RESP and metrics follow {@code bind}.
  *
  * <p>{@link #close} stops gracefully: no new connections, every connection's input is shut (so a
  * request being read fails and nothing half-received is stored), requests already executing
@@ -38,6 +43,8 @@ public final class Server implements AutoCloseable {
     static final Duration DRAIN = Duration.ofSeconds(10);
     /** A send buffer that takes a whole chunk: fewer wake-ups per multi-MiB reply (receive buffers autotune larger). */
     private static final int SOCKET_BUFFER_BYTES = 4 << 20;
+    /** Silence after which the kernel starts probing a connection's peer (then 3 probes, 100 s apart). */
+    private static final int KEEPALIVE_IDLE_SECONDS = 300;
 
     private final ServerContext context;
     private final Consumer<String> log;
@@ -60,7 +67,7 @@ public final class Server implements AutoCloseable {
     public Server(Store store, BufferArena arena, ServerConfig config, Consumer<String> log) {
         MemoryBudget budget = new MemoryBudget(arena, config.memoryBudget());
         ServerStats stats = new ServerStats();
-        this.context = new ServerContext(config, new Values(store, budget, config.idleTimeout(), stats), stats);
+        this.context = new ServerContext(config, new Values(store, budget, config.requestWait(), stats), stats);
         this.log = log;
     }
 
@@ -68,17 +75,45 @@ public final class Server implements AutoCloseable {
     public Server start() throws IOException {
         ServerConfig config = context.config();
         try {
-            respAddress = listen(Protocol.RESP, config.respPort());
-            if (config.lmPort() >= 0) lmAddress = listen(Protocol.LM, config.lmPort());
+            respAddress = listen(Protocol.RESP, config.bind(), config.respPort());
+            if (config.lmPort() >= 0) {
+                if (config.lmOnLoopbackOnly()) {
+                    log.accept("lm:// has no authentication: serving it on " + ServerConfig.host(config.lmBind())
+                            + " only because --requirepass is set (--protected-mode no serves it on "
+                            + ServerConfig.host(config.bind()) + " too)");
+                }
+                lmAddress = listen(Protocol.LM, config.lmBind(), config.lmPort());
+            }
+            warnUnprotected();
             if (config.metricsPort() >= 0) metrics = serveMetrics(config.metricsPort());
         } catch (IOException e) {
             close();
             throw e;
         }
-        long idle = config.idleTimeout().toNanos();
-        long period = Math.max(50, config.idleTimeout().toMillis() / 4);
-        watchdog.scheduleAtFixedRate(() -> closeIdle(idle), period, period, TimeUnit.MILLISECONDS);
+        if (!config.idleTimeout().isZero()) {
+            long idle = config.idleTimeout().toNanos();
+            long period = Math.max(50, config.idleTimeout().toMillis() / 4);
+            watchdog.scheduleAtFixedRate(() -> closeIdle(idle), period, period, TimeUnit.MILLISECONDS);
+        }
         return this;
+    }
+
+    /** With protected mode off, a listener without authentication may face the network: say so at start. */
+    private void warnUnprotected() {
+        if (context.config().requirePass() == null && !respAddress.getAddress().isLoopbackAddress()) {
+            log.accept("RESP has no password and --protected-mode is no: anyone who can reach " + show(respAddress)
+                    + " can read and overwrite the store");
+        }
+        if (lmAddress != null && !lmAddress.getAddress().isLoopbackAddress()) {
+            log.accept("lm:// has no authentication and --protected-mode is no: anyone who can reach "
+                    + show(lmAddress) + " can read and overwrite the store");
+        }
+    }
+
+    /** host:port, with an IPv6 host in brackets. */
+    private static String show(InetSocketAddress address) {
+        String host = address.getHostString();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
     }
 
     public InetSocketAddress respAddress() {
@@ -113,21 +148,23 @@ public final class Server implements AutoCloseable {
         }
     }
 
-    private InetSocketAddress listen(Protocol protocol, int port) throws IOException {
+    private InetSocketAddress listen(Protocol protocol, InetAddress address, int port) throws IOException {
         ServerSocketChannel channel = ServerSocketChannel.open();
         listeners.add(channel);
         channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
         try {
-            channel.bind(new InetSocketAddress(context.config().bind(), port), 1024);
+            channel.bind(new InetSocketAddress(address, port), 1024);
         } catch (IOException e) {
-            throw cannotListen(protocol.label, port, e);
+            throw cannotListen(protocol.label, address, port, e);
         }
         InetSocketAddress bound = (InetSocketAddress) channel.getLocalAddress();
         Thread acceptor = Thread.ofPlatform().daemon().name("rawblock-accept-" + bound.getPort())
                 .start(() -> accept(channel, protocol));
         acceptors.add(acceptor);
-        log.accept("listening for " + protocol.label + " on " + bound.getHostString() + ":" + bound.getPort());
-        return bound;
+        // The address as configured: a wildcard 0.0.0.0 reads back as :: from a dual-stack socket.
+        InetSocketAddress shown = new InetSocketAddress(address, bound.getPort());
+        log.accept("listening for " + protocol.label + " on " + show(shown));
+        return shown;
     }
 
     private MetricsEndpoint serveMetrics(int port) throws IOException {
@@ -135,16 +172,14 @@ public final class Server implements AutoCloseable {
         try {
             endpoint = MetricsEndpoint.start(context, new InetSocketAddress(context.config().bind(), port));
         } catch (IOException e) {
-            throw cannotListen("metrics", port, e);
+            throw cannotListen("metrics", context.config().bind(), port, e);
         }
-        InetSocketAddress bound = endpoint.address();
-        String host = bound.getHostString().contains(":") ? "[" + bound.getHostString() + "]" : bound.getHostString();
-        log.accept("metrics on http://" + host + ":" + bound.getPort() + "/metrics");
+        log.accept("metrics on http://" + show(endpoint.address()) + "/metrics");
         return endpoint;
     }
 
-    private IOException cannotListen(String what, int port, IOException e) {
-        return new IOException("cannot listen for " + what + " on " + context.config().bind() + ":" + port + ": "
+    private static IOException cannotListen(String what, InetAddress address, int port, IOException e) {
+        return new IOException("cannot listen for " + what + " on " + show(new InetSocketAddress(address, port)) + ": "
                 + e.getMessage(), e);
     }
 
@@ -169,6 +204,7 @@ public final class Server implements AutoCloseable {
         try (Wire wire = new Wire(socket, stats)) {
             socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
             socket.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER_BYTES);
+            keepAlive(socket);
             if (stats.openConnections() >= context.config().maxConnections() || closing) {
                 stats.connectionRefused();
                 if (protocol == Protocol.RESP) RespSession.refuse(wire); // lm:// has no way to say why
@@ -188,6 +224,22 @@ public final class Server implements AutoCloseable {
             }
         } catch (IOException e) {
             // The client is gone; nothing to clean up beyond the socket.
+        }
+    }
+
+    /**
+     * TCP keepalive probes, as Redis's {@code tcp-keepalive 300}: idle connections are never closed
+     * by default, so a client whose host died or whose network went away must be found by the
+     * kernel instead (after about 10 minutes of silence), or its connection would count against
+     * --max-connections forever.
+     */
+    private static void keepAlive(SocketChannel socket) throws IOException {
+        socket.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
+        Set<SocketOption<?>> supported = socket.supportedOptions();
+        if (supported.contains(ExtendedSocketOptions.TCP_KEEPIDLE)) {
+            socket.setOption(ExtendedSocketOptions.TCP_KEEPIDLE, KEEPALIVE_IDLE_SECONDS);
+            socket.setOption(ExtendedSocketOptions.TCP_KEEPINTERVAL, KEEPALIVE_IDLE_SECONDS / 3);
+            socket.setOption(ExtendedSocketOptions.TCP_KEEPCOUNT, 3);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.rawblock.server;
 
 import dev.rawblock.server.MemoryBudget.ValueBuffer;
+import dev.rawblock.store.PutMode;
 import dev.rawblock.store.PutResult;
 import dev.rawblock.store.Store;
 import dev.rawblock.store.ValueReader;
@@ -9,7 +10,6 @@ import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.IntPredicate;
 
 /**
  * The store as both protocols use it: Redis-style overwrite on put, and loads into budgeted,
@@ -56,54 +56,21 @@ public final class Values {
 
     /**
      * Stores each value under its key. With {@code replace}, a key that is stored already gets
-     * the new value (Redis SET); without, the first value stays (SET NX). A key another request is
-     * writing at the same moment waits for that write (as Redis would have run the two in turn),
-     * up to the configured wait; then it is BUSY.
+     * the new value atomically (Redis SET: a GET meanwhile sees the old value or the new one);
+     * without, the first value stays (SET NX). A key another request is writing at the same moment
+     * waits for that write to end, as Redis would have run the two in turn.
      */
-    public PutResult[] put(List<byte[]> keys, List<MemorySegment> values, boolean replace) throws InterruptedException {
-        PutResult[] results = store.putMany(keys, values);
-        boolean[] replaced = new boolean[results.length];
-        long deadline = System.nanoTime() + wait.toNanos();
-        for (long pause = 50_000; ; pause = Math.min(2 * pause, 10_000_000)) {
-            if (replace) {
-                // Delete the old value, then store the new one. A delete is refused only for a pinned
-                // key, which then keeps its value (ALREADY_STORED); each key is replaced once.
-                List<Integer> old = matching(results, i -> results[i] == PutResult.ALREADY_STORED && !replaced[i]);
-                for (int i : old) replaced[i] = true;
-                if (!old.isEmpty()) store.deleteMany(pick(keys, old), false);
-                putAgain(results, keys, values, old);
-            }
-            List<Integer> busy = matching(results, i -> results[i] == PutResult.BUSY);
-            if (busy.isEmpty() || System.nanoTime() + pause > deadline) return results;
-            Thread.sleep(Duration.ofNanos(pause));
-            putAgain(results, keys, values, busy);
-        }
+    public PutResult[] put(List<byte[]> keys, List<MemorySegment> values, boolean replace) {
+        return store.putMany(keys, values, replace ? PutMode.REPLACE : PutMode.IF_ABSENT);
     }
 
     /**
-     * Whether a put through {@link #put} took effect: stored, or replaced by a concurrent SET or
-     * DEL of the same key (CANCELED, ALREADY_STORED), which, run in turn, would have come after it.
+     * Whether a put through {@link #put} (or a streamed one) took effect: stored, or deleted by a
+     * concurrent DEL of the same key while it was written (CANCELED), which, run in turn, would
+     * have come after it.
      */
     public static boolean tookEffect(PutResult result) {
         return result.stored() || result == PutResult.CANCELED;
-    }
-
-    private void putAgain(PutResult[] results, List<byte[]> keys, List<MemorySegment> values, List<Integer> which) {
-        if (which.isEmpty()) return;
-        PutResult[] again = store.putMany(pick(keys, which), pick(values, which));
-        for (int j = 0; j < which.size(); j++) results[which.get(j)] = again[j];
-    }
-
-    private static List<Integer> matching(PutResult[] results, IntPredicate test) {
-        List<Integer> out = new ArrayList<>();
-        for (int i = 0; i < results.length; i++) if (test.test(i)) out.add(i);
-        return out;
-    }
-
-    private static <T> List<T> pick(List<T> items, List<Integer> which) {
-        List<T> out = new ArrayList<>(which.size());
-        for (int i : which) out.add(items.get(i));
-        return out;
     }
 
     /** A loaded value: its bytes are the first {@code length} of {@code buffer}; close to give the buffer back. */

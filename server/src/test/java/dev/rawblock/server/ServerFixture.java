@@ -17,7 +17,9 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
 
 /** A real server on a store in a preallocated temp file, on free loopback ports, and raw-socket helpers. */
@@ -29,6 +31,8 @@ public abstract class ServerFixture {
 
     protected Store store;
     protected Server server;
+    /** What the server logged. */
+    protected final List<String> log = new CopyOnWriteArrayList<>();
 
     /** Starts a server on a fresh {@code capacity}-byte store; {@code tune} adjusts the default configuration. */
     protected Server start(long capacity, UnaryOperator<ServerConfig> tune) throws IOException {
@@ -43,7 +47,7 @@ public abstract class ServerFixture {
         store = Store.openOwning(device, StoreOptions.defaults().withFlush(false));
         ServerConfig config = tune.apply(ServerConfig.defaults(store.maxValueBytes()).withPorts(0, 0)
                 .withLimits(512, Duration.ofSeconds(30), 256 * MIB, 1024 * MIB));
-        server = new Server(store, store.buffers(), config, message -> { }).start();
+        server = new Server(store, store.buffers(), config, log::add).start();
         return server;
     }
 

@@ -257,7 +257,7 @@ public final class RespSession implements Runnable {
         }
         byte[] key = r.arg(1).bytes();
         PutStream streamed = r.arg(2).streamed();
-        if (streamed != null) { // a plain SET of a new key, written as it arrived: commit it
+        if (streamed != null) { // a plain SET, written as it arrived: commit it (it replaces an old value)
             PutResult result = streamed.commit();
             if (Values.tookEffect(result)) {
                 writer.simple("OK");
