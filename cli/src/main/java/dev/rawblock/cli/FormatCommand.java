@@ -34,7 +34,7 @@ final class FormatCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--path", paramLabel = "PATH", required = true,
-            description = "File or block device; a missing file is created with --create-size (or --capacity) bytes.")
+            description = "File or block device; a missing (or empty) file is created with --create-size (or --capacity) bytes.")
     Path path;
 
     @Option(names = "--capacity", paramLabel = "SIZE", converter = SizeParser.Converter.class,
@@ -66,10 +66,12 @@ final class FormatCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         FormatOptions options = formatOptions();
         Path target = BenchDeviceCommand.target(path, null);
-        boolean create = !Files.exists(target);
+        // An empty file holds nothing: it is sized as a missing one would be created.
+        boolean create = !Files.exists(target) || (Files.isRegularFile(target) && Files.size(target) == 0);
         long createBytes = createSize != null ? createSize : capacity != null ? capacity : 0;
         if (create && createBytes == 0) {
-            usage(target + " does not exist; give --create-size (or --capacity) to create a file of that size");
+            usage(target + (Files.exists(target) ? " is empty" : " does not exist")
+                    + "; give --create-size (or --capacity) to create a file of that size");
         }
         if (create && capacity != null && capacity > createBytes) {
             usage("--capacity " + SizeParser.format(capacity) + " is larger than --create-size "

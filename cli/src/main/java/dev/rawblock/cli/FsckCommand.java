@@ -13,12 +13,14 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * {@code rawblock fsck}: reads every entry's slot and checks its header and checksums; with
- * {@code --repair}, entries that fail are dropped. Exit code 0 when the store is clean (or every
+ * {@code rawblock fsck}: reads every entry's slot and checks its header and checksums, on a store
+ * opened read-only; with {@code --repair} (read-write), entries that fail are dropped. Exit code 0 when the store is clean (or every
  * error was repaired), 1 otherwise.
  */
 @Command(name = "fsck", sortOptions = false,
-        description = {"Check a store: read every entry's slot and verify its header, key, length and checksums.",
+        description = {"Check a store: read every entry's slot and verify its header, key, length and checksums. "
+                + "Without --repair the store is opened read-only and nothing is written; a store that a server "
+                + "holds is refused.",
                 "Exit code 0 when no entry failed (or, with --repair, every failing entry was dropped), 1 otherwise."})
 final class FsckCommand implements Callable<Integer> {
     /** Problem lines printed; the JSON carries the same ones. */
@@ -44,7 +46,9 @@ final class FsckCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Progress progress = new Progress(err, Progress.stderrIsTerminal());
         Store.VerifyReport report;
-        try (Store store = StatsCommand.open(target, StoreOptions.defaults().withMaxBatchBytes(BATCH_BYTES), spec)) {
+        // Without --repair nothing is written: the device and the store are opened read-only.
+        try (Store store = StatsCommand.open(target, StoreOptions.defaults().withMaxBatchBytes(BATCH_BYTES), !repair,
+                spec)) {
             long total = store.stats().entries();
             long t0 = System.nanoTime();
             try {

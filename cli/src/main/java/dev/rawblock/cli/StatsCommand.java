@@ -1,6 +1,7 @@
 package dev.rawblock.cli;
 
 import dev.rawblock.device.BlockDevice;
+import dev.rawblock.device.DeviceBusyException;
 import dev.rawblock.device.DeviceOptions;
 import dev.rawblock.store.Store;
 import dev.rawblock.store.StoreOptions;
@@ -20,12 +21,13 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * {@code rawblock stats}: opens a store (recovery runs, as at any open), prints what it holds and
- * its counters, and closes it again, which writes a checkpoint.
+ * {@code rawblock stats}: opens a store read-only (recovery runs in memory, as at any open), prints
+ * what it holds and its counters, and closes it again; nothing is written to the device.
  */
 @Command(name = "stats", sortOptions = false,
         description = {"Open a store, print its contents, space and counters, and close it.",
-                "The open runs recovery (its summary goes to stderr) and the close writes a checkpoint."})
+                "The store is opened read-only: recovery runs in memory (its summary goes to stderr) and nothing "
+                        + "is written. A store that a server holds is refused; ask the server (INFO rawblock) instead."})
 final class StatsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -41,7 +43,7 @@ final class StatsCommand implements Callable<Integer> {
         Path target = BenchDeviceCommand.target(path, null);
         StoreStats stats;
         Superblock sb;
-        try (Store store = open(target, StoreOptions.defaults(), spec)) {
+        try (Store store = open(target, StoreOptions.defaults(), true, spec)) {
             stats = store.stats();
             sb = store.superblock();
         }
@@ -53,16 +55,26 @@ final class StatsCommand implements Callable<Integer> {
     }
 
     /**
-     * Opens the store on {@code target} read-write, owning its device (closing the store closes
-     * it). Recovery runs; its summary goes to stderr. Shared by the commands that inspect a store.
+     * Opens the store on {@code target}, owning its device (closing the store closes it). Recovery
+     * runs; its summary goes to stderr. Read-only, the device is opened read-only (a shared lock:
+     * inspections may run side by side, never beside a writer) and so is the store, which then
+     * writes nothing, not even a checkpoint at close. A store that another process holds (a
+     * server) is refused with its pid, and the way to ask the server instead. Shared by the
+     * commands that inspect a store.
      */
-    static Store open(Path target, StoreOptions options, CommandSpec spec) throws IOException {
-        BlockDevice device = BlockDevice.open(DeviceOptions.of(target));
+    static Store open(Path target, StoreOptions options, boolean readOnly, CommandSpec spec) throws IOException {
+        BlockDevice device;
+        try {
+            device = BlockDevice.open(DeviceOptions.of(target).withReadOnly(readOnly));
+        } catch (DeviceBusyException e) {
+            throw new IOException(e.getMessage() + ServedStoreHint.forHolder(e.holderPid()), e);
+        }
         PrintWriter err = spec.commandLine().getErr();
         Progress progress = new Progress(err, Progress.stderrIsTerminal());
-        Store store = Store.openOwning(device, options, progress.recovery()); // closes the device if the open fails
+        // closes the device if the open fails
+        Store store = Store.openOwning(device, options.withReadOnly(readOnly), progress.recovery());
         progress.clear();
-        err.println("opened " + target + ": " + store.recoverySummary());
+        err.println("opened " + target + (readOnly ? " read-only: " : ": ") + store.recoverySummary());
         err.flush();
         return store;
     }
@@ -94,7 +106,7 @@ final class StatsCommand implements Callable<Integer> {
                 "index memory", s.indexMemoryBytes() / (double) (1 << 20),
                 s.indexMemoryBytes() / (double) Math.max(1, s.entries()),
                 s.maxEntries());
-        out.printf(Locale.ROOT, "  %-18s %d written, %d failed (since open; closing writes one more)%n",
+        out.printf(Locale.ROOT, "  %-18s %d written, %d failed (since open; a read-only open writes none)%n",
                 "checkpoints", s.checkpoints(), s.checkpointFailures());
     }
 

@@ -102,7 +102,7 @@ class BenchStoreCommandTest {
         assertEquals(null, putOnly.json().get("get_gbps"), "get was not run");
         Run refused = bench();
         assertEquals(1, refused.exitCode());
-        assertOneLineError(refused, "already holds a rawblock store");
+        assertOneLineError(refused, "holds a rawblock store (id ");
         assertOneLineError(refused, "use --force");
         Run forced = bench("--force", "--ops", "get");
         assertEquals(0, forced.exitCode(), forced.err());

@@ -91,7 +91,8 @@ class FormatCommandTest {
 
         Run refused = rawblock("format", "--path", img.toString());
         assertEquals(1, refused.exitCode());
-        assertOneLineError(refused, "already holds a rawblock store (id " + id + "); use --force to erase it");
+        assertOneLineError(refused, img + " holds a rawblock store (id " + id + "); refusing to format it (use --force "
+                + "to erase it)");
 
         Run forced = rawblock("format", "--path", img.toString(), "--force", "--json");
         assertEquals(0, forced.exitCode(), forced.err());
@@ -99,11 +100,123 @@ class FormatCommandTest {
     }
 
     @Test
-    void aFileThatIsNotAStoreIsFormattedWithoutForce() throws Exception {
-        Path img = dir.resolve("junk.img");
+    void anAllZeroFileIsFormattedWithoutForce() throws Exception {
+        Path img = dir.resolve("zeros.img");
         Files.write(img, new byte[64 << 20]);
-        Run run = rawblock("format", "--path", img.toString());
+        Run run = rawblock("format", "--path", img.toString(), "--json");
         assertEquals(0, run.exitCode(), run.err());
+        assertEquals(Boolean.FALSE, run.json().get("created"));
+    }
+
+    @Test
+    void aMissingFileIsCreatedAndAnEmptyOneSized() throws Exception {
+        Path missing = dir.resolve("new.img");
+        Run created = rawblock("format", "--path", missing.toString(), "--create-size", "64m", "--json");
+        assertEquals(0, created.exitCode(), created.err());
+        assertEquals(Boolean.TRUE, created.json().get("created"));
+        Path empty = Files.createFile(dir.resolve("empty.img"));
+        Run sized = rawblock("format", "--path", empty.toString(), "--create-size", "64m", "--json");
+        assertEquals(0, sized.exitCode(), sized.err());
+        assertEquals(64L << 20, Files.size(empty));
+    }
+
+    /** What the refusal says, and that the target is byte for byte what it was. */
+    private static void assertRefusedUnchanged(Path target, String line) throws Exception {
+        String before = Tools.sha256(target);
+        Run refused = rawblock("format", "--path", target.toString());
+        assertEquals(1, refused.exitCode(), refused.err());
+        assertOneLineError(refused, line);
+        assertEquals(before, Tools.sha256(target), "nothing was written to " + target);
+    }
+
+    @Test
+    void refusesAnExt4Image() throws Exception {
+        Path img = sparse("ext4.img", 64 << 20);
+        Tools.ok("mkfs.ext4", "-q", "-F", "-L", "photos", img.toString());
+        assertRefusedUnchanged(img, img + " holds an ext4 filesystem (label \"photos\"); refusing to format it "
+                + "(use --force to erase it)");
+        Tools.ok("e2fsck", "-n", "-f", img.toString());
+    }
+
+    @Test
+    void refusesAFileOfRandomBytes() throws Exception {
+        Path img = dir.resolve("random.img");
+        byte[] bytes = new byte[16 << 20];
+        new java.util.Random(5).nextBytes(bytes);
+        bytes[0] = 7;
+        Files.write(img, bytes);
+        assertRefusedUnchanged(img, img + " holds non-zero data at offset 0; refusing to format it (use --force to "
+                + "erase it)");
+    }
+
+    @Test
+    void refusesDataAfterZerosNamingItsOffset() throws Exception {
+        Path img = dir.resolve("late.img");
+        byte[] bytes = new byte[16 << 20];
+        bytes[8192] = 1;
+        Files.write(img, bytes);
+        assertRefusedUnchanged(img, img + " holds non-zero data at offset 8192; refusing to format it");
+    }
+
+    @Test
+    void refusesATruncatedStoreAndTellsHowToRestoreIt() throws Exception {
+        Path img = dir.resolve("s.img");
+        Run first = rawblock("format", "--path", img.toString(), "--create-size", "128m", "--json");
+        assertEquals(0, first.exitCode(), first.err());
+        Object id = first.json().get("store_id");
+        Tools.ok("truncate", "-s", "64m", img.toString());
+        assertRefusedUnchanged(img, img + " holds a rawblock store (id " + id + ") of " + (128 << 20)
+                + " bytes but has only " + (64 << 20) + " bytes now; refusing to format it (restore its size with: "
+                + "truncate -s " + (128 << 20) + " " + img + ", or use --force to erase it)");
+        Tools.ok("truncate", "-s", Long.toString(128 << 20), img.toString());
+        Run stats = rawblock("stats", "--path", img.toString(), "--json");
+        assertEquals(0, stats.exitCode(), stats.err());
+        assertEquals(id, stats.json().get("store_id"), "the store is back");
+    }
+
+    /**
+     * A block device that holds ext4 is refused without --force; mounted, it is refused even with
+     * --force, and the filesystem stays clean (e2fsck -n) through all of it.
+     */
+    @Test
+    void refusesAnExt4LoopDeviceAndAMountedOneEvenWithForce() throws Exception {
+        Path backing = sparse("backing.img", 64 << 20);
+        try (Tools.Loop loop = Tools.Loop.over(backing)) {
+            String dev = loop.device.toString();
+            Tools.ok("mkfs.ext4", "-q", "-F", "-L", "x", dev);
+            Run refused = rawblock("format", "--path", dev);
+            assertEquals(1, refused.exitCode(), refused.err());
+            assertOneLineError(refused, dev + " holds an ext4 filesystem (label \"x\"); refusing to format it (use "
+                    + "--force to erase it)");
+
+            Path mnt = Files.createDirectory(dir.resolve("mnt"));
+            Tools.ok("mount", dev, mnt.toString());
+            try {
+                Files.writeString(mnt.resolve("kept.txt"), "still here");
+                for (String[] args : new String[][] {{"format", "--path", dev}, {"format", "--path", dev, "--force"}}) {
+                    Run mounted = rawblock(args);
+                    assertEquals(1, mounted.exitCode(), mounted.err());
+                    assertOneLineError(mounted, dev + " is mounted at " + mnt);
+                }
+            } finally {
+                Tools.ok("umount", mnt.toString());
+            }
+            Tools.ok("e2fsck", "-n", "-f", dev);
+            Tools.ok("mount", "-o", "ro", dev, mnt.toString());
+            try {
+                assertEquals("still here", Files.readString(mnt.resolve("kept.txt")));
+            } finally {
+                Tools.ok("umount", mnt.toString());
+            }
+        }
+    }
+
+    private Path sparse(String name, long size) throws Exception {
+        Path p = dir.resolve(name);
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(p.toFile(), "rw")) {
+            f.setLength(size);
+        }
+        return p;
     }
 
     @Test

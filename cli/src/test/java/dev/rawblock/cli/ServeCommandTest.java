@@ -161,10 +161,13 @@ class ServeCommandTest {
         assertEquals(2, metrics.exitCode());
         assertTrue(metrics.err().contains("--metrics-port must be 0..65535 (or -1 for off), got -2"), metrics.err());
 
-        Path notAStore = Files.write(dir.resolve("junk.img"), new byte[1 << 20]);
+        byte[] junkBytes = new byte[1 << 20];
+        junkBytes[100] = 1; // all zero would be formatted: a first start cut short leaves that
+        Path notAStore = Files.write(dir.resolve("junk.img"), junkBytes);
         BenchDeviceCommandTest.Run junk = BenchDeviceCommandTest.rawblock("serve", "--path", notAStore.toString(),
                 "--port", "0", "--lm-port", "-1");
         assertEquals(1, junk.exitCode());
-        assertTrue(junk.err().contains("does not hold a usable rawblock store"), junk.err());
+        assertTrue(junk.err().contains(notAStore + " holds non-zero data at offset 100 and is not a rawblock store"),
+                junk.err());
     }
 }

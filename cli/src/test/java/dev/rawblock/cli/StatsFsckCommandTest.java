@@ -124,6 +124,48 @@ class StatsFsckCommandTest {
         assertEquals(0.0, number(after.json(), "errors"));
     }
 
+    /** Inspection writes nothing (the file is byte for byte the same), and shares the store with other readers. */
+    @Test
+    void statsAndFsckWriteNothingAndShareTheStoreWithReaders() throws Exception {
+        Path img = dir.resolve("s.img");
+        storeWithThreeValues(img);
+        String before = Tools.sha256(img);
+        try (BlockDevice reader = BlockDevice.open(DeviceOptions.of(img).withReadOnly(true))) {
+            for (String command : new String[] {"stats", "fsck"}) {
+                Run run = rawblock(command, "--path", img.toString(), "--json");
+                assertEquals(0, run.exitCode(), command + ": " + run.err());
+                assertEquals(3.0, number(run.json(), "entries"));
+                assertTrue(run.err().contains("opened " + img + " read-only"), run.err());
+            }
+            Run repair = rawblock("fsck", "--path", img.toString(), "--repair");
+            assertEquals(1, repair.exitCode(), repair.err());
+            assertTrue(repair.err().strip().equals("rawblock: " + img + " is in use by pid " + ProcessHandle.current().pid()
+                    + " (this process already holds it)"), repair.err());
+        }
+        assertEquals(before, Tools.sha256(img), "stats and fsck wrote nothing");
+    }
+
+    @Test
+    void whatIsNotAStoreIsNamed() throws Exception {
+        Path ext4 = dir.resolve("ext4.img");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(ext4.toFile(), "rw")) {
+            f.setLength(32 << 20);
+        }
+        Tools.ok("mkfs.ext4", "-q", "-F", ext4.toString());
+        byte[] late = new byte[1 << 20];
+        late[8192] = 1;
+        Path data = Files.write(dir.resolve("data.img"), late);
+        for (String command : new String[] {"stats", "fsck"}) {
+            Run fs = rawblock(command, "--path", ext4.toString());
+            assertEquals(1, fs.exitCode(), fs.err());
+            assertEquals("rawblock: " + ext4 + " is not a rawblock store: it holds an ext4 filesystem", fs.err().strip());
+            Run run = rawblock(command, "--path", data.toString());
+            assertEquals(1, run.exitCode(), run.err());
+            assertEquals("rawblock: " + data + " is not a rawblock store: it holds non-zero data at offset 8192",
+                    run.err().strip());
+        }
+    }
+
     @Test
     void aFileThatIsNotAStoreIsAOneLineFailure() throws Exception {
         Path junk = dir.resolve("junk.img");
