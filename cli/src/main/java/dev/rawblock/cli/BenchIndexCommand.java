@@ -21,7 +21,7 @@ final class BenchIndexCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--entries", paramLabel = "N", defaultValue = "10000000",
-            description = "Entries to insert; the index is sized for exactly this many (default: ${DEFAULT-VALUE}).")
+            description = "Entries to insert; the index grows as they come, as a store's does (default: ${DEFAULT-VALUE}).")
     long entries;
 
     @Option(names = "--json", description = "End the output with one line of JSON.")

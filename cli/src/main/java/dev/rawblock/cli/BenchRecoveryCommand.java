@@ -88,7 +88,7 @@ final class BenchRecoveryCommand implements Callable<Integer> {
     Path path;
 
     @Option(names = "--entries", paramLabel = "N", defaultValue = "1000000",
-            description = "Values to fill the store with (default: ${DEFAULT-VALUE}); the index is sized for 1.25x.")
+            description = "Values to fill the store with (default: ${DEFAULT-VALUE}).")
     long entries;
 
     @Option(names = "--value-size", paramLabel = "SIZE", defaultValue = "100", converter = SizeParser.Converter.class,
@@ -164,8 +164,7 @@ final class BenchRecoveryCommand implements Callable<Integer> {
                             + " bytes need (entries x " + slot + "-byte slot x 1.3 + 256 MiB); use another path");
                 }
                 if (create) BenchStoreCommand.prepare(device, MIB, 8, progress);
-                long maxEntries = Math.min(FormatOptions.MAX_ENTRIES, entries + entries / 4 + 1024);
-                Superblock sb = StoreFormat.format(device, new FormatOptions(needed, 0, maxEntries));
+                Superblock sb = StoreFormat.format(device, new FormatOptions(needed, 0, 0));
                 result = run(device, faulty, sb, target, kind, source, progress);
             } finally {
                 progress.clear();

@@ -85,7 +85,8 @@ final class BenchServerCommand implements Callable<Integer> {
     @Option(names = "--json", description = "End the output with one line of JSON.")
     boolean json;
 
-    private record Rates(double putGbps, double getGbps) {
+    /** One pass's GB/s: put (SET of new keys), get, and for the server SET of keys that exist (0 for the embedded store). */
+    private record Rates(double putGbps, double getGbps, double overwriteGbps) {
     }
 
     @Override
@@ -135,7 +136,7 @@ final class BenchServerCommand implements Callable<Integer> {
             if (put.failed() > 0 || get.failed() > 0 || get.missed() > 0) {
                 throw new IOException(label + ": the embedded pass lost keys (" + put.firstFailure() + ")");
             }
-            return new Rates(put.figures().gbps(), get.figures().gbps());
+            return new Rates(put.figures().gbps(), get.figures().gbps(), 0);
         }
     }
 
@@ -153,7 +154,9 @@ final class BenchServerCommand implements Callable<Integer> {
                 throw new IOException("run " + run + ": " + server.stats().misses() + " GETs missed; the GET pass "
                         + "would not measure reads (is --capacity large enough?)");
             }
-            return new Rates(set * valueSize / 1e9, get * valueSize / 1e9);
+            // SET again over the same keys: every one exists, so each SET replaces a value atomically.
+            double overwrite = rb.rps(port, "set", clients, requests, valueSize, GET_KEYS);
+            return new Rates(set * valueSize / 1e9, get * valueSize / 1e9, overwrite * valueSize / 1e9);
         }
     }
 
@@ -215,6 +218,7 @@ final class BenchServerCommand implements Callable<Integer> {
         double eGet = Figures.median(embedded, Rates::getGbps);
         double sSet = Figures.median(served, Rates::putGbps);
         double sGet = Figures.median(served, Rates::getGbps);
+        double sOverwrite = Figures.median(served, Rates::overwriteGbps);
         PrintWriter out = spec.commandLine().getOut();
         out.printf(Locale.ROOT, "%s values, %d clients, %d per pass, flush %s, medians of %d runs (GB/s):%n",
                 SizeParser.format(valueSize), clients, requests, noFlush ? "off" : "on", runs);
@@ -224,6 +228,8 @@ final class BenchServerCommand implements Callable<Integer> {
         row(out, "get", eGet, sGet, redis == null ? 0 : redis[1]);
         if (redis != null) out.println("  (redis-server keeps values in memory: its figures are what redis-benchmark and "
                 + "loopback carry here)");
+        out.printf(Locale.ROOT, "  SET of existing keys (each replaces a value): %.2f GB/s, %.2f x SET of new keys%n",
+                sOverwrite, sOverwrite / sSet);
         if (small != null) {
             out.printf(Locale.ROOT, "%d-byte values, %d clients, pipeline %d (requests/s):%n", SMALL_VALUE, clients,
                     SMALL_PIPELINE);
@@ -236,7 +242,8 @@ final class BenchServerCommand implements Callable<Integer> {
             Json j = new Json().put("value_bytes", valueSize).put("clients", clients).put("requests", requests)
                     .put("runs", runs).put("flush", !noFlush).put("embedded_put_gbps", ePut).put("embedded_get_gbps", eGet)
                     .put("server_set_gbps", sSet).put("server_get_gbps", sGet).put("set_ratio", sSet / ePut)
-                    .put("get_ratio", sGet / eGet);
+                    .put("get_ratio", sGet / eGet).put("server_overwrite_gbps", sOverwrite)
+                    .put("overwrite_ratio", sOverwrite / sSet);
             if (small != null) j.put("small_set_rps", small[0]).put("small_get_rps", small[1]);
             if (redis != null) {
                 j.put("redis_set_gbps", redis[0]).put("redis_get_gbps", redis[1]);

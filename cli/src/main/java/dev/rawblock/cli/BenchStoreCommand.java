@@ -193,7 +193,7 @@ final class BenchStoreCommand implements Callable<Integer> {
             FormatCommand.refuseToErase(device, force);
             check(device);
             if (create) prepare(device, arenaBlock, qd, progress);
-            Superblock sb = format(device, chunks);
+            Superblock sb = format(device);
             report.setup(target, kind, sb, workload, engine, eviction, flush, valueSize, qd, total, ops);
             try (Store store = Store.open(device, StoreOptions.defaults().withEviction(eviction).withFlush(flush));
                  BenchValues values = new BenchValues(valueSize, qd)) {
@@ -359,15 +359,10 @@ final class BenchStoreCommand implements Callable<Integer> {
         }
     }
 
-    /** Formats the scratch store, with an index large enough for one pass's keys. */
-    private Superblock format(BlockDevice device, int chunks) throws IOException {
-        long storeCapacity = capacity != null ? capacity : 0;
-        long region = regionSize != null ? regionSize : 0;
-        long keys = (long) chunks * (workload == StoreWorkload.Shape.KVCACHE_MIX ? 2 : 1);
-        long planned = StoreFormat.plan(device.size(), device.alignment(),
-                new FormatOptions(storeCapacity, region, 0)).maxEntries();
-        long maxEntries = Math.min(FormatOptions.MAX_ENTRIES, Math.max(planned, keys + keys / 4 + 1024));
-        return StoreFormat.format(device, new FormatOptions(storeCapacity, region, maxEntries));
+    /** Formats the scratch store (it has room for as many entries as its space holds). */
+    private Superblock format(BlockDevice device) throws IOException {
+        return StoreFormat.format(device, new FormatOptions(capacity != null ? capacity : 0,
+                regionSize != null ? regionSize : 0, 0));
     }
 
     /** An untimed put, get and delete of up to {@link #WARMUP_BYTES} of chunks: JIT, arena and first-touch effects. */

@@ -106,8 +106,9 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--request-wait", paramLabel = "SECONDS", defaultValue = "30",
             converter = SecondsParser.Converter.class,
-            description = "How long a request may wait for room in --memory-budget before it gets an error; "
-                    + "0.1 to 3600 (default: ${DEFAULT-VALUE}).")
+            description = "How long a request may wait for room in --memory-budget before it gets an error, and a "
+                    + "client may pause in the middle of a value before it is disconnected; 0.1 to 3600 "
+                    + "(default: ${DEFAULT-VALUE}).")
     Duration requestWait;
 
     @Option(names = "--max-pending", paramLabel = "SIZE", converter = SizeParser.Converter.class,

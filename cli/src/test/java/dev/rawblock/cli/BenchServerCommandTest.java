@@ -27,7 +27,7 @@ class BenchServerCommandTest {
         assertEquals(0, run.exitCode(), run.err());
         Map<?, ?> json = assertInstanceOf(Map.class, JsonReader.parse(run.lastLine()));
         for (String key : new String[] {"embedded_put_gbps", "embedded_get_gbps", "server_set_gbps", "server_get_gbps",
-                "set_ratio", "get_ratio"}) {
+                "set_ratio", "get_ratio", "server_overwrite_gbps", "overwrite_ratio"}) {
             assertTrue((Double) json.get(key) > 0, key + " in " + json);
         }
         assertTrue(run.out().contains("server/embedded"), run.out());

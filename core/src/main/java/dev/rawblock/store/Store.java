@@ -186,7 +186,14 @@ public final class Store implements AutoCloseable {
         Recovery.Report r = recovery;
         return "recovered " + r.entries() + " entries from checkpoint " + r.checkpointSeq() + " and " + r.replayed()
                 + " journal changes (" + r.validated() + " slots checked, " + r.dropped() + " dropped) in "
-                + r.millis() + " ms" + (r.problems().isEmpty() ? "" : "; " + String.join("; ", r.problems()));
+                + r.millis() + " ms" + (r.problems().isEmpty() ? "" : "; " + String.join("; ", r.problems()))
+                + (entryLimited() ? "; holds at most " + superblock.maxEntries() + " entries (fixed when it was"
+                        + " formatted: beyond them the oldest are evicted; a store formatted now holds one per block)" : "");
+    }
+
+    /** Whether the checkpoint area, not the space, bounds the entries (a store formatted before it had room for one per block). */
+    private boolean entryLimited() {
+        return superblock.maxEntries() < Math.min(FormatOptions.MAX_ENTRIES, superblock.capacity() / block);
     }
 
     /** The geometry the store was formatted with. */

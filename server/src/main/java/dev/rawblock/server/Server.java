@@ -29,7 +29,8 @@ import java.util.function.Consumer;
 /**
  * Serves a store over RESP and {@code lm://}: one listener per protocol, one virtual thread per
  * connection doing blocking I/O (simple, in-order code that scales to thousands of connections),
- * a watchdog that closes idle connections when an idle timeout is set, and, when configured, a
+ * a watchdog that closes idle connections when an idle timeout is set (and, always, connections
+ * stalled in the middle of a value for longer than the request wait), and, when configured, a
  * Prometheus metrics endpoint. The listeners bind where {@link ServerConfig} says: {@code lm://}
  * may be kept on loopback by protected mode, while RESP and metrics follow {@code bind}.
  *
@@ -90,11 +91,10 @@ public final class Server implements AutoCloseable {
             close();
             throw e;
         }
-        if (!config.idleTimeout().isZero()) {
-            long idle = config.idleTimeout().toNanos();
-            long period = Math.max(50, config.idleTimeout().toMillis() / 4);
-            watchdog.scheduleAtFixedRate(() -> closeIdle(idle), period, period, TimeUnit.MILLISECONDS);
-        }
+        long idle = config.idleTimeout().isZero() ? Long.MAX_VALUE : config.idleTimeout().toNanos();
+        long stalled = config.requestWait().toNanos();
+        long period = Math.max(50, Math.min(idle, stalled) / 4_000_000);
+        watchdog.scheduleAtFixedRate(() -> closeIdle(idle, stalled), period, period, TimeUnit.MILLISECONDS);
         return this;
     }
 
@@ -243,9 +243,10 @@ public final class Server implements AutoCloseable {
         }
     }
 
-    private void closeIdle(long idleNanos) {
+    /** Closes connections idle for {@code idleNanos}, or stalled in the middle of a value for {@code stalledNanos}. */
+    private void closeIdle(long idleNanos, long stalledNanos) {
         for (Connection c : connections) {
-            if (c.wire().idleFor(idleNanos)) {
+            if (c.wire().idleFor(idleNanos) || c.wire().stalledFor(stalledNanos)) {
                 context.stats().idleClose();
                 closeQuietly(c.wire());
             }

@@ -24,7 +24,8 @@ import java.time.Duration;
  * @param maxConnections  connections served at once, over both listeners; more are refused
  * @param idleTimeout     a connection that sends nothing for this long is closed; zero: never
  * @param requestWait     how long a request may wait for room in the memory budget before it gets
- *                        an error
+ *                        an error, and how long a client may stop sending in the middle of a value
+ *                        before its connection is closed (whatever the idle timeout)
  * @param maxPendingBytes bytes one request may hold in memory (all its arguments together)
  * @param memoryBudget    bytes of value buffers all connections together may hold; a request waits
  *                        for room (up to {@code requestWait}), so the server's memory stays bounded

@@ -28,6 +28,8 @@ public final class Wire implements AutoCloseable {
     /** When the last byte arrived, and whether the connection is waiting for more (for the idle check). */
     private volatile long lastInputNanos = System.nanoTime();
     private volatile boolean waitingForInput;
+    /** Whether the wait is for the rest of a value the client has started sending. */
+    private volatile boolean midValue;
 
     public Wire(SocketChannel channel, ServerStats stats) {
         this.channel = channel;
@@ -74,8 +76,13 @@ public final class Wire implements AutoCloseable {
         in.position(in.position() + take);
         target.position(take);
         if (target.hasRemaining()) flush();
-        while (target.hasRemaining()) {
-            if (read(target) < 0) throw new EOFException("connection closed in the middle of a value");
+        midValue = true;
+        try {
+            while (target.hasRemaining()) {
+                if (read(target) < 0) throw new EOFException("connection closed in the middle of a value");
+            }
+        } finally {
+            midValue = false;
         }
     }
 
@@ -103,6 +110,15 @@ public final class Wire implements AutoCloseable {
     /** Whether the connection has waited for input for longer than {@code nanos}. */
     boolean idleFor(long nanos) {
         return waitingForInput && System.nanoTime() - lastInputNanos > nanos;
+    }
+
+    /**
+     * Whether the client stopped sending in the middle of a value more than {@code nanos} ago: it
+     * holds memory, and perhaps a put others of the key wait for, so it is cut off even when idle
+     * connections are kept.
+     */
+    boolean stalledFor(long nanos) {
+        return midValue && idleFor(nanos);
     }
 
     // ---- output ----

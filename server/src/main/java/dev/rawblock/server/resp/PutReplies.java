@@ -14,17 +14,27 @@ final class PutReplies {
     static void error(RespWriter writer, ServerContext context, PutResult result) throws IOException {
         context.stats().failedPut();
         writer.error(switch (result) {
-            case NO_SPACE -> "OOM no space left in the store (eviction is off, or every entry is in use)";
+            case NO_SPACE -> "OOM " + noSpace(context);
             case BUSY -> "BUSY another request is writing this key; try again";
             default -> "ERR " + explain(context, result);
         });
+    }
+
+    /** Why there was no room: the entry limit of a store formatted with one, or the space itself. */
+    private static String noSpace(ServerContext context) {
+        var stats = context.values().store().stats();
+        if (stats.entries() >= stats.maxEntries()) {
+            return "the store is at its entry limit (" + stats.maxEntries() + ", fixed when it was formatted;"
+                    + " a store formatted now holds one per block)";
+        }
+        return "no space left in the store (every entry is pinned or being written, or --eviction is none)";
     }
 
     /** Why a put did not take effect, in words. */
     static String explain(ServerContext context, PutResult result) {
         return switch (result) {
             case TOO_LARGE -> "value too large (the largest is " + context.values().store().maxValueBytes() + " bytes)";
-            case NO_SPACE -> "no space left in the store";
+            case NO_SPACE -> noSpace(context);
             case BUSY -> "another request is writing the key";
             case WRITE_FAILED -> "the device write failed";
             case CANCELED -> "the key was deleted while being written";
