@@ -46,11 +46,6 @@ final class FormatCommand implements Callable<Integer> {
                     + "smaller on tiny ones); the largest value is a region less one block.")
     Long regionSize;
 
-    @Option(names = "--max-entries", paramLabel = "N",
-            description = "Most entries the index holds (default: one per 256 KiB of capacity); "
-                    + "the index takes about 40 bytes of memory per entry.")
-    Long maxEntries;
-
     @Option(names = "--create-size", paramLabel = "SIZE", converter = SizeParser.Converter.class,
             description = "Size of the file to create when --path does not exist (default: --capacity).")
     Long createSize;
@@ -124,14 +119,12 @@ final class FormatCommand implements Callable<Integer> {
 
     /** The options as the store checks them; what it refuses is a usage error. */
     private FormatOptions formatOptions() {
-        if (maxEntries != null && maxEntries < 1) usage("--max-entries must be at least 1, got " + maxEntries);
         try {
-            return new FormatOptions(capacity == null ? 0 : capacity, regionSize == null ? 0 : regionSize,
-                    maxEntries == null ? 0 : maxEntries);
+            // Entries are bounded by space alone: the checkpoint area gets room for one per block.
+            return new FormatOptions(capacity == null ? 0 : capacity, regionSize == null ? 0 : regionSize, 0);
         } catch (IllegalArgumentException e) {
             String message = e.getMessage();
             if (message.startsWith("region size")) message = "--" + message.replace("region size", "region-size");
-            else if (message.startsWith("max entries")) message = "--" + message.replace("max entries", "max-entries");
             usage(message);
             return null; // not reached
         }

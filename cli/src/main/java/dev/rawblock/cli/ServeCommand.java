@@ -33,12 +33,14 @@ import java.util.concurrent.Callable;
  * {@code rawblock serve}: serves a store over RESP and {@code lm://} until SIGTERM or SIGINT, then
  * stops accepting, lets executing requests finish, writes a checkpoint and exits 0.
  *
- * <p>A missing store file is created and formatted; an existing store is opened (recovered), never
+ * <p>A missing store file is created and formatted, and so is an empty or all-zero one (a first
+ * start that was killed before it formatted); an existing store is opened (recovered), never
  * formatted again; anything else at the path is refused.
  */
 @Command(name = "serve", sortOptions = false,
         description = {"Serve a store to Redis clients (RESP) and LMCache (lm://) until SIGTERM or SIGINT.",
-                "A missing --path file is created and formatted; an existing store is opened and recovered."})
+                "A missing, empty or all-zero --path file is formatted; an existing store is opened and recovered;",
+                "anything else is refused."})
 final class ServeCommand implements Callable<Integer> {
     static final Path DEFAULT_PATH = Path.of("data", "rawblock.img");
     private static final long GIB = 1L << 30;

@@ -102,10 +102,9 @@ final class StatsCommand implements Callable<Integer> {
                 s.checksumFailures(), s.readErrors(), s.writeErrors());
         out.printf(Locale.ROOT, "  %-18s %.4f of the ring (what a crash would replay)%n", "journal fill",
                 s.journalFill());
-        out.printf(Locale.ROOT, "  %-18s %.1f MiB (%.1f B per entry; sized at format for %d entries)%n",
-                "index memory", s.indexMemoryBytes() / (double) (1 << 20),
-                s.indexMemoryBytes() / (double) Math.max(1, s.entries()),
-                s.maxEntries());
+        out.printf(Locale.ROOT, "  %-18s %.1f MiB (%s; it grows with the entries)%n", "index memory",
+                s.indexMemoryBytes() / (double) (1 << 20), s.entries() == 0 ? "no entries yet"
+                        : String.format(Locale.ROOT, "%.1f B per entry", s.indexMemoryBytes() / (double) s.entries()));
         out.printf(Locale.ROOT, "  %-18s %d written, %d failed (since open; a read-only open writes none)%n",
                 "checkpoints", s.checkpoints(), s.checkpointFailures());
     }

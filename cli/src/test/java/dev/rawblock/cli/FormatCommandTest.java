@@ -37,14 +37,14 @@ class FormatCommandTest {
     void formatsANewFileAndPrintsItsGeometry() {
         Path img = dir.resolve("s.img");
         Run run = rawblock("format", "--path", img.toString(), "--create-size", "256m", "--region-size", "16m",
-                "--max-entries", "5000", "--json");
+                "--json");
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(Files.exists(img));
         Map<?, ?> json = run.json();
         assertEquals(Boolean.TRUE, json.get("created"));
         assertEquals(256.0 * (1 << 20), number(json, "capacity_bytes"));
         assertEquals(16.0 * (1 << 20), number(json, "region_bytes"));
-        assertEquals(5000.0, number(json, "max_entries"));
+        assertEquals(256.0 * (1 << 20) / 4096, number(json, "max_entries"), "room for one entry per block");
         assertTrue(number(json, "region_count") >= 10, run.lastLine());
         assertTrue(number(json, "metadata_bytes") > 0, run.lastLine());
         assertEquals(32, ((String) json.get("store_id")).length());
@@ -56,12 +56,12 @@ class FormatCommandTest {
     void optionsComeFromAConfigFile() throws Exception {
         Path img = dir.resolve("c.img");
         Path config = Files.writeString(dir.resolve("format.properties"),
-                "path=" + img + "\ncreate-size=256m\nregion-size=16m\nmax-entries=100\njson=true\n");
-        Run run = rawblock("format", "--config", config.toString(), "--max-entries", "3000");
+                "path=" + img + "\ncreate-size=256m\nregion-size=16m\njson=true\n");
+        Run run = rawblock("format", "--config", config.toString(), "--region-size", "8m");
         assertEquals(0, run.exitCode(), run.err());
         Map<?, ?> json = run.json();
-        assertEquals(16.0 * (1 << 20), number(json, "region_bytes"));
-        assertEquals(3000.0, number(json, "max_entries"), "the flag wins over the file");
+        assertEquals(256.0 * (1 << 20), number(json, "capacity_bytes"));
+        assertEquals(8.0 * (1 << 20), number(json, "region_bytes"), "the flag wins over the file");
 
         Files.writeString(config, "path=" + img + "\nregion=16m\n");
         Run typo = rawblock("format", "--config", config.toString());
@@ -233,8 +233,8 @@ class FormatCommandTest {
         Run zero = rawblock("format", "--path", img, "--capacity", "0");
         assertEquals(2, zero.exitCode());
 
-        Run entries = rawblock("format", "--path", img, "--create-size", "128m", "--max-entries", "0");
-        assertEquals(2, entries.exitCode());
+        Run entries = rawblock("format", "--path", img, "--create-size", "128m", "--max-entries", "1000");
+        assertEquals(2, entries.exitCode(), "there is no entry limit to set");
         assertOneLineError(entries, "--max-entries");
 
         Run noSize = rawblock("format", "--path", img);
