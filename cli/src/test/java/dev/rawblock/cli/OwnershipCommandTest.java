@@ -6,7 +6,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -30,12 +29,6 @@ class OwnershipCommandTest {
 
     private final Map<String, byte[]> acknowledged = new LinkedHashMap<>();
     private final Random random = new Random(11);
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     /** SETs {@code n} values of 1 byte to 3 MiB; remembers those the server acknowledged. */
     private void setSome(int port, String prefix, int n) throws IOException {
@@ -69,11 +62,11 @@ class OwnershipCommandTest {
     @Test
     void aSecondServeIsRefusedAndTheFirstKeepsServing() throws Exception {
         Path store = dir.resolve("s.img");
-        int port = freePort();
+        int port = ServeProcess.freePort();
         try (ServeProcess first = ServeProcess.serve(store, port, "--capacity", "256m")) {
             setSome(port, "before", 12);
             ServeProcess second = ServeProcess.run("serve", "--path", store.toString(), "--port",
-                    Integer.toString(freePort()), "--lm-port", "-1");
+                    Integer.toString(ServeProcess.freePort()), "--lm-port", "-1");
             assertEquals(1, second.exitCode(), second.log.toString());
             assertRefusedByHolder(store, first.pid(), String.join("\n", second.log));
             assertAllThere(port);
@@ -89,7 +82,7 @@ class OwnershipCommandTest {
     @Test
     void formatForceFsckRepairAndStatsAreRefusedWhileServed() throws Exception {
         Path store = dir.resolve("s.img");
-        int port = freePort();
+        int port = ServeProcess.freePort();
         try (ServeProcess served = ServeProcess.serve(store, port, "--capacity", "256m")) {
             setSome(port, "k", 12);
 

@@ -72,6 +72,20 @@ final class Resp implements AutoCloseable {
         return b.toString();
     }
 
+    /** Sends one command on a connection of its own and returns every byte of the reply. */
+    static String request(int port, String... args) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(20_000);
+            StringBuilder cmd = new StringBuilder("*" + args.length + "\r\n");
+            for (String a : args) cmd.append('$').append(a.length()).append("\r\n").append(a).append("\r\n");
+            OutputStream out = s.getOutputStream();
+            out.write(cmd.toString().getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            s.shutdownOutput();
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();

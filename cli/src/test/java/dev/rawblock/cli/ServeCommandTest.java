@@ -3,22 +3,13 @@ package dev.rawblock.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -31,94 +22,38 @@ class ServeCommandTest {
     @TempDir
     Path dir;
 
-    /** A running {@code rawblock serve} in a child JVM, and the lines it logged. */
-    static final class Served implements AutoCloseable {
-        final Process process;
-        final List<String> log = new ArrayList<>();
-        final BufferedReader err;
-
-        Served(List<String> args) throws IOException {
-            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                    Main.class.getName(), "serve"));
-            command.addAll(args);
-            process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            err = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        }
-
-        /** Reads the log until a line contains {@code text}. */
-        String await(String text) throws IOException {
-            for (String line; (line = err.readLine()) != null; ) {
-                log.add(line);
-                if (line.contains(text)) return line;
-            }
-            throw new AssertionError("'" + text + "' never logged: " + log);
-        }
-
-        int stop() throws Exception {
-            // SIGTERM from outside, as an operator or init system sends it (Process.destroy would close our end of the log).
-            assertEquals(0, new ProcessBuilder("kill", "-TERM", Long.toString(process.pid())).start().waitFor());
-            for (String line; (line = err.readLine()) != null; ) log.add(line);
-            assertTrue(process.waitFor(60, TimeUnit.SECONDS));
-            return process.exitValue();
-        }
-
-        @Override
-        public void close() {
-            process.destroyForcibly();
-        }
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    static String request(int port, String... args) throws IOException {
-        try (Socket s = new Socket("127.0.0.1", port)) {
-            s.setSoTimeout(20_000);
-            StringBuilder cmd = new StringBuilder("*" + args.length + "\r\n");
-            for (String a : args) cmd.append('$').append(a.length()).append("\r\n").append(a).append("\r\n");
-            OutputStream out = s.getOutputStream();
-            out.write(cmd.toString().getBytes(StandardCharsets.UTF_8));
-            out.flush();
-            s.shutdownOutput();
-            return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        }
-    }
 
     @Test
     void createsServesStopsOnSigtermAndRecoversOnRestart() throws Exception {
         Path store = dir.resolve("data").resolve("s.img");
-        int port = freePort();
+        int port = ServeProcess.freePort();
         List<String> args = List.of("--path", store.toString(), "--capacity", "256m", "--port", Integer.toString(port),
                 "--lm-port", "-1");
-        try (Served first = new Served(args)) {
+        try (ServeProcess first = ServeProcess.launch(args)) {
             first.await("ready");
             assertTrue(first.log.stream().anyMatch(l -> l.contains("created and formatted " + store)), first.log.toString());
             assertTrue(first.log.stream().anyMatch(l -> l.contains("listening for RESP on 127.0.0.1:" + port)));
-            assertEquals("+OK\r\n", request(port, "SET", "kept", "across restarts"));
+            assertEquals("+OK\r\n", Resp.request(port, "SET", "kept", "across restarts"));
             assertEquals(0, first.stop(), first.log.toString());
             assertTrue(first.log.stream().anyMatch(l -> l.contains("checkpoint written")), first.log.toString());
         }
-        try (Served second = new Served(args)) {
+        try (ServeProcess second = ServeProcess.launch(args)) {
             second.await("ready");
             assertTrue(second.log.stream().anyMatch(l -> l.contains("recovered 1 entries")), second.log.toString());
             assertTrue(second.log.stream().noneMatch(l -> l.contains("created")), "an existing store is never formatted");
-            assertEquals("$15\r\nacross restarts\r\n", request(port, "GET", "kept"));
+            assertEquals("$15\r\nacross restarts\r\n", Resp.request(port, "GET", "kept"));
             assertEquals(0, second.stop());
         }
     }
 
     @Test
     void servesMetricsWhenAsked() throws Exception {
-        int port = freePort(), metricsPort = freePort();
-        try (Served served = new Served(List.of("--path", dir.resolve("m.img").toString(), "--capacity", "256m",
+        int port = ServeProcess.freePort(), metricsPort = ServeProcess.freePort();
+        try (ServeProcess served = ServeProcess.launch(List.of("--path", dir.resolve("m.img").toString(), "--capacity", "256m",
                 "--port", Integer.toString(port), "--lm-port", "-1", "--metrics-port", Integer.toString(metricsPort)))) {
             served.await("metrics on http://127.0.0.1:" + metricsPort + "/metrics");
             served.await("ready");
-            assertEquals("+OK\r\n", request(port, "SET", "k", "v"));
+            assertEquals("+OK\r\n", Resp.request(port, "SET", "k", "v"));
             HttpResponse<String> scrape;
             try (HttpClient client = HttpClient.newHttpClient()) {
                 scrape = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
@@ -133,12 +68,12 @@ class ServeCommandTest {
 
     @Test
     void aConfigFileSetsOptionsAndFlagsWin() throws Exception {
-        int port = freePort();
+        int port = ServeProcess.freePort();
         Path config = dir.resolve("rawblock.properties");
         Files.writeString(config, "path=" + dir.resolve("c.img") + "\ncapacity=256m\nport=1\nlm-port=-1\nrequirepass=pw\n");
-        try (Served served = new Served(List.of("--config", config.toString(), "--port", Integer.toString(port)))) {
+        try (ServeProcess served = ServeProcess.launch(List.of("--config", config.toString(), "--port", Integer.toString(port)))) {
             served.await("ready");
-            assertEquals("-NOAUTH Authentication required.\r\n", request(port, "PING"));
+            assertEquals("-NOAUTH Authentication required.\r\n", Resp.request(port, "PING"));
             assertEquals(0, served.stop());
         }
     }

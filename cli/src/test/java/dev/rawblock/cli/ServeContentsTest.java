@@ -7,8 +7,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,18 +25,12 @@ class ServeContentsTest {
     @TempDir
     Path dir;
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     @Test
     void anAllZeroFileLeftByAKilledFirstStartIsFormatted() throws Exception {
         Path store = dir.resolve("s.img");
         // What a first start leaves when it dies after preallocating, before its format: zeros.
         BlockDevice.open(DeviceOptions.of(store).withCreateSize(256L << 20).withArenaBytes(0)).close();
-        int port = freePort();
+        int port = ServeProcess.freePort();
         try (ServeProcess served = ServeProcess.serve(store, port)) {
             assertTrue(served.log.stream().anyMatch(l -> l.contains("formatted " + store) && l.contains("all zero")),
                     served.log.toString());

@@ -1,7 +1,6 @@
 package dev.rawblock.cli;
 
 import dev.rawblock.cli.BenchDeviceCommandTest.Run;
-import dev.rawblock.cli.ServeCommandTest.Served;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,8 +17,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import static dev.rawblock.cli.ServeCommandTest.freePort;
-import static dev.rawblock.cli.ServeCommandTest.request;
+import static dev.rawblock.cli.ServeProcess.freePort;
+import static dev.rawblock.cli.Resp.request;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -94,7 +93,7 @@ class ServeNetworkDefaultsTest {
         List<String> args = args("--bind", "0.0.0.0", "--requirepass", "pw");
         int port = Integer.parseInt(args.get(args.indexOf("--port") + 1));
         int lmPort = Integer.parseInt(args.get(args.indexOf("--lm-port") + 1));
-        try (Served served = new Served(args)) {
+        try (ServeProcess served = ServeProcess.launch(args)) {
             served.await("ready");
             assertTrue(served.log.stream().anyMatch(l -> l.endsWith("rawblock serve: lm:// has no authentication: "
                     + "serving it on 127.0.0.1 only because --requirepass is set (--protected-mode no serves it on "
@@ -118,7 +117,7 @@ class ServeNetworkDefaultsTest {
         List<String> args = args("--config", config.toString());
         int port = Integer.parseInt(args.get(args.indexOf("--port") + 1));
         int lmPort = Integer.parseInt(args.get(args.indexOf("--lm-port") + 1));
-        try (Served served = new Served(args)) {
+        try (ServeProcess served = ServeProcess.launch(args)) {
             served.await("ready");
             assertTrue(served.log.stream().anyMatch(l -> l.endsWith("RESP has no password and --protected-mode is no: "
                     + "anyone who can reach 0.0.0.0:" + port + " can read and overwrite the store")), served.log.toString());
@@ -135,7 +134,7 @@ class ServeNetworkDefaultsTest {
         Path second = dir.resolve("other").resolve("s.img");
         List<String> closing = new ArrayList<>(List.of("--path", second.toString(), "--capacity", "256m", "--port",
                 Integer.toString(freePort()), "--lm-port", "-1", "--idle-timeout", "1"));
-        try (Served keeps = new Served(keeping); Served closes = new Served(closing)) {
+        try (ServeProcess keeps = ServeProcess.launch(keeping); ServeProcess closes = ServeProcess.launch(closing)) {
             keeps.await("ready");
             closes.await("ready");
             try (Socket idle = connect(keeping); Socket timed = connect(closing)) {

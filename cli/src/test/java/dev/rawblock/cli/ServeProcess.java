@@ -30,6 +30,20 @@ final class ServeProcess implements AutoCloseable {
         output = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     }
 
+    /** Starts {@code rawblock serve ARGS} and returns at once (read its output with {@link #await}). */
+    static ServeProcess launch(List<String> args) throws IOException {
+        List<String> serve = new ArrayList<>(List.of("serve"));
+        serve.addAll(args);
+        return new ServeProcess(serve);
+    }
+
+    /** A TCP port nothing listens on right now. */
+    static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
     /** Starts {@code rawblock serve ARGS} and waits until it is ready. */
     static ServeProcess serve(Path store, int port, String... more) throws IOException {
         List<String> args = new ArrayList<>(List.of("serve", "--path", store.toString(), "--port", Integer.toString(port),
