@@ -172,7 +172,7 @@ public final class DeviceFile implements AutoCloseable {
             }
             long waited = System.nanoTime() - start;
             boolean retry = (block && waited < BLOCK_LOCK_WAIT_NANOS)
-                    || (waited < LINGER_WAIT_NANOS && Holders.lingering(node));
+                    || (waited < LINGER_WAIT_NANOS && (Holders.lingering(node) || Holders.unlisted(node)));
             if (!retry) throw Holders.locked(p, node);
             pause(p);
         }

@@ -68,6 +68,14 @@ final class Holders {
     }
 
     /**
+     * Whether /proc/locks lists no flock on the file: its holder let go between a refused attempt
+     * and this look, so the attempt is worth repeating.
+     */
+    static boolean unlisted(Identity node) {
+        return lockHolder(readLines(Path.of("/proc/locks")), node) < 0;
+    }
+
+    /**
      * Whether the flock on this file belongs to a process that has exited but whose file is not
      * released yet: the pid is gone, a zombie, or no longer shown (0).
      */

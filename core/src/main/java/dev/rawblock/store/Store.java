@@ -1346,7 +1346,7 @@ public final class Store implements AutoCloseable {
     }
 
     /** A key as text: printable ASCII as it is, any other byte as \xNN. */
-    static String printable(byte[] key) {
+    private static String printable(byte[] key) {
         StringBuilder out = new StringBuilder(key.length);
         for (byte b : key) {
             if (b >= 0x20 && b < 0x7f && b != '"' && b != '\\') out.append((char) b);
