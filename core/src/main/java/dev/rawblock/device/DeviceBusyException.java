@@ -9,10 +9,17 @@ import java.io.IOException;
  */
 public final class DeviceBusyException extends IOException {
     private final long holderPid;
+    private final boolean holderNamed;
 
-    DeviceBusyException(String message, long holderPid) {
+    DeviceBusyException(String message, long holderPid, boolean holderNamed) {
         super(message);
         this.holderPid = holderPid;
+        this.holderNamed = holderNamed;
+    }
+
+    /** Whether the message names the holder (a pid, a mount point, swap, a stacked device), not just "another process". */
+    public boolean holderNamed() {
+        return holderNamed;
     }
 
     /** The pid of the process that holds the device's lock, or -1 when no process could be named. */

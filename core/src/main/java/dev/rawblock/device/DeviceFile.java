@@ -116,10 +116,12 @@ public final class DeviceFile implements AutoCloseable {
             long deadline = System.nanoTime() + LINGER_WAIT_NANOS;
             int fd;
             while ((fd = LibC.open(p, flags, 0)) == -Errno.EBUSY && block) {
-                if (!Holders.lingering(node) || System.nanoTime() - deadline >= 0) {
-                    throw Holders.busyBlockDevice(p, stx.get(JAVA_INT, StatxDescriptor.RDEV_MAJOR),
-                            stx.get(JAVA_INT, StatxDescriptor.RDEV_MINOR), node);
-                }
+                DeviceBusyException busy = Holders.busyBlockDevice(p, stx.get(JAVA_INT, StatxDescriptor.RDEV_MAJOR),
+                        stx.get(JAVA_INT, StatxDescriptor.RDEV_MINOR), node);
+                // A named holder stays, unless it is a process that has died; an unnamed one may be such
+                // a process too, past the point where its flock went but before its claim did.
+                boolean mayGo = !busy.holderNamed() || Holders.lingering(node);
+                if (!mayGo || System.nanoTime() - deadline >= 0) throw busy;
                 pause(p);
             }
             if (fd < 0) {

@@ -29,8 +29,8 @@ final class Holders {
      */
     static DeviceBusyException locked(String path, Identity node) {
         long pid = lockHolder(readLines(Path.of("/proc/locks")), node);
-        if (pid > 0) return new DeviceBusyException(path + " is in use by pid " + pid + " (" + describe(pid) + ")", pid);
-        return new DeviceBusyException(path + " is in use by another process (it holds a lock on the file)", -1);
+        if (pid > 0) return new DeviceBusyException(path + " is in use by pid " + pid + " (" + describe(pid) + ")", pid, true);
+        return new DeviceBusyException(path + " is in use by another process (it holds a lock on the file)", -1, false);
     }
 
     /**
@@ -46,12 +46,12 @@ final class Holders {
             String at = mountPoint(mountinfo, d.major, d.minor);
             if (at != null) {
                 return new DeviceBusyException(path + (d.partition ? " has partition /dev/" + d.name + " mounted at "
-                        : " is mounted at ") + at, -1);
+                        : " is mounted at ") + at, -1, true);
             }
         }
         for (Device d : devices) {
             if (isSwap(d)) return new DeviceBusyException(path + " is in use as swap" + (d.partition
-                    ? " (partition /dev/" + d.name + ")" : ""), -1);
+                    ? " (partition /dev/" + d.name + ")" : ""), -1, true);
         }
         for (Device d : devices) {
             List<String> holders = list(d.sysfs.resolve("holders"));
@@ -59,12 +59,13 @@ final class Holders {
                 String holder = holders.getFirst();
                 String dmName = read(Path.of("/sys/class/block", holder, "dm", "name"));
                 return new DeviceBusyException(path + (d.partition ? " has partition /dev/" + d.name + " held by "
-                        : " is held by ") + holder + (dmName == null || dmName.isEmpty() ? "" : " (" + dmName + ")"), -1);
+                        : " is held by ") + holder + (dmName == null || dmName.isEmpty() ? "" : " (" + dmName + ")"),
+                        -1, true);
             }
         }
         long pid = lockHolder(readLines(Path.of("/proc/locks")), node);
-        if (pid > 0) return new DeviceBusyException(path + " is in use by pid " + pid + " (" + describe(pid) + ")", pid);
-        return new DeviceBusyException(path + " is in use by another process (EBUSY)", -1);
+        if (pid > 0) return new DeviceBusyException(path + " is in use by pid " + pid + " (" + describe(pid) + ")", pid, true);
+        return new DeviceBusyException(path + " is in use by another process (EBUSY)", -1, false);
     }
 
     /**
