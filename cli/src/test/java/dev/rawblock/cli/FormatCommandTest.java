@@ -131,8 +131,7 @@ class FormatCommandTest {
 
     @Test
     void refusesAnExt4Image() throws Exception {
-        Path img = sparse("ext4.img", 64 << 20);
-        Tools.ok("mkfs.ext4", "-q", "-F", "-L", "photos", img.toString());
+        Path img = Tools.ext4Image(dir.resolve("ext4.img"), 64 << 20, "-L", "photos");
         assertRefusedUnchanged(img, img + " holds an ext4 filesystem (label \"photos\"); refusing to format it "
                 + "(use --force to erase it)");
         Tools.ok("e2fsck", "-n", "-f", img.toString());
@@ -180,7 +179,7 @@ class FormatCommandTest {
      */
     @Test
     void refusesAnExt4LoopDeviceAndAMountedOneEvenWithForce() throws Exception {
-        Path backing = sparse("backing.img", 64 << 20);
+        Path backing = Tools.sparse(dir.resolve("backing.img"), 64 << 20);
         try (Tools.Loop loop = Tools.Loop.over(backing)) {
             String dev = loop.device.toString();
             Tools.ok("mkfs.ext4", "-q", "-F", "-L", "x", dev);
@@ -209,14 +208,6 @@ class FormatCommandTest {
                 Tools.ok("umount", mnt.toString());
             }
         }
-    }
-
-    private Path sparse(String name, long size) throws Exception {
-        Path p = dir.resolve(name);
-        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(p.toFile(), "rw")) {
-            f.setLength(size);
-        }
-        return p;
     }
 
     @Test

@@ -50,11 +50,7 @@ class ServeContentsTest {
 
     @Test
     void anExt4ImageIsRefusedAndLeftAlone() throws Exception {
-        Path img = dir.resolve("ext4.img");
-        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(img.toFile(), "rw")) {
-            f.setLength(64 << 20);
-        }
-        Tools.ok("mkfs.ext4", "-q", "-F", img.toString());
+        Path img = Tools.ext4Image(dir.resolve("ext4.img"), 64 << 20);
         String before = Tools.sha256(img);
         Run run = rawblock("serve", "--path", img.toString(), "--port", "0", "--lm-port", "-1");
         assertEquals(1, run.exitCode(), run.err());

@@ -147,11 +147,7 @@ class StatsFsckCommandTest {
 
     @Test
     void whatIsNotAStoreIsNamed() throws Exception {
-        Path ext4 = dir.resolve("ext4.img");
-        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(ext4.toFile(), "rw")) {
-            f.setLength(32 << 20);
-        }
-        Tools.ok("mkfs.ext4", "-q", "-F", ext4.toString());
+        Path ext4 = Tools.ext4Image(dir.resolve("ext4.img"), 32 << 20);
         byte[] late = new byte[1 << 20];
         late[8192] = 1;
         Path data = Files.write(dir.resolve("data.img"), late);

@@ -45,6 +45,24 @@ final class Tools {
         return r.output();
     }
 
+    /** A sparse file of {@code size} bytes at {@code path} (the start of an image). */
+    static Path sparse(Path path, long size) throws IOException {
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(path.toFile(), "rw")) {
+            f.setLength(size);
+        }
+        return path;
+    }
+
+    /** An ext4 filesystem image of {@code size} bytes, made by mkfs.ext4 with {@code options}. */
+    static Path ext4Image(Path path, long size, String... options) throws IOException, InterruptedException {
+        sparse(path, size);
+        List<String> cmd = new java.util.ArrayList<>(List.of("mkfs.ext4", "-q", "-F"));
+        cmd.addAll(List.of(options));
+        cmd.add(path.toString());
+        ok(cmd.toArray(String[]::new));
+        return path;
+    }
+
     /** SHA-256 of the whole file: "the target is unchanged". */
     static String sha256(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
