@@ -209,8 +209,8 @@ final class ServeCommand implements Callable<Integer> {
         boolean file = device.geometry().kind() == Geometry.Kind.FILE;
         if (found.empty() && file) {
             StoreFormat.format(device, formatFor(device.size()));
-            log("formatted " + target + " (" + SizeParser.format(device.size()) + "): it was all zero, as a first "
-                    + "start that was stopped before its format leaves it");
+            log("formatted " + target + " (" + SizeParser.format(device.size()) + "): it " + found.phrase()
+                    + ", as a first start that was stopped before its format leaves it");
         } else if (found.state() == DeviceContents.State.OTHER || found.empty()) {
             throw new IOException(target + " " + found.phrase() + " and is not a rawblock store: serve formats only a "
                     + "new or all-zero file (format it with 'rawblock format --path " + target + "', which says what"

@@ -46,6 +46,16 @@ class ServeContentsTest {
             assertEquals(0, served.stop());
         }
         assertEquals(256L << 20, Files.size(empty));
+
+        // Dead in the middle of its format: the first checkpoint written, the superblock not yet.
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(empty.toFile(), "rw")) {
+            f.write(new byte[2 * 4096]);
+        }
+        try (ServeProcess served = ServeProcess.serve(empty, port)) {
+            assertTrue(served.log.stream().anyMatch(l -> l.contains("formatted " + empty)
+                    && l.contains("unfinished rawblock format")), served.log.toString());
+            assertEquals(0, served.stop());
+        }
     }
 
     @Test

@@ -18,6 +18,11 @@ public record DeviceContents(State state, String phrase, Superblock store, Conte
     public enum State {
         /** Nothing but zeros (for a block device: where it was read). */
         EMPTY,
+        /**
+         * What a format stopped before its superblock leaves: the empty checkpoint it writes first,
+         * and zeros where the superblock goes. No store ever opened on it, so nothing is lost.
+         */
+        UNFINISHED_FORMAT,
         /** A rawblock store this version opens. */
         STORE,
         /** A rawblock store whose device is now smaller than its capacity (a file cut short). */
@@ -30,6 +35,6 @@ public record DeviceContents(State state, String phrase, Superblock store, Conte
 
     /** Nothing would be lost by formatting it. */
     public boolean empty() {
-        return state == State.EMPTY;
+        return state == State.EMPTY || state == State.UNFINISHED_FORMAT;
     }
 }

@@ -106,7 +106,7 @@ public final class StoreFormat {
                     + " bytes but the store formatted on it has " + found.store().capacity()
                     + ": refusing to open a truncated or different device" + restoreHint(device, found.store()));
             case DAMAGED_STORE -> throw new IOException(path + " " + found.phrase());
-            case EMPTY -> throw new IOException(path + " is not formatted: it " + found.phrase()
+            case EMPTY, UNFINISHED_FORMAT -> throw new IOException(path + " is not formatted: it " + found.phrase()
                     + " (run: rawblock format --path " + path + ")");
             case OTHER -> throw new IOException(path + " is not a rawblock store: it " + found.phrase());
         };
@@ -143,11 +143,33 @@ public final class StoreFormat {
                     return new DeviceContents(DeviceContents.State.DAMAGED_STORE, "holds a damaged rawblock store ("
                             + damage + ")", null, null);
                 }
+                if (copies == Superblock.COPIES && isZero(buf.segment()) && unfinishedFormat(device, block)) {
+                    return new DeviceContents(DeviceContents.State.UNFINISHED_FORMAT, "holds an unfinished rawblock "
+                            + "format (its first checkpoint, but no superblock)", null, null);
+                }
             }
         }
         ContentProbe.Finding finding = ContentProbe.probe(device);
         return new DeviceContents(finding.zero() ? DeviceContents.State.EMPTY : DeviceContents.State.OTHER,
                 finding.phrase(), null, finding);
+    }
+
+    private static boolean isZero(MemorySegment bytes) {
+        return bytes.mismatch(MemorySegment.ofArray(new byte[(int) bytes.byteSize()])) == -1;
+    }
+
+    /**
+     * Whether the block after the superblock copies starts a checkpoint: {@link #format} writes
+     * the empty checkpoint there before the superblock, so that is what a format killed in
+     * between leaves (with zeros before it).
+     */
+    private static boolean unfinishedFormat(BlockDevice device, int block) throws IOException {
+        long at = (long) Superblock.COPIES * block;
+        if (device.size() < at + block) return false;
+        try (IoBuffer buf = device.buffers().allocate(block)) {
+            await(device.submit(List.of(IoOp.read(at, buf.segment()))).getFirst(), "read " + device.path());
+            return buf.segment().get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, 0) == Checkpoint.MAGIC;
+        }
     }
 
     /** For a file that lost its tail: how to give it back its size (the store then opens again). */

@@ -113,6 +113,21 @@ class StoreFormatTest {
                 readRefused(lateData).getMessage());
     }
 
+    /** A format killed after its first checkpoint and before its superblock leaves a target formatting may take. */
+    @Test
+    void aFormatStoppedBeforeItsSuperblockIsNothingToLose() throws IOException {
+        Path p = formatted(64 * MIB);
+        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
+            f.write(new byte[2 * 4096]); // both superblock copies never written
+        }
+        DeviceContents c = identify(p);
+        assertEquals(DeviceContents.State.UNFINISHED_FORMAT, c.state(), c.phrase());
+        assertTrue(c.empty(), "formatting it loses nothing");
+        assertTrue(readRefused(p).getMessage().contains("unfinished rawblock format"));
+        flip(p, 2 * 4096); // the checkpoint magic gone: plain data, not ours
+        assertEquals(DeviceContents.State.OTHER, identify(p).state());
+    }
+
     private static void setLength(Path p, long size) throws IOException {
         try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
             f.setLength(size);
