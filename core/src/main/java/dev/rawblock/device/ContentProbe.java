@@ -25,8 +25,8 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
  *
  * <p><b>All zero?</b> A regular file is read where it holds data only (lseek SEEK_DATA/SEEK_HOLE):
  * a sparse or preallocated file costs what it holds, and a file with data stops at its first
- * non-zero byte (only a large file of written-out zeros is read whole). A block device is read in its first {@value #BLOCK_HEAD_MIB} MiB and last
- * {@value #BLOCK_TAIL_MIB} MiB only, where every known signature and partition table (GPT keeps
+ * non-zero byte (only a large file of written-out zeros is read whole). A block device is read
+ * in its first {@value #BLOCK_HEAD_MIB} MiB and last {@value #BLOCK_TAIL_MIB} MiB only, where every known signature and partition table (GPT keeps
  * a backup in the last sectors, md 0.90/1.0 at the end) lives: reading all of a multi-terabyte
  * drive would take many minutes for the rare device whose data starts in its middle.
  *
