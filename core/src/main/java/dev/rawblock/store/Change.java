@@ -10,18 +10,18 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
  * One change to the store's state as the journal records it ({@value #BYTES} bytes, little-endian).
  *
  * <pre>
- *   0  type    u8   PUT, DELETE or ASSIGN
+ *   0  type    u8   PUT, DELETE, ASSIGN or EXPIRE
  *   4  slot    u32  PUT: the slot id; ASSIGN: the region
  *   8  fp hi   u64  PUT, DELETE: the key's fingerprint
  *  16  fp lo   u64
- *  24  length  u64  PUT: payload bytes; ASSIGN: the region's slot size
+ *  24  length  u64  PUT: payload bytes; ASSIGN: the region's slot size; EXPIRE: the expiry time
  *  32  seq     u64  PUT: the slot header's write sequence number
  * </pre>
  *
- * @param type   {@link #PUT}, {@link #DELETE} or {@link #ASSIGN}
+ * @param type   {@link #PUT}, {@link #DELETE}, {@link #ASSIGN} or {@link #EXPIRE}
  * @param slot   slot id (PUT) or region (ASSIGN)
- * @param fp     the key (PUT, DELETE); null for ASSIGN
- * @param length payload bytes (PUT) or slot size (ASSIGN)
+ * @param fp     the key (PUT, DELETE, EXPIRE); null for ASSIGN
+ * @param length payload bytes (PUT), slot size (ASSIGN), or epoch milliseconds of expiry, 0 for never (EXPIRE)
  * @param seq    write sequence number (PUT)
  */
 record Change(byte type, int slot, Fingerprint fp, long length, long seq) {
@@ -32,6 +32,11 @@ record Change(byte type, int slot, Fingerprint fp, long length, long seq) {
     static final byte DELETE = 2;
     /** The region was cut into slots of {@code length} bytes. */
     static final byte ASSIGN = 3;
+    /**
+     * The key's expiry time is now {@code length} (0: none). A PUT clears it; an expiring put
+     * journals its EXPIRE right after its PUT, in the same group.
+     */
+    static final byte EXPIRE = 4;
 
     static Change put(Fingerprint fp, int slotId, long length, long seq) {
         return new Change(PUT, slotId, fp, length, seq);
@@ -39,6 +44,10 @@ record Change(byte type, int slot, Fingerprint fp, long length, long seq) {
 
     static Change delete(Fingerprint fp) {
         return new Change(DELETE, 0, fp, 0, 0);
+    }
+
+    static Change expire(Fingerprint fp, long expiresAt) {
+        return new Change(EXPIRE, 0, fp, expiresAt, 0);
     }
 
     static Change assign(int region, long slotBytes) {
@@ -60,7 +69,7 @@ record Change(byte type, int slot, Fingerprint fp, long length, long seq) {
     /** Decodes a change, or returns null for an unknown type. */
     static Change decode(MemorySegment at) {
         byte type = at.get(JAVA_BYTE, 0);
-        if (type != PUT && type != DELETE && type != ASSIGN) return null;
+        if (type != PUT && type != DELETE && type != ASSIGN && type != EXPIRE) return null;
         Fingerprint fp = type == ASSIGN ? null
                 : new Fingerprint(at.get(JAVA_LONG_UNALIGNED, 8), at.get(JAVA_LONG_UNALIGNED, 16));
         return new Change(type, at.get(JAVA_INT_UNALIGNED, 4), fp, at.get(JAVA_LONG_UNALIGNED, 24),

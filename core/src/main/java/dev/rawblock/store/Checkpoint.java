@@ -21,7 +21,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
  * header block (little-endian):
  *   0  magic          u64  "RBCKPT01"
  *   8  header crc     u32  CRC32C of bytes 12..79
- *  12  version        u32  1
+ *  12  version        u32  2 (1 in stores of format version 1: 24-byte entries, no expiry)
  *  16  seq            u64  checkpoint number (+1 each)
  *  24  journal from   u64  logical journal position replay starts at
  *  32  entries        u64
@@ -33,7 +33,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
  *  72  created        u64  epoch milliseconds
  * payload, from the next block:
  *   regions x u64      slot size of each region (0: free)
- *   entries x 24 B     fp hi u64, fp lo u64, slot id u32, length u32
+ *   entries x 32 B     fp hi u64, fp lo u64, slot id u32, length u32, expires u64 (epoch ms, 0 = never)
  * </pre>
  *
  * The payload is written and flushed before the header, so a header never vouches for a payload
@@ -41,16 +41,24 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
  */
 final class Checkpoint {
     static final long MAGIC = 0x313054504b434252L; // "RBCKPT01" as little-endian bytes
-    static final int VERSION = 1;
+
     private static final int CHUNK = 4 << 20;
 
     private Checkpoint() {}
 
-    /** A checkpoint as read back: entries packed three longs each (fp hi, fp lo, slot id << 32 | length). */
+    /** Longs per entry of an {@link Image}: fp hi, fp lo, slot id << 32 | length, expires. */
+    static final int PACKED = 4;
+
+    /** A checkpoint as read back: entries packed {@value #PACKED} longs each. */
     record Image(long seq, long journalFrom, long maxSeq, long[] regionSlotBytes, long[] entries) {
         int entryCount() {
-            return entries.length / 3;
+            return entries.length / PACKED;
         }
+    }
+
+    /** The header's version: what its entries hold (see the class comment). */
+    private static int version(int entryBytes) {
+        return entryBytes == MetadataLayout.V1_ENTRY_BYTES ? 1 : 2;
     }
 
     /** Streams a checkpoint into one copy: regions first, then entries, then {@link #finish}. */
@@ -60,6 +68,7 @@ final class Checkpoint {
         private final long copyOffset;
         private final long copyBytes;
         private final int block;
+        private final int entryBytes;
         private final IoBuffer buffer;
         private final CRC32C crc = new CRC32C();
         private long written;   // payload bytes written to the device
@@ -72,6 +81,7 @@ final class Checkpoint {
             this.copyOffset = seq % 2 == 1 ? layout.checkpointA() : layout.checkpointB();
             this.copyBytes = layout.copyBytes();
             this.block = block;
+            this.entryBytes = layout.entryBytes();
             this.buffer = device.buffers().allocate(CHUNK);
         }
 
@@ -81,14 +91,17 @@ final class Checkpoint {
             used += 8;
         }
 
-        void entry(long fpHi, long fpLo, int slotId, long length) throws IOException {
-            room(MetadataLayout.ENTRY_BYTES);
+        /** An entry; {@code expiresAt} must be 0 in a store of format version 1 (it has no room for it). */
+        void entry(long fpHi, long fpLo, int slotId, long length, long expiresAt) throws IOException {
+            room(entryBytes);
             MemorySegment s = buffer.segment();
             s.set(JAVA_LONG_UNALIGNED, used, fpHi);
             s.set(JAVA_LONG_UNALIGNED, used + 8, fpLo);
             s.set(JAVA_INT_UNALIGNED, used + 16, slotId);
             s.set(JAVA_INT_UNALIGNED, used + 20, (int) length);
-            used += MetadataLayout.ENTRY_BYTES;
+            if (entryBytes == MetadataLayout.ENTRY_BYTES) s.set(JAVA_LONG_UNALIGNED, used + 24, expiresAt);
+            else if (expiresAt != 0) throw new IllegalStateException("a format version 1 store keeps no expiry times");
+            used += entryBytes;
             entries++;
         }
 
@@ -124,7 +137,7 @@ final class Checkpoint {
             MemorySegment h = buffer.segment().asSlice(0, block);
             h.fill((byte) 0);
             h.set(JAVA_LONG_UNALIGNED, 0, MAGIC);
-            h.set(JAVA_INT_UNALIGNED, 12, VERSION);
+            h.set(JAVA_INT_UNALIGNED, 12, version(entryBytes));
             h.set(JAVA_LONG_UNALIGNED, 16, seq);
             h.set(JAVA_LONG_UNALIGNED, 24, journalFrom);
             h.set(JAVA_LONG_UNALIGNED, 32, entries);
@@ -165,7 +178,7 @@ final class Checkpoint {
         for (long offset : new long[] {layout.checkpointA(), layout.checkpointB()}) {
             String name = offset == layout.checkpointA() ? "checkpoint copy A" : "checkpoint copy B";
             try {
-                Image image = readCopy(device, offset, layout.copyBytes(), block, storeId);
+                Image image = readCopy(device, offset, layout.copyBytes(), layout.entryBytes(), block, storeId);
                 if (best == null || image.seq > best.seq) best = image;
             } catch (CorruptCopy e) {
                 problems.add(name + ": " + e.getMessage());
@@ -180,7 +193,8 @@ final class Checkpoint {
         }
     }
 
-    private static Image readCopy(BlockDevice device, long offset, long copyBytes, int block, long storeId)
+    private static Image readCopy(BlockDevice device, long offset, long copyBytes, int entryBytes, int block,
+                                  long storeId)
             throws IOException, CorruptCopy {
         try (IoBuffer buf = device.buffers().allocate(CHUNK)) {
             MemorySegment h = buf.segment().asSlice(0, block);
@@ -189,14 +203,14 @@ final class Checkpoint {
             if (SlotHeader.crc(h.asSlice(12, 80 - 12)) != h.get(JAVA_INT_UNALIGNED, 8)) {
                 throw new CorruptCopy("header checksum mismatch");
             }
-            if (h.get(JAVA_INT_UNALIGNED, 12) != VERSION) throw new CorruptCopy("unsupported version");
+            if (h.get(JAVA_INT_UNALIGNED, 12) != version(entryBytes)) throw new CorruptCopy("unsupported version");
             if (h.get(JAVA_LONG_UNALIGNED, 56) != storeId) throw new CorruptCopy("written by another store");
             long seq = h.get(JAVA_LONG_UNALIGNED, 16), from = h.get(JAVA_LONG_UNALIGNED, 24);
             long entries = h.get(JAVA_LONG_UNALIGNED, 32), payload = h.get(JAVA_LONG_UNALIGNED, 40);
             int crcWanted = h.get(JAVA_INT_UNALIGNED, 48), regions = h.get(JAVA_INT_UNALIGNED, 52);
             long maxSeq = h.get(JAVA_LONG_UNALIGNED, 64);
-            if (regions < 0 || entries < 0 || payload != regions * 8L + entries * MetadataLayout.ENTRY_BYTES
-                    || block + payload > copyBytes || entries > Integer.MAX_VALUE / 3) {
+            if (regions < 0 || entries < 0 || payload != regions * 8L + entries * entryBytes
+                    || block + payload > copyBytes || entries > Integer.MAX_VALUE / PACKED) {
                 throw new CorruptCopy("inconsistent sizes");
             }
             // The whole payload in one aligned buffer, read in one submission of 4 MiB pieces.
@@ -213,13 +227,15 @@ final class Checkpoint {
                 if ((int) crc.getValue() != crcWanted) throw new CorruptCopy("payload checksum mismatch");
                 long[] regionBytes = new long[regions];
                 for (int r = 0; r < regions; r++) regionBytes[r] = data.get(JAVA_LONG_UNALIGNED, 8L * r);
-                long[] packed = new long[(int) entries * 3];
+                long[] packed = new long[(int) entries * PACKED];
                 long at = 8L * regions;
-                for (int e = 0; e < entries; e++, at += MetadataLayout.ENTRY_BYTES) {
-                    packed[3 * e] = data.get(JAVA_LONG_UNALIGNED, at);
-                    packed[3 * e + 1] = data.get(JAVA_LONG_UNALIGNED, at + 8);
-                    packed[3 * e + 2] = (long) data.get(JAVA_INT_UNALIGNED, at + 16) << 32
+                for (int e = 0; e < entries; e++, at += entryBytes) {
+                    packed[PACKED * e] = data.get(JAVA_LONG_UNALIGNED, at);
+                    packed[PACKED * e + 1] = data.get(JAVA_LONG_UNALIGNED, at + 8);
+                    packed[PACKED * e + 2] = (long) data.get(JAVA_INT_UNALIGNED, at + 16) << 32
                             | Integer.toUnsignedLong(data.get(JAVA_INT_UNALIGNED, at + 20));
+                    packed[PACKED * e + 3] = entryBytes == MetadataLayout.ENTRY_BYTES
+                            ? data.get(JAVA_LONG_UNALIGNED, at + 24) : 0;
                 }
                 return new Image(seq, from, maxSeq, regionBytes, packed);
             }

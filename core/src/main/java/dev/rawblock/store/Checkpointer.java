@@ -25,7 +25,10 @@ final class Checkpointer implements AutoCloseable {
         /** Where the journal continues, the largest write sequence issued, the last journal ticket, the region table. */
         Start start();
 
-        /** The stored entries of region {@code r}, packed into {@code buffer} (grown if needed) three longs each; returns the count. */
+        /**
+         * The stored entries of region {@code r}, packed into {@code buffer} (grown if needed)
+         * {@value Checkpoint#PACKED} longs each as in {@link Checkpoint.Image}; returns the count.
+         */
         int entries(int r, long[][] buffer);
 
         /** Operations in flight on the device. */
@@ -138,7 +141,9 @@ final class Checkpointer implements AutoCloseable {
                     int region = r;
                     int n = source.locked(() -> source.entries(region, buffer));
                     long[] e = buffer[0];
-                    for (int i = 0; i < n; i++) w.entry(e[3 * i], e[3 * i + 1], (int) (e[3 * i + 2] >>> 32), e[3 * i + 2] & 0xffffffffL);
+                    for (int i = 0, k = 0; i < n; i++, k += Checkpoint.PACKED) {
+                        w.entry(e[k], e[k + 1], (int) (e[k + 2] >>> 32), e[k + 2] & 0xffffffffL, e[k + 3]);
+                    }
                 }
                 w.finish(number, start.journalFrom(), start.maxSeq(), start.regionSlotBytes().length, storeId);
             }

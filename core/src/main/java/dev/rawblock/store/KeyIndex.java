@@ -10,18 +10,18 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
  * The in-memory index: key fingerprint -> where the value is and its state. Off-heap, one
- * 32-byte cell per entry in an open-addressing table (linear probing, backward-shift deletion,
+ * 40-byte cell per entry in an open-addressing table (linear probing, backward-shift deletion,
  * so no tombstones ever accumulate).
  *
  * <p><b>Growth.</b> The table starts small and grows by half whenever an insert would take it past
- * a load of {@value #MAX_LOAD_PERCENT}%, so memory follows the entries actually stored: 40 to 60
- * bytes per entry (32 bytes a cell at a load between 53% and 80%). A growth rehashes every cell
+ * a load of {@value #MAX_LOAD_PERCENT}%, so memory follows the entries actually stored: 50 to 75
+ * bytes per entry (40 bytes a cell at a load between 53% and 80%). A growth rehashes every cell
  * once, under the store lock, and reports each new position; it happens O(log n) times over a
  * store's life, so an insert costs O(1) amortized. {@code maxEntries} (from the superblock: what
  * the checkpoint area has room for) is the only bound.
  *
  * <pre>
- * cell (32 bytes):
+ * cell (40 bytes):
  *   0  fp hi   u64  \ the key's 128-bit {@link Fingerprint}; both zero = empty cell
  *   8  fp lo   u64  /
  *  16  slot    u32  region << 18 | slot within the region ({@link Space})
@@ -30,6 +30,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  *  28  pins    u16  lookup-and-lock references
  *  30  state   u8   {@link #WRITING}, {@link #CANCELED}, {@link #STORED} or {@link #REPLACING}
  *  31  (spare) u8
+ *  32  expires u64  epoch milliseconds after which the entry is gone; 0 = never
  * </pre>
  *
  * Cells are addressed by position; a position stays valid until the next {@link #remove}, which
@@ -37,7 +38,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * thread-safe: the store calls it under its lock.
  */
 final class KeyIndex implements AutoCloseable {
-    static final int CELL = 32;
+    static final int CELL = 40;
     static final int MAX_LOAD_PERCENT = 80;
 
     /** A put is writing the value; lookups do not see it. */
@@ -52,7 +53,8 @@ final class KeyIndex implements AutoCloseable {
      */
     static final byte REPLACING = 4;
 
-    private static final int FP_HI = 0, FP_LO = 8, SLOT = 16, LENGTH = 20, ACCESS = 24, PINS = 28, STATE = 30;
+    private static final int FP_HI = 0, FP_LO = 8, SLOT = 16, LENGTH = 20, ACCESS = 24, PINS = 28, STATE = 30,
+            EXPIRES = 32;
 
     /** Told when backward-shift deletion moves a cell, so that slot -> position maps stay right. */
     interface MoveListener {
@@ -186,7 +188,7 @@ final class KeyIndex implements AutoCloseable {
      * Recovery's insert: adds {@code fp} as STORED with one probe run, or returns -1 when it is
      * already present (a duplicate in a checkpoint) or the index is full.
      */
-    long insertIfAbsent(Fingerprint fp, int slotId, long length, MoveListener listener) {
+    long insertIfAbsent(Fingerprint fp, int slotId, long length, long expiresAt, MoveListener listener) {
         if (full()) return -1;
         roomForOne(listener);
         long pos = home(fp);
@@ -201,6 +203,7 @@ final class KeyIndex implements AutoCloseable {
         cells.set(JAVA_INT, base + SLOT, slotId);
         cells.set(JAVA_INT, base + LENGTH, (int) length);
         cells.set(JAVA_BYTE, base + STATE, STORED);
+        cells.set(JAVA_LONG, base + EXPIRES, expiresAt);
         size++;
         return pos;
     }
@@ -264,6 +267,21 @@ final class KeyIndex implements AutoCloseable {
 
     void setPins(long pos, int pins) {
         cells.set(JAVA_SHORT, pos * CELL + PINS, (short) Math.min(pins, 0xffff));
+    }
+
+    /** Epoch milliseconds after which the entry is gone, or 0 for never. */
+    long expiresAt(long pos) {
+        return cells.get(JAVA_LONG, pos * CELL + EXPIRES);
+    }
+
+    void setExpiresAt(long pos, long expiresAt) {
+        cells.set(JAVA_LONG, pos * CELL + EXPIRES, expiresAt);
+    }
+
+    /** Whether the entry has an expiry time that has passed at {@code nowMillis}. */
+    boolean expired(long pos, long nowMillis) {
+        long at = expiresAt(pos);
+        return at != 0 && at <= nowMillis;
     }
 
     /** Whether the cell's value can be loaded: STORED or REPLACING. */

@@ -10,22 +10,31 @@ package dev.rawblock.store;
  * </pre>
  *
  * A checkpoint copy holds a header block, one 8-byte record per region (its slot size, 0 = free;
- * room for the most regions any store can have) and one {@value #ENTRY_BYTES}-byte record per entry
- * (room for the store's maximum entry count): no entry-count cap beyond the one chosen at format.
+ * room for the most regions any store can have) and one record per entry (room for the store's
+ * maximum entry count): {@value #ENTRY_BYTES} bytes with its expiry time, {@value #V1_ENTRY_BYTES} in
+ * stores of format version 1, which had none.
  *
  * @param checkpointA offset of copy A
  * @param checkpointB offset of copy B
  * @param copyBytes   bytes of each copy
  * @param journal     offset of the journal ring
  * @param journalBytes bytes of the journal ring (a block multiple)
+ * @param entryBytes  bytes of one checkpoint entry
  */
-record MetadataLayout(long checkpointA, long checkpointB, long copyBytes, long journal, long journalBytes) {
-    static final int ENTRY_BYTES = 24;
+record MetadataLayout(long checkpointA, long checkpointB, long copyBytes, long journal, long journalBytes,
+                      int entryBytes) {
+    static final int ENTRY_BYTES = 32;
+    static final int V1_ENTRY_BYTES = 24;
     static final int REGION_BYTES = 8;
 
+    /** Checkpoint entry bytes of a store of format {@code version}. */
+    static int entryBytes(int version) {
+        return version == 1 ? V1_ENTRY_BYTES : ENTRY_BYTES;
+    }
+
     /** Bytes one checkpoint copy needs for a store of at most {@code maxEntries} entries. */
-    static long copyBytes(int block, long maxEntries) {
-        long raw = block + (long) Space.MAX_REGIONS * REGION_BYTES + maxEntries * ENTRY_BYTES;
+    static long copyBytes(int block, long maxEntries, int entryBytes) {
+        long raw = block + (long) Space.MAX_REGIONS * REGION_BYTES + maxEntries * entryBytes;
         return (raw + block - 1) / block * block;
     }
 
@@ -36,9 +45,10 @@ record MetadataLayout(long checkpointA, long checkpointB, long copyBytes, long j
     }
 
     static MetadataLayout of(Superblock sb) {
-        long copy = copyBytes(sb.blockBytes(), sb.maxEntries());
+        int entryBytes = entryBytes(sb.version());
+        long copy = copyBytes(sb.blockBytes(), sb.maxEntries(), entryBytes);
         long journal = sb.metaOffset() + 2 * copy;
         return new MetadataLayout(sb.metaOffset(), sb.metaOffset() + copy, copy, journal,
-                sb.metaOffset() + sb.metaBytes() - journal);
+                sb.metaOffset() + sb.metaBytes() - journal, entryBytes);
     }
 }

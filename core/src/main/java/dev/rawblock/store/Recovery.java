@@ -64,9 +64,9 @@ final class Recovery {
         long dropped = 0;
         long[] e = image.entries();
         index.reserve(image.entryCount(), KeyIndex.MoveListener.NONE);
-        for (int i = 0; i < image.entryCount(); i++) {
-            Fingerprint fp = new Fingerprint(e[3 * i], e[3 * i + 1]);
-            if (index.insertIfAbsent(fp, (int) (e[3 * i + 2] >>> 32), e[3 * i + 2] & 0xffffffffL,
+        for (int i = 0, k = 0; i < image.entryCount(); i++, k += Checkpoint.PACKED) {
+            Fingerprint fp = new Fingerprint(e[k], e[k + 1]);
+            if (index.insertIfAbsent(fp, (int) (e[k + 2] >>> 32), e[k + 2] & 0xffffffffL, e[k + 3],
                     KeyIndex.MoveListener.NONE) < 0) dropped++;
             if ((i + 1) % RecoveryProgress.EVERY == 0) progress.report(LOADING_CHECKPOINT, i + 1, image.entryCount());
         }
@@ -92,6 +92,10 @@ final class Recovery {
                     index.setState(pos, KeyIndex.WRITING);
                     touched.put(c.fp(), c.seq());
                     counters[2] = Math.max(counters[2], c.seq());
+                }
+                case Change.EXPIRE -> {
+                    long pos = index.find(c.fp());
+                    if (pos >= 0) index.setExpiresAt(pos, c.length());
                 }
                 case Change.DELETE -> {
                     long pos = index.find(c.fp());

@@ -60,6 +60,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 public final class Store implements AutoCloseable {
     /** Result of {@link #loadMany} for a key that is not stored (or failed verification). */
     public static final long MISS = -1;
+    /** An expiry time for a replacing put: keep the replaced value's (Redis {@code SET ... KEEPTTL}). */
+    public static final long KEEP_EXPIRY = -1;
     /** Result of {@link #loadMany} when the destination is smaller than the value. */
     public static final long DESTINATION_TOO_SMALL = -2;
     /** Entries examined per eviction (see {@link Reservations}). */
@@ -112,6 +114,12 @@ public final class Store implements AutoCloseable {
     private final LongAdder putsFailed = new LongAdder();
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
+    private final LongAdder expiredKeys = new LongAdder();
+    /** Entries with an expiry time (guarded by lock): the sweep has nothing to do while there are none. */
+    private long expiringEntries;
+    /** The index cell the sweep looks at next (guarded by lock). */
+    private long sweepAt;
+    private final ExpirySweep sweep;
 
     private Store(BlockDevice device, boolean ownsDevice, Superblock superblock, StoreOptions options,
                   RecoveryProgress progress) throws IOException {
@@ -134,13 +142,18 @@ public final class Store implements AutoCloseable {
             index.close();
             throw e;
         }
-        for (long pos = 0; pos < index.capacity(); pos++) if (!index.empty(pos)) storedPayloadBytes += index.length(pos);
+        for (long pos = 0; pos < index.capacity(); pos++) {
+            if (index.empty(pos)) continue;
+            storedPayloadBytes += index.length(pos);
+            if (index.expiresAt(pos) != 0) expiringEntries++;
+        }
         // Sequence numbers only grow: past everything recovered, and past the clock for good measure.
         this.seq = Math.max(recovery.maxSeq(), System.currentTimeMillis() << 20);
         this.journal = new Journal(device, io, layout, block, superblock.storeIdLo(), options.flush(),
                 recovery.journalEnd(), recovery.journalFrom(), () -> checkpointer().request());
         this.checkpointer = new Checkpointer(device, io, layout, block, superblock.storeIdLo(), journal, options,
                 new CheckpointSource(), recovery.checkpointSeq());
+        this.sweep = options.readOnly() ? null : new ExpirySweep(this::sweepExpired);
     }
 
     private Journal journal() {
@@ -283,7 +296,7 @@ public final class Store implements AutoCloseable {
      * stored value stays readable in its own slot until the commit.
      */
     private record Planned(int key, Fingerprint fp, int slotId, long offset, long length, long ioBytes, long seq,
-                           boolean replaces) {}
+                           boolean replaces, long expiresAt) {}
 
     /** A put in flight: the slot it writes, and what completes when it has ended, stored or not. */
     private record Pending(int slotId, CompletableFuture<Void> ended) {}
@@ -304,13 +317,36 @@ public final class Store implements AutoCloseable {
      * first, or with {@link PutMode#REPLACE} the last) and both get its result.
      */
     public PutResult[] putMany(List<byte[]> keys, List<MemorySegment> values, PutMode mode) {
-        checkPairs(keys, values, "values");
-        Objects.requireNonNull(mode, "mode");
-        checkWritable("put");
-        return guarded(() -> putBatch(keys, values, mode));
+        return putMany(keys, values, mode, null);
     }
 
-    private PutResult[] putBatch(List<byte[]> keys, List<MemorySegment> values, PutMode mode) {
+    /**
+     * As {@link #putMany(List, List, PutMode)}, each key with an expiry time: epoch milliseconds
+     * after which it is gone (never served again, its space reclaimed), 0 for none, or
+     * {@link #KEEP_EXPIRY} to keep the replaced value's. {@code expiresAt} may be null: no expiry.
+     */
+    public PutResult[] putMany(List<byte[]> keys, List<MemorySegment> values, PutMode mode, long[] expiresAt) {
+        checkPairs(keys, values, "values");
+        Objects.requireNonNull(mode, "mode");
+        checkExpiries(keys.size(), expiresAt);
+        checkWritable("put");
+        return guarded(() -> putBatch(keys, values, mode, expiresAt == null ? new long[keys.size()] : expiresAt));
+    }
+
+    /** Expiry times need a store of format version 2 (its checkpoints keep them); times are > 0 or KEEP_EXPIRY. */
+    private void checkExpiries(int n, long[] expiresAt) {
+        if (expiresAt == null) return;
+        if (expiresAt.length != n) throw new IllegalArgumentException(n + " keys but " + expiresAt.length + " expiry times");
+        for (long t : expiresAt) {
+            if (t < KEEP_EXPIRY) throw new IllegalArgumentException("expiry time " + t + " is not a time");
+            if (t != 0 && !superblock.keepsExpiry()) {
+                throw new IllegalStateException("store on " + device.path() + " was formatted by an earlier rawblock"
+                        + " (format version " + superblock.version() + ") and keeps no expiry times; reformat it to use them");
+            }
+        }
+    }
+
+    private PutResult[] putBatch(List<byte[]> keys, List<MemorySegment> values, PutMode mode, long[] expiresAt) {
         int n = keys.size();
         PutResult[] results = new PutResult[n];
         Fingerprint[] fps = new Fingerprint[n];
@@ -325,8 +361,8 @@ public final class Store implements AutoCloseable {
         int[] winner = new int[n];
         for (int i = 0; i < n; i++) winner[i] = chosen.get(fps[i]);
         // Keys that met another put of theirs wait for it, outside the lock, and are planned again.
-        for (Plan plan = plan(keys, fps, winner, lengths, results, mode); ;
-             plan = plan(keys, fps, winner, lengths, results, mode)) {
+        for (Plan plan = plan(keys, fps, winner, lengths, expiresAt, results, mode); ;
+             plan = plan(keys, fps, winner, lengths, expiresAt, results, mode)) {
             // A slot freed by a delete or eviction is rewritten only after that delete is durable:
             // otherwise a crash could bring back the old entry pointing at new data.
             boolean[] written = plan.planned.isEmpty() || awaitDurable(plan.deleteMarker)
@@ -346,20 +382,22 @@ public final class Store implements AutoCloseable {
      * ({@link PutMode#FIRST}).
      */
     public PutStream beginPut(byte[] key, long length) {
-        return beginPut(key, length, PutMode.FIRST);
+        return beginPut(key, length, PutMode.FIRST, 0);
     }
 
     /**
      * Starts a put of a value that arrives in pieces ({@link PutStream}): for callers that write a
      * large value while they receive it. Values small enough to live in their slot header are
      * stored with {@link #putMany}. With {@link PutMode#REPLACE} or {@link PutMode#IF_ABSENT}, a
-     * put of the key already in flight is waited for first.
+     * put of the key already in flight is waited for first. {@code expiresAt} is as for
+     * {@link #putMany(List, List, PutMode, long[])}.
      *
      * @return an open stream, or one whose {@link PutStream#refusal} says why the put cannot start
      */
-    public PutStream beginPut(byte[] key, long length, PutMode mode) {
+    public PutStream beginPut(byte[] key, long length, PutMode mode, long expiresAt) {
         checkKeys(List.of(key));
         Objects.requireNonNull(mode, "mode");
+        checkExpiries(1, new long[] {expiresAt});
         if (length < 1 || SlotHeader.inline(key.length, length, block)) {
             throw new IllegalArgumentException("a value of " + length + " bytes fits in its slot header: use putMany");
         }
@@ -369,7 +407,8 @@ public final class Store implements AutoCloseable {
             Fingerprint[] fps = {Fingerprint.of(key)};
             PutResult[] result = new PutResult[1];
             Plan plan;
-            while (!(plan = plan(keys, fps, new int[1], new long[] {length}, result, mode)).waits.isEmpty()) {
+            while (!(plan = plan(keys, fps, new int[1], new long[] {length}, new long[] {expiresAt}, result, mode))
+                    .waits.isEmpty()) {
                 plan.waits.getFirst().join();
             }
             if (plan.planned.isEmpty()) {
@@ -431,13 +470,14 @@ public final class Store implements AutoCloseable {
      * key indexed as being written (or, replacing, its stored value marked REPLACING); or, when
      * another put of the key is in flight and {@code mode} waits, that put's end in the plan's waits.
      */
-    private Plan plan(List<byte[]> keys, Fingerprint[] fps, int[] winner, long[] lengths, PutResult[] results,
-                      PutMode mode) {
+    private Plan plan(List<byte[]> keys, Fingerprint[] fps, int[] winner, long[] lengths, long[] expiresAt,
+                      PutResult[] results, PutMode mode) {
         List<Planned> planned = new ArrayList<>();
         List<CompletableFuture<Void>> waits = new ArrayList<>();
         lock();
         try {
             int now = ++clock;
+            long nowMillis = System.currentTimeMillis();
             for (int i = 0; i < keys.size(); i++) {
                 if (winner[i] != i || results[i] != null) continue;
                 Pending inFlight = pending.get(fps[i]);
@@ -447,6 +487,7 @@ public final class Store implements AutoCloseable {
                     continue;
                 }
                 long pos = index.find(fps[i]);
+                if (pos >= 0 && index.expired(pos, nowMillis) && reap(pos)) pos = -1; // an expired key is absent
                 boolean replaces = pos >= 0;
                 assert !replaces || index.state(pos) == KeyIndex.STORED : "a cell without a pending put is stored";
                 if (replaces && mode != PutMode.REPLACE) {
@@ -480,7 +521,7 @@ public final class Store implements AutoCloseable {
                 space.region(Space.regionOf(slotId)).lastAccess = now;
                 pending.put(fps[i], new Pending(slotId, new CompletableFuture<>()));
                 planned.add(new Planned(i, fps[i], slotId, space.offset(slotId), length,
-                        SlotHeader.ioBytes(keys.get(i).length, length, block), ++seq, replaces));
+                        SlotHeader.ioBytes(keys.get(i).length, length, block), ++seq, replaces, expiresAt[i]));
             }
             return new Plan(planned, lastDeleteTicket, waits);
         } finally {
@@ -519,6 +560,7 @@ public final class Store implements AutoCloseable {
                         remove(pos);
                     }
                 } else {
+                    long expiresAt = pl.expiresAt == KEEP_EXPIRY ? (pl.replaces ? index.expiresAt(pos) : 0) : pl.expiresAt;
                     if (state == KeyIndex.REPLACING) {
                         int old = index.slotId(pos);
                         storedPayloadBytes -= index.length(pos);
@@ -531,6 +573,9 @@ public final class Store implements AutoCloseable {
                     storedPayloadBytes += pl.length;
                     results[pl.key] = PutResult.STORED;
                     ticket = journal.append(Change.put(pl.fp, pl.slotId, pl.length, pl.seq));
+                    // A PUT clears the expiry in replay; an expiring value's EXPIRE follows it in the same group.
+                    setExpiry(pos, expiresAt);
+                    if (expiresAt != 0) ticket = journal.append(Change.expire(pl.fp, expiresAt));
                 }
             }
         } finally {
@@ -597,9 +642,37 @@ public final class Store implements AutoCloseable {
     private void remove(long pos) {
         int slotId = index.slotId(pos);
         if (index.state(pos) == KeyIndex.STORED) storedPayloadBytes -= index.length(pos);
+        setExpiry(pos, 0);
         if (index.pins(pos) > 0) pinnedEntries--;
         index.remove(pos, space::moved);
         releaseSlot(slotId);
+    }
+
+    /** Sets an entry's expiry time, keeping the count of entries that have one. */
+    private void setExpiry(long pos, long expiresAt) {
+        long was = index.expiresAt(pos);
+        if ((was != 0) != (expiresAt != 0)) expiringEntries += expiresAt != 0 ? 1 : -1;
+        index.setExpiresAt(pos, expiresAt);
+    }
+
+    /**
+     * Removes an entry whose expiry time has passed (journaling the delete, as a delete does; pins
+     * do not keep an expired value), unless a replacement of it is being written: that one takes
+     * its place, and lookups treat it as absent meanwhile. True when it was removed.
+     */
+    private boolean reap(long pos) {
+        if (index.state(pos) != KeyIndex.STORED || options.readOnly()) return false;
+        forget(pos);
+        expiredKeys.increment();
+        return true;
+    }
+
+    /** Whether the entry at {@code pos} can be served now: loadable and not expired (an expired one is reaped). */
+    private boolean live(long pos, long nowMillis) {
+        if (pos < 0 || !index.readable(pos)) return false;
+        if (!index.expired(pos, nowMillis)) return true;
+        reap(pos);
+        return false;
     }
 
     /**
@@ -762,10 +835,11 @@ public final class Store implements AutoCloseable {
         lock();
         try {
             int now = ++clock;
+            long nowMillis = System.currentTimeMillis();
             for (int i : which) {
                 Fingerprint fp = Fingerprint.of(keys.get(i));
                 long pos = index.find(fp);
-                if (pos < 0 || !index.readable(pos)) continue;
+                if (!live(pos, nowMillis)) continue;
                 long length = index.length(pos);
                 if (destinations.get(i).byteSize() < length) {
                     results[i] = DESTINATION_TOO_SMALL;
@@ -854,7 +928,7 @@ public final class Store implements AutoCloseable {
             lock();
             try {
                 long pos = index.find(fp);
-                if (pos < 0 || !index.readable(pos)) {
+                if (!live(pos, System.currentTimeMillis())) {
                     misses.increment();
                     return null;
                 }
@@ -959,11 +1033,12 @@ public final class Store implements AutoCloseable {
 
     private boolean[] lookup(List<byte[]> keys, boolean lock) {
         boolean[] hit = new boolean[keys.size()];
+        long nowMillis = System.currentTimeMillis();
         lock();
         try {
             for (int i = 0; i < keys.size(); i++) {
                 long pos = index.find(Fingerprint.of(keys.get(i)));
-                if (pos < 0 || !index.readable(pos)) continue;
+                if (!live(pos, nowMillis)) continue;
                 hit[i] = true;
                 if (lock) pin(pos);
             }
@@ -980,9 +1055,10 @@ public final class Store implements AutoCloseable {
         lock();
         try {
             long[] out = new long[keys.size()];
+            long nowMillis = System.currentTimeMillis();
             for (int i = 0; i < out.length; i++) {
                 long pos = index.find(Fingerprint.of(keys.get(i)));
-                out[i] = pos >= 0 && index.readable(pos) ? index.length(pos) : MISS;
+                out[i] = live(pos, nowMillis) ? index.length(pos) : MISS;
             }
             return out;
         } finally {
@@ -1001,12 +1077,13 @@ public final class Store implements AutoCloseable {
     }
 
     private int countPrefix(List<byte[]> keys, boolean lock) {
+        long nowMillis = System.currentTimeMillis();
         lock();
         try {
             int count = 0;
             for (byte[] key : keys) {
                 long pos = index.find(Fingerprint.of(key));
-                if (pos < 0 || !index.readable(pos)) break;
+                if (!live(pos, nowMillis)) break;
                 if (lock) pin(pos);
                 count++;
             }
@@ -1055,6 +1132,7 @@ public final class Store implements AutoCloseable {
     private boolean[] deleteBatch(List<byte[]> keys, boolean force) {
         boolean[] deleted = new boolean[keys.size()];
         long ticket = 0;
+        long nowMillis = System.currentTimeMillis();
         lock();
         try {
             for (int i = 0; i < keys.size(); i++) {
@@ -1073,10 +1151,14 @@ public final class Store implements AutoCloseable {
                         deleted[i] = true;
                     }
                     case KeyIndex.STORED -> {
-                        if (index.pins(pos) > 0 && !force) continue;
-                        forget(pos);
+                        if (index.expired(pos, nowMillis)) { // gone already: not deleted by this call
+                            reap(pos);
+                        } else {
+                            if (index.pins(pos) > 0 && !force) continue;
+                            forget(pos);
+                            deleted[i] = true;
+                        }
                         ticket = lastDeleteTicket;
-                        deleted[i] = true;
                     }
                     default -> { } // already canceled
                 }
@@ -1090,6 +1172,103 @@ public final class Store implements AutoCloseable {
                     + offline.getMessage(), offline);
         }
         return deleted;
+    }
+
+    // ------------------------------------------------------------------ expiry
+
+    /**
+     * Sets each key's expiry time: epoch milliseconds after which it is gone, or 0 to keep it
+     * forever (Redis {@code PERSIST}); a time already past deletes the key now, as Redis does.
+     * Durable (journaled) when it returns, like a put.
+     *
+     * @return per key, its expiry time before the call (0 for none), or {@link #MISS} when it was
+     *         not stored (nothing changed for it)
+     */
+    public long[] expireMany(List<byte[]> keys, long[] expiresAt) {
+        checkKeys(keys);
+        Objects.requireNonNull(expiresAt, "expiresAt");
+        checkExpiries(keys.size(), expiresAt);
+        for (long t : expiresAt) if (t < 0) throw new IllegalArgumentException("expiry time " + t + " is not a time");
+        checkWritable("set expiry times");
+        return guarded(() -> {
+            long[] before = new long[keys.size()];
+            long ticket = 0;
+            long nowMillis = System.currentTimeMillis();
+            lock();
+            try {
+                for (int i = 0; i < keys.size(); i++) {
+                    Fingerprint fp = Fingerprint.of(keys.get(i));
+                    long pos = index.find(fp);
+                    if (!live(pos, nowMillis)) {
+                        before[i] = MISS;
+                        continue;
+                    }
+                    before[i] = index.expiresAt(pos);
+                    if (expiresAt[i] != 0 && expiresAt[i] <= nowMillis) {
+                        if (reap(pos)) ticket = lastDeleteTicket;
+                        continue;
+                    }
+                    if (before[i] == expiresAt[i]) continue;
+                    setExpiry(pos, expiresAt[i]);
+                    ticket = journal.append(Change.expire(fp, expiresAt[i]));
+                }
+            } finally {
+                lock.unlock();
+            }
+            if (!awaitDurable(ticket)) {
+                throw new IllegalStateException("store on " + device.path() + " is offline after a journal failure: "
+                        + offline.getMessage(), offline);
+            }
+            return before;
+        });
+    }
+
+    /** Per key, its expiry time (epoch milliseconds; 0 for none), or {@link #MISS} when it is not stored. */
+    public long[] expiries(List<byte[]> keys) {
+        checkKeys(keys);
+        return guarded(() -> {
+            long[] out = new long[keys.size()];
+            long nowMillis = System.currentTimeMillis();
+            lock();
+            try {
+                for (int i = 0; i < out.length; i++) {
+                    long pos = index.find(Fingerprint.of(keys.get(i)));
+                    out[i] = live(pos, nowMillis) ? index.expiresAt(pos) : MISS;
+                }
+                return out;
+            } finally {
+                lock.unlock();
+            }
+        });
+    }
+
+    /**
+     * One round of the background sweep ({@link ExpirySweep}): looks at the next {@code cells}
+     * index cells, in order and wrapping around, and removes the entries among them whose expiry
+     * time has passed. Bounded work under one lock hold; nothing to do while no entry expires.
+     *
+     * @return entries removed
+     */
+    int sweepExpired(int cells) {
+        if (closed || offline != null) return 0;
+        lock.lock();
+        try {
+            if (expiringEntries == 0) return 0;
+            long nowMillis = System.currentTimeMillis();
+            int removed = 0;
+            for (int n = 0; n < cells && n < index.capacity(); n++) {
+                if (sweepAt >= index.capacity()) sweepAt = 0;
+                long pos = sweepAt;
+                if (!index.empty(pos) && index.expired(pos, nowMillis) && reap(pos)) {
+                    removed++; // a later cell may have moved into this one: look at it again
+                } else {
+                    sweepAt++;
+                }
+            }
+            return removed;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
@@ -1134,7 +1313,8 @@ public final class Store implements AutoCloseable {
                     writeErrors.sum(), putsStored.sum(), putsFailed.sum(), hits.sum(), misses.sum(), io.inFlight(),
                     batchSubmissions.sum(), journal.groups(), nanos == 0 ? -1 : (now - nanos) / 1_000_000,
                     lockAcquisitions.sum(), index.memoryBytes() + slotTableBytes(), checkpointer.written(),
-                    checkpointer.failed(), journal.fill(), (now - checkpointNanos) / 1_000_000);
+                    checkpointer.failed(), journal.fill(), (now - checkpointNanos) / 1_000_000, expiringEntries,
+                    expiredKeys.sum());
         } finally {
             lock.unlock();
             end();
@@ -1387,15 +1567,19 @@ public final class Store implements AutoCloseable {
         @Override
         public int entries(int r, long[][] buffer) {
             Space.Region region = space.region(r);
-            if (buffer[0].length < 3L * region.slotCount) buffer[0] = new long[3 * region.slotCount];
+            if (buffer[0].length < (long) Checkpoint.PACKED * region.slotCount) {
+                buffer[0] = new long[Checkpoint.PACKED * region.slotCount];
+            }
             long[] e = buffer[0];
             int n = 0;
             for (int slot = 0; slot < region.slotCount; slot++) {
                 long pos = entryIn(Space.slotId(r, slot)); // a value being written: its PUT comes later in the journal
                 if (pos < 0) continue;
-                e[3 * n] = index.fpHi(pos);
-                e[3 * n + 1] = index.fpLo(pos);
-                e[3 * n + 2] = (long) Space.slotId(r, slot) << 32 | index.length(pos);
+                int k = Checkpoint.PACKED * n;
+                e[k] = index.fpHi(pos);
+                e[k + 1] = index.fpLo(pos);
+                e[k + 2] = (long) Space.slotId(r, slot) << 32 | index.length(pos);
+                e[k + 3] = index.expiresAt(pos);
                 n++;
             }
             return n;
@@ -1430,6 +1614,7 @@ public final class Store implements AutoCloseable {
         try {
             if (closed) return;
             closed = true;
+            if (sweep != null) sweep.close();
             checkpointer.close();
             try {
                 // A journal writer waiting for ring space needs a checkpoint before it can finish.

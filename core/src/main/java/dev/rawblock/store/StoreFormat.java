@@ -25,6 +25,11 @@ public final class StoreFormat {
 
     /** Computes the geometry for a device of {@code deviceSize} bytes with I/O alignment {@code alignment}. */
     public static Superblock plan(long deviceSize, int alignment, FormatOptions options) throws IOException {
+        return plan(deviceSize, alignment, options, Superblock.VERSION);
+    }
+
+    /** As {@link #plan(long, int, FormatOptions)} in format {@code version} (tests of older stores use 1). */
+    static Superblock plan(long deviceSize, int alignment, FormatOptions options, int version) throws IOException {
         int block = Math.max(4096, alignment);
         long capacity = options.capacity() == 0 ? deviceSize : options.capacity();
         if (capacity > deviceSize) {
@@ -36,7 +41,8 @@ public final class StoreFormat {
         long maxEntries = options.maxEntries() != 0 ? options.maxEntries()
                 : Math.clamp(capacity / block, 1024, FormatOptions.MAX_ENTRIES);
         long metaOffset = (long) Superblock.COPIES * block;
-        long metaBytes = 2 * MetadataLayout.copyBytes(block, maxEntries) + MetadataLayout.journalBytes(capacity);
+        long metaBytes = 2 * MetadataLayout.copyBytes(block, maxEntries, MetadataLayout.entryBytes(version))
+                + MetadataLayout.journalBytes(capacity);
         long regionBase = roundUp(metaOffset + metaBytes, MIB);
         long dataBytes = capacity - regionBase;
         long regionBytes = options.regionBytes() != 0 ? options.regionBytes() : autoRegionBytes(dataBytes);
@@ -51,7 +57,7 @@ public final class StoreFormat {
         }
         SecureRandom random = new SecureRandom();
         return new Superblock(random.nextLong(), random.nextLong(), block, capacity, regionBytes, (int) regionCount,
-                regionBase, metaOffset, metaBytes, maxEntries, System.currentTimeMillis());
+                regionBase, metaOffset, metaBytes, maxEntries, System.currentTimeMillis(), version);
     }
 
     /** 64 MiB, more when the device needs more than the region limit, less when it would have fewer than 8. */
@@ -72,7 +78,12 @@ public final class StoreFormat {
      * carry its id and never match the new one.
      */
     public static Superblock format(BlockDevice device, FormatOptions options) throws IOException {
-        Superblock sb = plan(device.size(), device.alignment(), options);
+        return format(device, options, Superblock.VERSION);
+    }
+
+    /** As {@link #format(BlockDevice, FormatOptions)} in format {@code version} (tests of older stores use 1). */
+    static Superblock format(BlockDevice device, FormatOptions options, int version) throws IOException {
+        Superblock sb = plan(device.size(), device.alignment(), options, version);
         int block = sb.blockBytes();
         try (Checkpoint.Writer empty = new Checkpoint.Writer(device, new IoTracker(device), MetadataLayout.of(sb), block, 1)) {
             for (int r = 0; r < sb.regionCount(); r++) empty.region(0);

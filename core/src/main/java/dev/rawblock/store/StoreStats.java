@@ -35,6 +35,8 @@ import java.util.List;
  * @param journalFill        fraction of the journal ring a crash would replay
  * @param lastCheckpointAgeMillis milliseconds since the last checkpoint this store wrote, or since open if
  *                           none yet (it grows while the store is unchanged: no checkpoint is needed then)
+ * @param expiringEntries    entries that have an expiry time
+ * @param expiredKeys        entries removed because their expiry time passed (on access or by the sweep)
  */
 public record StoreStats(long entries, long maxEntries, long payloadBytes, long usedSlotBytes, long capacityBytes,
                          long assignedBytes, long freeRegions, long regions, List<ClassStats> classes,
@@ -42,7 +44,7 @@ public record StoreStats(long entries, long maxEntries, long payloadBytes, long 
                          long writeErrors, long putsStored, long putsFailed, long hits, long misses, long inFlightIo,
                          long batchSubmissions, long journalGroups, long lastIoAgeMillis, long lockAcquisitions,
                          long indexMemoryBytes, long checkpoints, long checkpointFailures, double journalFill,
-                         long lastCheckpointAgeMillis) {
+                         long lastCheckpointAgeMillis, long expiringEntries, long expiredKeys) {
 
     /**
      * One size class.

@@ -18,7 +18,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
  * superblock (little-endian, zero-padded to one block):
  *   0  magic          u64  "RAWBLOCK"
  *   8  crc            u32  CRC32C of bytes 12..127
- *  12  version        u32  {@value #VERSION}
+ *  12  version        u32  {@value #VERSION} (1: stores formatted before entries had expiry times, read as
+ *                          such: their checkpoints have 24-byte entries and no expiry)
  *  16  store id       2u64 random at format
  *  32  block bytes    u32  unit of every offset and length
  *  36  (reserved)     u32
@@ -35,9 +36,11 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
  */
 public record Superblock(long storeIdHi, long storeIdLo, int blockBytes, long capacity, long regionBytes,
                          int regionCount, long regionBase, long metaOffset, long metaBytes, long maxEntries,
-                         long createdMillis) {
+                         long createdMillis, int version) {
     public static final long MAGIC = 0x4b434f4c42574152L; // "RAWBLOCK" as little-endian bytes
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
+    /** The oldest format this rawblock still opens. */
+    static final int OLDEST_VERSION = 1;
     static final int ENCODED_BYTES = 128;
     /** Both copies: the bytes at the start of the device that belong to the superblock. */
     static final int COPIES = 2;
@@ -46,7 +49,7 @@ public record Superblock(long storeIdHi, long storeIdLo, int blockBytes, long ca
     void encode(MemorySegment block) {
         block.fill((byte) 0);
         block.set(JAVA_LONG_UNALIGNED, 0, MAGIC);
-        block.set(JAVA_INT_UNALIGNED, 12, VERSION);
+        block.set(JAVA_INT_UNALIGNED, 12, version);
         block.set(JAVA_LONG_UNALIGNED, 16, storeIdHi);
         block.set(JAVA_LONG_UNALIGNED, 24, storeIdLo);
         block.set(JAVA_INT_UNALIGNED, 32, blockBytes);
@@ -69,7 +72,9 @@ public record Superblock(long storeIdHi, long storeIdLo, int blockBytes, long ca
             return "superblock checksum mismatch";
         }
         int version = block.get(JAVA_INT_UNALIGNED, 12);
-        if (version != VERSION) return "format version " + version + " (this rawblock reads version " + VERSION + ")";
+        if (version < OLDEST_VERSION || version > VERSION) {
+            return "format version " + version + " (this rawblock reads versions " + OLDEST_VERSION + " to " + VERSION + ")";
+        }
         return null;
     }
 
@@ -85,7 +90,12 @@ public record Superblock(long storeIdHi, long storeIdLo, int blockBytes, long ca
                 block.get(JAVA_LONG_UNALIGNED, 48), block.get(JAVA_INT_UNALIGNED, 56),
                 block.get(JAVA_LONG_UNALIGNED, 64), block.get(JAVA_LONG_UNALIGNED, 72),
                 block.get(JAVA_LONG_UNALIGNED, 80), block.get(JAVA_LONG_UNALIGNED, 88),
-                block.get(JAVA_LONG_UNALIGNED, 96));
+                block.get(JAVA_LONG_UNALIGNED, 96), block.get(JAVA_INT_UNALIGNED, 12));
+    }
+
+    /** Whether entries of this store can have expiry times (its checkpoints have room for them). */
+    public boolean keepsExpiry() {
+        return version >= 2;
     }
 
     /** The store id as text, for logs and stats. */

@@ -128,7 +128,7 @@ class StoreReplaceTest extends StoreFixture {
     void waitingModesWaitForAPutInFlightAndFirstIsBusy() throws Exception {
         open(64 * MIB, 4 * MIB, StoreOptions.defaults());
         byte[] streamed = generation(1, 300_000);
-        try (Arena arena = Arena.ofShared(); PutStream s = store.beginPut(key("k"), streamed.length, PutMode.REPLACE)) {
+        try (Arena arena = Arena.ofShared(); PutStream s = store.beginPut(key("k"), streamed.length, PutMode.REPLACE, 0)) {
             assertEquals(BUSY, put("k", generation(2, 100)), "FIRST does not wait");
             CompletableFuture<PutResult> ifAbsent = CompletableFuture.supplyAsync(() ->
                     store.putMany(keys("k"), List.of(MemorySegment.ofArray(generation(3, 100))), PutMode.IF_ABSENT)[0], THREAD);
@@ -153,7 +153,7 @@ class StoreReplaceTest extends StoreFixture {
         assertEquals(STORED, put("k", generation(0, 5000)));
         store.existsMany(keys("k"), true); // pinned
         byte[] streamed = generation(1, 300_000);
-        try (Arena arena = Arena.ofShared(); PutStream s = store.beginPut(key("k"), streamed.length, PutMode.REPLACE)) {
+        try (Arena arena = Arena.ofShared(); PutStream s = store.beginPut(key("k"), streamed.length, PutMode.REPLACE, 0)) {
             assertEquals(0, generationOf(load("k")), "the old value is served while the new one is written");
             assertArrayEquals(new boolean[] {false}, store.deleteMany(keys("k"), false), "pinned");
             assertArrayEquals(new boolean[] {true}, store.deleteMany(keys("k"), true));

@@ -38,7 +38,7 @@ public final class PieceReceiver {
      * @throws IOException when the connection fails mid-value; the put is then abandoned
      */
     public PutStream receive(byte[] key, long length, Wire wire) throws IOException, InterruptedException {
-        PutStream put = values.store().beginPut(key, length, PutMode.REPLACE);
+        PutStream put = values.store().beginPut(key, length, PutMode.REPLACE, 0);
         if (put.refusal() != null) return null;
         int window = (int) Math.min(AHEAD, (length + PIECE - 1) / PIECE);
         ValueBuffer[] buffers = new ValueBuffer[window];
