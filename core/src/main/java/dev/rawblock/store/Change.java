@@ -10,7 +10,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
  * One change to the store's state as the journal records it ({@value #BYTES} bytes, little-endian).
  *
  * <pre>
- *   0  type    u8   PUT, DELETE, ASSIGN or EXPIRE
+ *   0  type    u8   PUT, DELETE, ASSIGN, EXPIRE or CLEAR
  *   4  slot    u32  PUT: the slot id; ASSIGN: the region
  *   8  fp hi   u64  PUT, DELETE: the key's fingerprint
  *  16  fp lo   u64
@@ -18,7 +18,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
  *  32  seq     u64  PUT: the slot header's write sequence number
  * </pre>
  *
- * @param type   {@link #PUT}, {@link #DELETE}, {@link #ASSIGN} or {@link #EXPIRE}
+ * @param type   {@link #PUT}, {@link #DELETE}, {@link #ASSIGN}, {@link #EXPIRE} or {@link #CLEAR}
  * @param slot   slot id (PUT) or region (ASSIGN)
  * @param fp     the key (PUT, DELETE, EXPIRE); null for ASSIGN
  * @param length payload bytes (PUT), slot size (ASSIGN), or epoch milliseconds of expiry, 0 for never (EXPIRE)
@@ -37,6 +37,8 @@ record Change(byte type, int slot, Fingerprint fp, long length, long seq) {
      * journals its EXPIRE right after its PUT, in the same group.
      */
     static final byte EXPIRE = 4;
+    /** Every key written before this change is gone (FLUSHALL); slots it freed may be reused once it is durable. */
+    static final byte CLEAR = 5;
 
     static Change put(Fingerprint fp, int slotId, long length, long seq) {
         return new Change(PUT, slotId, fp, length, seq);
@@ -48,6 +50,10 @@ record Change(byte type, int slot, Fingerprint fp, long length, long seq) {
 
     static Change expire(Fingerprint fp, long expiresAt) {
         return new Change(EXPIRE, 0, fp, expiresAt, 0);
+    }
+
+    static Change clear() {
+        return new Change(CLEAR, 0, null, 0, 0);
     }
 
     static Change assign(int region, long slotBytes) {
@@ -69,8 +75,8 @@ record Change(byte type, int slot, Fingerprint fp, long length, long seq) {
     /** Decodes a change, or returns null for an unknown type. */
     static Change decode(MemorySegment at) {
         byte type = at.get(JAVA_BYTE, 0);
-        if (type != PUT && type != DELETE && type != ASSIGN && type != EXPIRE) return null;
-        Fingerprint fp = type == ASSIGN ? null
+        if (type < PUT || type > CLEAR) return null;
+        Fingerprint fp = type == ASSIGN || type == CLEAR ? null
                 : new Fingerprint(at.get(JAVA_LONG_UNALIGNED, 8), at.get(JAVA_LONG_UNALIGNED, 16));
         return new Change(type, at.get(JAVA_INT_UNALIGNED, 4), fp, at.get(JAVA_LONG_UNALIGNED, 24),
                 at.get(JAVA_LONG_UNALIGNED, 32));

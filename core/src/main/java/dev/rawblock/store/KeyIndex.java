@@ -29,7 +29,8 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  *  24  access  u32  logical time of the last put/load (eviction picks the oldest)
  *  28  pins    u16  lookup-and-lock references
  *  30  state   u8   {@link #WRITING}, {@link #CANCELED}, {@link #STORED} or {@link #REPLACING}
- *  31  (spare) u8
+ *  31  gen     u8   the store's generation when the entry was last written (a FLUSHALL in
+ *                   progress removes the entries of earlier generations)
  *  32  expires u64  epoch milliseconds after which the entry is gone; 0 = never
  * </pre>
  *
@@ -54,7 +55,7 @@ final class KeyIndex implements AutoCloseable {
     static final byte REPLACING = 4;
 
     private static final int FP_HI = 0, FP_LO = 8, SLOT = 16, LENGTH = 20, ACCESS = 24, PINS = 28, STATE = 30,
-            EXPIRES = 32;
+            GEN = 31, EXPIRES = 32;
 
     /** Told when backward-shift deletion moves a cell, so that slot -> position maps stay right. */
     interface MoveListener {
@@ -267,6 +268,20 @@ final class KeyIndex implements AutoCloseable {
 
     void setPins(long pos, int pins) {
         cells.set(JAVA_SHORT, pos * CELL + PINS, (short) Math.min(pins, 0xffff));
+    }
+
+    byte generation(long pos) {
+        return cells.get(JAVA_BYTE, pos * CELL + GEN);
+    }
+
+    void setGeneration(long pos, byte generation) {
+        cells.set(JAVA_BYTE, pos * CELL + GEN, generation);
+    }
+
+    /** Removes every cell (recovery replaying a CLEAR). */
+    void clear() {
+        cells.fill((byte) 0);
+        size = 0;
     }
 
     /** Epoch milliseconds after which the entry is gone, or 0 for never. */

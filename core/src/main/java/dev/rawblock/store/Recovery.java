@@ -93,6 +93,10 @@ final class Recovery {
                     touched.put(c.fp(), c.seq());
                     counters[2] = Math.max(counters[2], c.seq());
                 }
+                case Change.CLEAR -> {
+                    index.clear();
+                    touched.clear();
+                }
                 case Change.EXPIRE -> {
                     long pos = index.find(c.fp());
                     if (pos >= 0) index.setExpiresAt(pos, c.length());

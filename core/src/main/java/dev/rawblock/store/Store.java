@@ -119,6 +119,12 @@ public final class Store implements AutoCloseable {
     private long expiringEntries;
     /** The index cell the sweep looks at next (guarded by lock). */
     private long sweepAt;
+    /** The generation new and rewritten entries get; {@link #clear} starts a new one (guarded by lock). */
+    private byte generation;
+    /** Whether a {@link #clear} is removing the entries of earlier generations (guarded by lock). */
+    private boolean clearing;
+    /** One clear at a time. */
+    private final ReentrantLock clears = new ReentrantLock();
     private final ExpirySweep sweep;
 
     private Store(BlockDevice device, boolean ownsDevice, Superblock superblock, StoreOptions options,
@@ -487,6 +493,10 @@ public final class Store implements AutoCloseable {
                     continue;
                 }
                 long pos = index.find(fps[i]);
+                if (pos >= 0 && stale(pos)) { // cleared already: the CLEAR in the journal covers it
+                    remove(pos);
+                    pos = -1;
+                }
                 if (pos >= 0 && index.expired(pos, nowMillis) && reap(pos)) pos = -1; // an expired key is absent
                 boolean replaces = pos >= 0;
                 assert !replaces || index.state(pos) == KeyIndex.STORED : "a cell without a pending put is stored";
@@ -516,6 +526,7 @@ public final class Store implements AutoCloseable {
                     touch(pos, now);
                 } else {
                     pos = index.insert(fps[i], slotId, length, now, space::moved);
+                    index.setGeneration(pos, generation);
                     space.moved(slotId, pos);
                 }
                 space.region(Space.regionOf(slotId)).lastAccess = now;
@@ -570,6 +581,7 @@ public final class Store implements AutoCloseable {
                         replacedSlots.add(old);
                     }
                     index.setState(pos, KeyIndex.STORED);
+                    index.setGeneration(pos, generation);
                     storedPayloadBytes += pl.length;
                     results[pl.key] = PutResult.STORED;
                     ticket = journal.append(Change.put(pl.fp, pl.slotId, pl.length, pl.seq));
@@ -648,6 +660,11 @@ public final class Store implements AutoCloseable {
         releaseSlot(slotId);
     }
 
+    /** Whether the entry is of a generation a {@link #clear} in progress is removing: it is gone already. */
+    private boolean stale(long pos) {
+        return clearing && index.generation(pos) != generation;
+    }
+
     /** Sets an entry's expiry time, keeping the count of entries that have one. */
     private void setExpiry(long pos, long expiresAt) {
         long was = index.expiresAt(pos);
@@ -669,7 +686,7 @@ public final class Store implements AutoCloseable {
 
     /** Whether the entry at {@code pos} can be served now: loadable and not expired (an expired one is reaped). */
     private boolean live(long pos, long nowMillis) {
-        if (pos < 0 || !index.readable(pos)) return false;
+        if (pos < 0 || !index.readable(pos) || stale(pos)) return false;
         if (!index.expired(pos, nowMillis)) return true;
         reap(pos);
         return false;
@@ -694,7 +711,7 @@ public final class Store implements AutoCloseable {
      */
     private long entryIn(int slotId) {
         long pos = space.positionOf(slotId);
-        return pos >= 0 && index.readable(pos) && index.slotId(pos) == slotId ? pos : -1;
+        return pos >= 0 && index.readable(pos) && index.slotId(pos) == slotId && !stale(pos) ? pos : -1;
     }
 
     private void touch(long pos, int now) {
@@ -1146,7 +1163,7 @@ public final class Store implements AutoCloseable {
                     }
                     case KeyIndex.REPLACING -> {
                         if (index.pins(pos) > 0 && !force) continue;
-                        cancelReplacement(fp, pos);
+                        cancelReplacement(fp, pos, true);
                         ticket = lastDeleteTicket;
                         deleted[i] = true;
                     }
@@ -1172,6 +1189,78 @@ public final class Store implements AutoCloseable {
                     + offline.getMessage(), offline);
         }
         return deleted;
+    }
+
+    /**
+     * Deletes every entry (Redis {@code FLUSHALL}), durably, without holding the store lock for
+     * work that grows with the entries: one CLEAR journal record and a new generation, in one short
+     * hold; from then on every lookup, scan and checkpoint treats entries of earlier generations as
+     * gone; then the regions are swept one hold at a time, removing them (puts of them in flight
+     * end CANCELED). Entries written after the CLEAR are kept, in memory as in the journal.
+     *
+     * @return entries removed
+     */
+    public long clear() {
+        checkWritable("clear");
+        return guarded(() -> {
+            clears.lock();
+            try {
+                long ticket;
+                lock();
+                try {
+                    generation++;
+                    clearing = true;
+                    ticket = lastDeleteTicket = journal.append(Change.clear());
+                } finally {
+                    lock.unlock();
+                }
+                long removed = 0;
+                for (int r = 0; r < space.regionCount(); r++) {
+                    lock();
+                    try {
+                        removed += clearRegion(space.region(r));
+                    } finally {
+                        lock.unlock();
+                    }
+                }
+                lock();
+                try {
+                    clearing = false;
+                } finally {
+                    lock.unlock();
+                }
+                if (!awaitDurable(ticket)) {
+                    throw new IllegalStateException("store on " + device.path() + " is offline after a journal failure: "
+                            + offline.getMessage(), offline);
+                }
+                return removed;
+            } finally {
+                clears.unlock();
+            }
+        });
+    }
+
+    /** Under the lock: removes the entries of earlier generations whose slots are in {@code region}. */
+    private long clearRegion(Space.Region region) {
+        long removed = 0;
+        for (int s = 0; s < region.slotCount; s++) {
+            int slotId = Space.slotId(region.id, s);
+            long pos = space.positionOf(slotId);
+            if (pos < 0 || index.slotId(pos) != slotId || !stale(pos)) continue;
+            switch (index.state(pos)) {
+                case KeyIndex.STORED -> {
+                    remove(pos);
+                    removed++;
+                }
+                case KeyIndex.REPLACING -> {
+                    cancelReplacement(new Fingerprint(index.fpHi(pos), index.fpLo(pos)), pos, false);
+                    removed++;
+                }
+                case KeyIndex.WRITING -> index.setState(pos, KeyIndex.CANCELED);
+                default -> { } // canceled already: its put frees it
+            }
+        }
+        return removed;
     }
 
     // ------------------------------------------------------------------ expiry
@@ -1276,10 +1365,10 @@ public final class Store implements AutoCloseable {
      * its slot freed), and the cell is handed to the replacement as a canceled put, which its
      * commit then frees, exactly as for a new key deleted while being written.
      */
-    private void cancelReplacement(Fingerprint fp, long pos) {
+    private void cancelReplacement(Fingerprint fp, long pos, boolean journaled) {
         int old = index.slotId(pos);
         int replacement = pending.get(fp).slotId();
-        lastDeleteTicket = journal.append(Change.delete(fp));
+        if (journaled) lastDeleteTicket = journal.append(Change.delete(fp));
         storedPayloadBytes -= index.length(pos);
         if (index.pins(pos) > 0) pinnedEntries--;
         index.setPins(pos, 0);
@@ -1348,57 +1437,122 @@ public final class Store implements AutoCloseable {
     }
 
     /**
-     * Hands every stored key to {@code visitor}. The index holds only fingerprints, so the keys are
-     * read from the slot headers, a region at a time in batched submissions; an entry whose header
-     * does not check out is skipped (a load would miss it too). Keys stored or deleted meanwhile
-     * may or may not be visited.
+     * Hands every stored key to {@code visitor}: {@link #scan} from start to end. Keys stored or
+     * deleted meanwhile may or may not be visited.
      */
     public void forEachKey(KeyVisitor visitor) {
-        begin();
-        try {
-            for (int r = 0; r < space.regionCount(); r++) {
-                List<Found> region = new ArrayList<>();
+        long cursor = 0;
+        do {
+            cursor = scan(cursor, SCAN_PAGE, visitor);
+        } while (cursor != 0);
+    }
+
+    /** Entries a {@link #forEachKey} reads per page. */
+    private static final int SCAN_PAGE = 4096;
+    /** Slots one {@link #scan} call looks at, at most, under the lock (a page may come back short, or empty). */
+    private static final int SCAN_SLOTS = 65536;
+
+    /**
+     * One page of a scan over the stored keys, in slot order (Redis {@code SCAN}): from
+     * {@code cursor} (0 to start) it collects up to {@code count} entries, looking at no more than
+     * {@value #SCAN_SLOTS} slots under one hold of the lock, then reads their keys from the slot
+     * headers (the index holds only fingerprints), in batched submissions, and hands them to
+     * {@code visitor}. A key stored from the start to the end of a full scan is visited, once unless
+     * it was rewritten meanwhile (a rewrite moves it to another slot, which the scan may meet
+     * again); an entry whose header does not check out is skipped, as a load would miss it.
+     *
+     * @return the cursor to continue from, or 0 when the scan is complete
+     */
+    public long scan(long cursor, int count, KeyVisitor visitor) {
+        if (cursor < 0) throw new IllegalArgumentException("cursor " + cursor + " is not a scan position");
+        if (count < 1) throw new IllegalArgumentException("count must be >= 1, got " + count);
+        return guarded(() -> {
+            List<Found> page = new ArrayList<>();
+            long next;
+            lock.lock();
+            try {
+                long nowMillis = System.currentTimeMillis();
+                int r = (int) Math.min(cursor >>> Space.SLOT_BITS, space.regionCount());
+                int slot = (int) (cursor & ((1 << Space.SLOT_BITS) - 1));
+                for (int looked = 0; r < space.regionCount() && page.size() < count && looked < SCAN_SLOTS; looked++) {
+                    if (slot >= space.region(r).slotCount) {
+                        r++;
+                        slot = 0;
+                        continue;
+                    }
+                    int slotId = Space.slotId(r, slot++);
+                    long pos = entryIn(slotId);
+                    if (pos < 0 || index.expired(pos, nowMillis)) continue;
+                    // One block holds the header of any key up to 4 KiB less 64 bytes; longer ones are re-read.
+                    page.add(new Found(-1, new Fingerprint(index.fpHi(pos), index.fpLo(pos)), slotId,
+                            space.offset(slotId), index.length(pos), block));
+                }
+                next = r >= space.regionCount() ? 0 : (long) r << Space.SLOT_BITS | slot;
+            } finally {
+                lock.unlock();
+            }
+            readKeys(page, visitor);
+            return next;
+        });
+    }
+
+    /**
+     * A key chosen at random among the stored ones (Redis {@code RANDOMKEY}), or null when the store
+     * holds none: random index cells are tried until one holds a loadable entry whose header
+     * checks out.
+     */
+    public byte[] randomKey() {
+        return guarded(() -> {
+            java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+            for (int attempt = 0; attempt < 16; attempt++) {
+                List<Found> one = new ArrayList<>(1);
                 lock.lock();
                 try {
-                    Space.Region reg = space.region(r);
-                    for (int slot = 0; slot < reg.slotCount; slot++) {
-                        long pos = entryIn(Space.slotId(r, slot));
-                        if (pos < 0) continue;
-                        int slotId = Space.slotId(r, slot);
-                        // One block holds the header of any key up to 4 KiB less 64 bytes; longer ones are re-read.
-                        region.add(new Found(-1, new Fingerprint(index.fpHi(pos), index.fpLo(pos)), slotId,
+                    if (index.size() == 0) return null;
+                    long nowMillis = System.currentTimeMillis();
+                    for (int tries = 0; tries < 1024 && one.isEmpty(); tries++) {
+                        long pos = random.nextLong(index.capacity());
+                        if (index.empty(pos) || !index.readable(pos) || stale(pos) || index.expired(pos, nowMillis)) continue;
+                        int slotId = index.slotId(pos);
+                        one.add(new Found(-1, new Fingerprint(index.fpHi(pos), index.fpLo(pos)), slotId,
                                 space.offset(slotId), index.length(pos), block));
                     }
                 } finally {
                     lock.unlock();
                 }
-                for (int[] run : runs(region.size(), f -> region.get(f).ioBytes)) {
-                    List<IoBuffer> buffers = new ArrayList<>();
-                    try {
-                        List<IoOp> ops = new ArrayList<>();
-                        for (int i = run[0]; i < run[1]; i++) {
-                            IoBuffer b = device.buffers().allocate(region.get(i).ioBytes);
-                            buffers.add(b);
-                            ops.add(IoOp.read(region.get(i).offset, b.segment()));
-                        }
-                        List<CompletableFuture<Void>> done = submitOrFail(ops);
-                        for (int i = run[0]; i < run[1]; i++) {
-                            Found f = region.get(i);
-                            MemorySegment header = buffers.get(i - run[0]).segment();
-                            if (!succeeded(done.get(i - run[0]))) continue;
-                            long need = SlotHeader.headerLength(header);
-                            if (need > block) header = readHeader(f.offset, need);
-                            if (header == null || SlotHeader.verifyHeader(header, f.fp, superblock.storeIdLo(), f.length,
-                                    SlotHeader.seq(header)) != null) continue;
-                            visitor.visit(SlotHeader.key(header), f.length);
-                        }
-                    } finally {
-                        buffers.forEach(IoBuffer::close);
-                    }
-                }
+                byte[][] key = new byte[1][];
+                readKeys(one, (k, length) -> key[0] = k);
+                if (key[0] != null) return key[0];
             }
-        } finally {
-            end();
+            return null;
+        });
+    }
+
+    /** Reads the keys of {@code entries} from their slot headers, in batched submissions; skips those that do not check out. */
+    private void readKeys(List<Found> entries, KeyVisitor visitor) {
+        for (int[] run : runs(entries.size(), f -> entries.get(f).ioBytes)) {
+            List<IoBuffer> buffers = new ArrayList<>();
+            try {
+                List<IoOp> ops = new ArrayList<>();
+                for (int i = run[0]; i < run[1]; i++) {
+                    IoBuffer b = device.buffers().allocate(entries.get(i).ioBytes);
+                    buffers.add(b);
+                    ops.add(IoOp.read(entries.get(i).offset, b.segment()));
+                }
+                List<CompletableFuture<Void>> done = submitOrFail(ops);
+                for (int i = run[0]; i < run[1]; i++) {
+                    Found f = entries.get(i);
+                    MemorySegment header = buffers.get(i - run[0]).segment();
+                    if (!succeeded(done.get(i - run[0]))) continue;
+                    long need = SlotHeader.headerLength(header);
+                    if (need > block) header = readHeader(f.offset, need);
+                    if (header == null || SlotHeader.verifyHeader(header, f.fp, superblock.storeIdLo(), f.length,
+                            SlotHeader.seq(header)) != null) continue;
+                    visitor.visit(SlotHeader.key(header), f.length);
+                }
+            } finally {
+                buffers.forEach(IoBuffer::close);
+            }
         }
     }
 
