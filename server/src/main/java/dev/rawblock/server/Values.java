@@ -61,7 +61,15 @@ public final class Values {
      * waits for that write to end, as Redis would have run the two in turn.
      */
     public PutResult[] put(List<byte[]> keys, List<MemorySegment> values, boolean replace) {
-        return store.putMany(keys, values, replace ? PutMode.REPLACE : PutMode.IF_ABSENT);
+        return put(keys, values, replace, null);
+    }
+
+    /**
+     * As {@link #put(List, List, boolean)}, with per key an expiry time (epoch milliseconds, 0 for
+     * none, {@link Store#KEEP_EXPIRY} to keep the old value's); null for no expiry at all.
+     */
+    public PutResult[] put(List<byte[]> keys, List<MemorySegment> values, boolean replace, long[] expiresAt) {
+        return store.putMany(keys, values, replace ? PutMode.REPLACE : PutMode.IF_ABSENT, expiresAt);
     }
 
     /**

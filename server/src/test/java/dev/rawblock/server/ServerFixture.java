@@ -114,6 +114,12 @@ public abstract class ServerFixture {
         return out.toByteArray();
     }
 
+    /** Sends one command and reads the first line of its reply. */
+    protected static String roundTrip(Socket s, String... args) throws IOException {
+        send(s, command(args));
+        return line(s);
+    }
+
     protected static byte[] command(String... args) {
         byte[][] bytes = new byte[args.length][];
         for (int i = 0; i < args.length; i++) bytes[i] = args[i].getBytes(StandardCharsets.UTF_8);

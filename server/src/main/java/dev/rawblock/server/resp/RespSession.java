@@ -28,8 +28,8 @@ import java.util.Locale;
  * and what clients send around them: PING, ECHO, AUTH, HELLO, SELECT 0, CLIENT, COMMAND, CONFIG
  * GET, INFO, QUIT. With a password set, only AUTH, HELLO and QUIT work before authentication.
  *
- * <p>SET overwrites, as in Redis (the store itself keeps the first value: that is SET NX). TTL
- * options are refused, since entries leave by LRU eviction, not by time.
+ * <p>SET replaces atomically, with Redis's options ({@link SetCommand}); the commands about keys'
+ * expiry and listing, and FLUSHALL, are {@link KeyspaceCommands}.
  */
 public final class RespSession implements Runnable {
     /** A value as a RESP bulk string: {@code $<length>\r\n<bytes>\r\n}. */
@@ -55,6 +55,8 @@ public final class RespSession implements Runnable {
     private final RespWriter writer;
     private final PieceSender pieces;
     private final PipelinedBatch batch;
+    private final KeyspaceCommands keyspace;
+    private final SetCommand set;
     private final long id;
     private boolean authenticated;
     private byte[] clientName;
@@ -68,6 +70,8 @@ public final class RespSession implements Runnable {
         this.writer = new RespWriter(wire);
         this.pieces = new PieceSender(context.values());
         this.batch = new PipelinedBatch(reader, writer, context);
+        this.keyspace = new KeyspaceCommands(context, writer);
+        this.set = new SetCommand(context, writer);
         this.id = id;
         this.authenticated = context.config().requirePass() == null;
     }
@@ -139,7 +143,7 @@ public final class RespSession implements Runnable {
         try {
             switch (name) {
                 case "GET" -> get(r);
-                case "SET" -> set(r);
+                case "SET" -> set.run(r);
                 case "MGET" -> mget(r);
                 case "MSET" -> mset(r);
                 case "EXISTS" -> exists(r);
@@ -159,8 +163,12 @@ public final class RespSession implements Runnable {
                     writer.simple("OK");
                     quit = true;
                 }
-                default -> writer.error("ERR unknown command '" + RespReader.printable(r.arg(0).bytes())
-                        + "', with args beginning with: " + (r.size() > 1 ? "'" + RespReader.printable(r.arg(1).bytes()) + "'" : ""));
+                default -> {
+                    if (!keyspace.run(r.name(), r)) {
+                        writer.error("ERR unknown command '" + RespReader.printable(r.arg(0).bytes())
+                                + "', with args beginning with: " + (r.size() > 1 ? "'" + RespReader.printable(r.arg(1).bytes()) + "'" : ""));
+                    }
+                }
             }
         } catch (IllegalArgumentException | IllegalStateException | BudgetExceededException e) {
             // The store refused the request (a key too long, the store offline) or no buffer came in
@@ -232,52 +240,6 @@ public final class RespSession implements Runnable {
         } finally {
             for (Loaded l : loaded) if (l != null) l.close();
         }
-    }
-
-    private void set(RespRequest r) throws IOException, InterruptedException {
-        if (!arityAtLeast(r, 3)) return;
-        boolean nx = false, xx = false;
-        for (int i = 3; i < r.size(); i++) {
-            switch (r.arg(i).text().toUpperCase(Locale.ROOT)) {
-                case "NX" -> nx = true;
-                case "XX" -> xx = true;
-                case "EX", "PX", "EXAT", "PXAT", "KEEPTTL" -> {
-                    writer.error("ERR TTL options are not supported: rawblock evicts by LRU, not by time");
-                    return;
-                }
-                default -> {
-                    writer.error("ERR syntax error");
-                    return;
-                }
-            }
-        }
-        if (nx && xx) {
-            writer.error("ERR syntax error");
-            return;
-        }
-        byte[] key = r.arg(1).bytes();
-        PutStream streamed = r.arg(2).streamed();
-        if (streamed != null) { // a plain SET, written as it arrived: commit it (it replaces an old value)
-            PutResult result = streamed.commit();
-            if (Values.tookEffect(result)) {
-                writer.simple("OK");
-                context.stats().requests().valueBytes(Op.SET, streamed.length());
-            } else {
-                PutReplies.error(writer, context, result);
-            }
-            return;
-        }
-        if (xx && !context.values().exists(List.of(key))[0]) {
-            writer.nullBulk();
-            return;
-        }
-        MemorySegment value = r.arg(2).segment();
-        PutResult result = context.values().put(List.of(key), List.of(value), !nx)[0];
-        if (nx && result == PutResult.ALREADY_STORED) writer.nullBulk();
-        else if (Values.tookEffect(result)) {
-            writer.simple("OK");
-            context.stats().requests().valueBytes(Op.SET, value.byteSize());
-        } else PutReplies.error(writer, context, result);
     }
 
     private void mset(RespRequest r) throws IOException, InterruptedException {

@@ -44,9 +44,11 @@ class JedisTest extends ServerFixture {
             assertEquals(1, j.del("a"));
             assertNull(j.get("a"));
             assertEquals("jedis-test", j.clientGetname());
+            assertEquals("OK", j.set("k", "v", redis.clients.jedis.params.SetParams.setParams().ex(50)));
+            assertTrue(j.ttl("k") > 45 && j.ttl("k") <= 50, "TTL " + j.ttl("k"));
             JedisDataException e = assertThrows(JedisDataException.class, () -> j.set("k", "v",
-                    redis.clients.jedis.params.SetParams.setParams().ex(5)));
-            assertTrue(e.getMessage().contains("TTL options are not supported"), e.getMessage());
+                    redis.clients.jedis.params.SetParams.setParams().ex(0)));
+            assertTrue(e.getMessage().contains("invalid expire time in 'set' command"), e.getMessage());
 
             Pipeline p = j.pipelined();
             List<Response<String>> gets = new ArrayList<>();
