@@ -20,8 +20,10 @@ import static dev.rawblock.server.resp.CommandSpec.word;
  * would against Redis); the summaries say what rawblock does. The dispatcher checks a request's
  * arity here before it runs, and the {@code no_auth} flag says what runs before AUTH.
  *
- * <p>A command missing from this table still runs if {@link RespSession} dispatches it, but
- * without the arity check, and COMMAND does not list it: add its line here.
+ * <p>Every command {@link RespSession} dispatches needs its line here: one missing from the table
+ * still runs once the connection is authenticated, but without the arity check, before
+ * authentication it is an unknown command (as Redis says of any name it lacks), and COMMAND,
+ * COMMAND DOCS (redis-cli's help) and COMMAND COUNT leave it out.
  */
 final class CommandTable {
     private static final String O1 = "O(1)";

@@ -178,10 +178,12 @@ public final class RespSession implements Runnable {
             writer.error(CommandErrors.wrongArity(spec.name()));
             return;
         }
-        // A command missing from the table (see CommandTable) needs authentication too.
-        if (!authenticated && (spec == null || !spec.hasFlag("no_auth"))) {
-            writer.error("NOAUTH Authentication required.");
-            return;
+        if (!authenticated) {
+            // As Redis 7: a name that is no command says so even before AUTH. (A command the switch
+            // below runs but the table lacks is taken for unknown here: give it its table line.)
+            if (spec == null) writer.error(CommandErrors.unknownCommand(r));
+            else if (!spec.hasFlag("no_auth")) writer.error("NOAUTH Authentication required.");
+            if (spec == null || !spec.hasFlag("no_auth")) return;
         }
         client.running(spec != null ? spec.name() : name.toLowerCase(Locale.ROOT));
         try {
