@@ -178,12 +178,15 @@ public final class RespSession implements Runnable {
             writer.error(CommandErrors.wrongArity(spec.name()));
             return;
         }
-        if (!authenticated) {
-            // As Redis 7: a name that is no command says so even before AUTH. (A command the switch
-            // below runs but the table lacks is taken for unknown here: give it its table line.)
-            if (spec == null) writer.error(CommandErrors.unknownCommand(r));
-            else if (!spec.hasFlag("no_auth")) writer.error("NOAUTH Authentication required.");
-            if (spec == null || !spec.hasFlag("no_auth")) return;
+        // As Redis 7: a name that is no command says so even before AUTH. (A command the switch
+        // below runs but the table lacks is taken for unknown here: give it its table line.)
+        if (!authenticated && spec == null) {
+            writer.error(CommandErrors.unknownCommand(r));
+            return;
+        }
+        if (!authenticated && !spec.hasFlag("no_auth")) {
+            writer.error("NOAUTH Authentication required.");
+            return;
         }
         client.running(spec != null ? spec.name() : name.toLowerCase(Locale.ROOT));
         try {
@@ -385,8 +388,10 @@ public final class RespSession implements Runnable {
     }
 
     private void auth(RespRequest r) throws IOException, InterruptedException {
-        arity(r, 2, 3, () -> {
-            if (context.config().requirePass() == null) {
+        arity(r, 2, Integer.MAX_VALUE, () -> {
+            if (r.size() > 3) {
+                writer.error("ERR syntax error"); // AUTH [username] password, as Redis words it
+            } else if (context.config().requirePass() == null) {
                 writer.error("ERR AUTH <password> called without any password configured for the default user. "
                         + "Are you sure your configuration is correct?");
             } else if (checkPassword(r.size() == 3 ? r.arg(1).text() : "default", r.arg(r.size() - 1).bytes())) {

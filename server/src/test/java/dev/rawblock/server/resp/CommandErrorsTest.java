@@ -47,6 +47,7 @@ class CommandErrorsTest extends RespFixture {
             assertEquals("NOAUTH Authentication required.", error(s, "GET", "k"));
             assertEquals("NOAUTH Authentication required.", error(s, "CLIENT", "SETINFO", "LIB-NAME", "x"));
             assertEquals("NOAUTH Authentication required.", error(s, "INFO"));
+            assertEquals("ERR syntax error", error(s, "AUTH", "default", "pw", "extra"));
             assertEquals("OK", text(s, "AUTH", "pw"));
             assertEquals("0", Long.toString(integer(s, "DBSIZE")));
         }
