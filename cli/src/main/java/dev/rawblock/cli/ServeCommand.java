@@ -143,7 +143,9 @@ final class ServeCommand implements Callable<Integer> {
         try (Store store = openOrCreate(target, storeOptions)) {
             ServerConfig serverConfig = serverConfig(store.maxValueBytes());
             for (String name : new String[] {"TERM", "INT"}) Signal.handle(new Signal(name), s -> stop.countDown());
-            try (Server server = new Server(store, store.buffers(), serverConfig, this::log).start()) {
+            try (Server server = new Server(store, store.buffers(), serverConfig, this::log)) {
+                server.context().resp().eviction(eviction); // INFO and CONFIG GET say what a full store does
+                server.start();
                 log("ready: " + store.stats().entries() + " entries; stop with SIGTERM or Ctrl-C");
                 stop.await();
                 log("stopping");

@@ -1,86 +1,101 @@
 package dev.rawblock.server.resp;
 
 /**
- * Redis's glob patterns, as KEYS and SCAN MATCH take them, over bytes: {@code *} any run,
- * {@code ?} any one byte, {@code [abc]}, {@code [^abc]} and {@code [a-z]} sets, and {@code \x}
- * for a literal x. An unclosed {@code [} matches up to the pattern's end, as in Redis.
+ * Redis's glob patterns, as CONFIG GET, COMMAND LIST FILTERBY PATTERN (and KEYS/SCAN MATCH) take
+ * them: {@code *} any run of bytes, {@code ?} one byte, {@code [abc]}, {@code [^abc]} and
+ * {@code [a-z]} a byte of a class, and {@code \x} the byte x itself. Bytes, not characters, so
+ * binary keys match as Redis matches them.
+ *
+ * <p>Matching backtracks only to the last {@code *}, which keeps it linear in the text for each
+ * star: a pattern of many stars cannot make it exponential.
  */
 final class Glob {
-    private Glob() {}
-
-    /** Whether {@code text} matches {@code pattern}. */
-    static boolean matches(byte[] pattern, byte[] text) {
-        return match(pattern, 0, text, 0);
+    private Glob() {
     }
 
-    private static boolean match(byte[] p, int pi, byte[] t, int ti) {
-        while (pi < p.length) {
-            switch (p[pi]) {
-                case '*' -> {
-                    while (pi + 1 < p.length && p[pi + 1] == '*') pi++;
-                    if (pi + 1 == p.length) return true;
-                    for (int from = ti; from <= t.length; from++) if (match(p, pi + 1, t, from)) return true;
-                    return false;
-                }
-                case '?' -> {
-                    if (ti == t.length) return false;
-                    ti++;
-                    pi++;
-                }
-                case '[' -> {
-                    if (ti == t.length) return false;
-                    int end = setEnd(p, pi + 1);
-                    if (!inSet(p, pi + 1, end, t[ti])) return false;
-                    ti++;
-                    pi = Math.min(end + 1, p.length);
-                }
-                case '\\' -> {
-                    if (pi + 1 < p.length) pi++;
-                    if (ti == t.length || t[ti] != p[pi]) return false;
-                    ti++;
-                    pi++;
-                }
-                default -> {
-                    if (ti == t.length || t[ti] != p[pi]) return false;
-                    ti++;
-                    pi++;
-                }
+    static boolean matches(String pattern, String text, boolean ignoreCase) {
+        return matches(pattern.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                text.getBytes(java.nio.charset.StandardCharsets.UTF_8), ignoreCase);
+    }
+
+    static boolean matches(byte[] pattern, byte[] text, boolean ignoreCase) {
+        int p = 0, t = 0;
+        int starP = -1, starT = -1; // where to resume after the last '*': pattern after it, text it has taken
+        while (t < text.length) {
+            if (p < pattern.length && pattern[p] == '*') {
+                while (p < pattern.length && pattern[p] == '*') p++;
+                if (p == pattern.length) return true;
+                starP = p;
+                starT = t;
+                continue;
+            }
+            int next = p < pattern.length ? single(pattern, p, text[t], ignoreCase) : -1;
+            if (next >= 0) {
+                p = next;
+                t++;
+            } else if (starP >= 0) {
+                p = starP;
+                t = ++starT; // the star takes one more byte
+            } else {
+                return false;
             }
         }
-        return ti == t.length;
+        while (p < pattern.length && pattern[p] == '*') p++;
+        return p == pattern.length;
     }
 
-    /** The index of the {@code ]} closing a set whose body starts at {@code from} (the pattern's end if none). */
-    private static int setEnd(byte[] p, int from) {
-        int i = from;
-        if (i < p.length && p[i] == '^') i++;
-        for (; i < p.length; i++) {
-            if (p[i] == '\\' && i + 1 < p.length) i++;
-            else if (p[i] == ']') return i;
-        }
-        return p.length;
-    }
-
-    private static boolean inSet(byte[] p, int from, int end, byte c) {
-        boolean not = from < end && p[from] == '^';
-        int i = not ? from + 1 : from;
-        boolean found = false;
-        for (; i < end; i++) {
-            if (p[i] == '\\' && i + 1 < end) {
-                if (p[++i] == c) found = true;
-            } else if (i + 2 < end && p[i + 1] == '-') {
-                int lo = p[i] & 0xff, hi = p[i + 2] & 0xff, x = c & 0xff;
+    /**
+     * Matches the pattern element at {@code p} (not a star) against byte {@code b}.
+     *
+     * @return the index after that element when it matches, else -1
+     */
+    private static int single(byte[] pattern, int p, byte b, boolean ignoreCase) {
+        byte c = pattern[p];
+        if (c == '?') return p + 1;
+        if (c == '\\' && p + 1 < pattern.length) return same(pattern[p + 1], b, ignoreCase) ? p + 2 : -1;
+        if (c != '[') return same(c, b, ignoreCase) ? p + 1 : -1;
+        int i = p + 1;
+        boolean negate = i < pattern.length && pattern[i] == '^';
+        if (negate) i++;
+        boolean hit = false;
+        while (i < pattern.length && pattern[i] != ']') {
+            if (pattern[i] == '\\' && i + 1 < pattern.length) {
+                hit |= same(pattern[i + 1], b, ignoreCase);
+                i += 2;
+            } else if (i + 2 < pattern.length && pattern[i + 1] == '-' && pattern[i + 2] != ']') {
+                int lo = pattern[i] & 0xff, hi = pattern[i + 2] & 0xff;
                 if (lo > hi) {
                     int swap = lo;
                     lo = hi;
                     hi = swap;
                 }
-                if (x >= lo && x <= hi) found = true;
-                i += 2;
-            } else if (p[i] == c) {
-                found = true;
+                int v = b & 0xff;
+                hit |= v >= lo && v <= hi
+                        || ignoreCase && inRange(lower(v), lo, hi) | inRange(upper(v), lo, hi);
+                i += 3;
+            } else {
+                hit |= same(pattern[i], b, ignoreCase);
+                i++;
             }
         }
-        return found != not;
+        // An unclosed class runs to the end of the pattern, as in Redis.
+        int after = i < pattern.length ? i + 1 : i;
+        return hit != negate ? after : -1;
+    }
+
+    private static boolean inRange(int v, int lo, int hi) {
+        return v >= lo && v <= hi;
+    }
+
+    private static boolean same(byte a, byte b, boolean ignoreCase) {
+        return a == b || ignoreCase && lower(a & 0xff) == lower(b & 0xff);
+    }
+
+    private static int lower(int v) {
+        return v >= 'A' && v <= 'Z' ? v + 32 : v;
+    }
+
+    private static int upper(int v) {
+        return v >= 'a' && v <= 'z' ? v - 32 : v;
     }
 }

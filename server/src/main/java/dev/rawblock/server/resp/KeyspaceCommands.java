@@ -177,7 +177,7 @@ final class KeyspaceCommands {
         List<byte[]> keys = new ArrayList<>();
         byte[] match = pattern;
         long next = store().scan(cursor, count, (key, length) -> {
-            if (match == null || Glob.matches(match, key)) keys.add(key);
+            if (match == null || Glob.matches(match, key, false)) keys.add(key);
         });
         writer.array(2);
         writer.bulk(Long.toString(next));
@@ -193,7 +193,7 @@ final class KeyspaceCommands {
         boolean all = pattern.length == 1 && pattern[0] == '*';
         List<byte[]> keys = new ArrayList<>();
         store().forEachKey((key, length) -> {
-            if (all || Glob.matches(pattern, key)) keys.add(key);
+            if (all || Glob.matches(pattern, key, false)) keys.add(key);
         });
         writer.array(keys.size());
         for (byte[] k : keys) writer.bulk(k);

@@ -14,6 +14,7 @@ import dev.rawblock.store.ValueReader;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -25,8 +26,15 @@ import java.util.Locale;
  * how pipelined replies are flushed together).
  *
  * <p>Commands: the data commands GET, SET, MGET, MSET, EXISTS, DEL/UNLINK, PREFIXHITS and DBSIZE;
- * and what clients send around them: PING, ECHO, AUTH, HELLO, SELECT 0, CLIENT, COMMAND, CONFIG
- * GET, INFO, QUIT. With a password set, only AUTH, HELLO and QUIT work before authentication.
+ * what clients ask about keys (STRLEN, TYPE, TTL, PTTL: {@link KeyCommands}); and what clients
+ * send around them: PING, ECHO, AUTH, HELLO, SELECT 0, QUIT, CLIENT ({@link ClientCommands}),
+ * COMMAND ({@link CommandCommand}), CONFIG ({@link ConfigCommand}), INFO and WAIT
+ * ({@link ServerCommands}).
+ *
+ * <p>Before a command runs, {@link CommandTable} checks it as Redis 7 does: an unknown command
+ * or subcommand, or the wrong number of arguments, gets Redis's error, even before
+ * authentication. With a password set, only the commands flagged {@code no_auth} (AUTH, HELLO,
+ * QUIT) run before authentication.
  *
  * <p>SET replaces atomically, with Redis's options ({@link SetCommand}); the commands about keys'
  * expiry and listing, and FLUSHALL, are {@link KeyspaceCommands}.
@@ -58,8 +66,13 @@ public final class RespSession implements Runnable {
     private final KeyspaceCommands keyspace;
     private final SetCommand set;
     private final long id;
+    private final RespClient client;
+    private final KeyCommands keyCommands;
+    private final ServerCommands serverCommands;
+    private final ClientCommands clientCommands;
+    private final CommandCommand commandCommand;
+    private final ConfigCommand configCommand;
     private boolean authenticated;
-    private byte[] clientName;
     private boolean quit;
 
     public RespSession(Wire wire, ServerContext context, long id) {
@@ -67,13 +80,30 @@ public final class RespSession implements Runnable {
         this.context = context;
         this.reader = new RespReader(wire, context.values(), context.config().maxValueBytes(),
                 context.config().maxPendingBytes());
-        this.writer = new RespWriter(wire);
+        this.writer = new RespWriter(wire, context.resp().errors());
         this.pieces = new PieceSender(context.values());
         this.batch = new PipelinedBatch(reader, writer, context);
         this.keyspace = new KeyspaceCommands(context, writer);
         this.set = new SetCommand(context, writer);
         this.id = id;
         this.authenticated = context.config().requirePass() == null;
+        InetSocketAddress local = address(wire, true);
+        this.client = new RespClient(id, address(wire, false), local);
+        int port = local != null ? local.getPort() : context.config().respPort();
+        this.keyCommands = new KeyCommands(writer, context);
+        this.serverCommands = new ServerCommands(writer, context, port);
+        this.clientCommands = new ClientCommands(writer, client, context.resp().clients());
+        this.commandCommand = new CommandCommand(writer);
+        this.configCommand = new ConfigCommand(writer, context, port);
+    }
+
+    /** The connection's local or remote address; null when the socket no longer says. */
+    private static InetSocketAddress address(Wire wire, boolean local) {
+        try {
+            return (InetSocketAddress) (local ? wire.channel().getLocalAddress() : wire.channel().getRemoteAddress());
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /** Refuses a connection beyond max-connections with the error Redis sends, then the caller closes it. */
@@ -84,6 +114,7 @@ public final class RespSession implements Runnable {
 
     @Override
     public void run() {
+        context.resp().clients().add(client);
         try {
             RespRequest next = null;
             while (!quit) {
@@ -91,6 +122,7 @@ public final class RespSession implements Runnable {
                 next = null;
                 if (request == null) break;
                 if (authenticated && batch.startsWith(request)) {
+                    client.running(request.name().toLowerCase(Locale.ROOT));
                     next = batch.run(request, this::get);
                     continue;
                 }
@@ -105,6 +137,8 @@ public final class RespSession implements Runnable {
             wire.flush();
         } catch (IOException | InterruptedException e) {
             // The client went away or the server is stopping: nothing more to say on this connection.
+        } finally {
+            context.resp().clients().remove(client);
         }
     }
 
@@ -136,10 +170,29 @@ public final class RespSession implements Runnable {
     private void execute(RespRequest r) throws IOException, InterruptedException {
         context.stats().command();
         String name = r.name();
-        if (!authenticated && !name.equals("AUTH") && !name.equals("HELLO") && !name.equals("QUIT")) {
+        CommandSpec spec = CommandTable.lookup(name);
+        if (spec != null && !spec.subcommands().isEmpty() && r.size() > 1) {
+            spec = spec.subcommand(r.arg(1).text());
+            if (spec == null) {
+                writer.error(CommandErrors.unknownSubcommand(r));
+                return;
+            }
+        }
+        if (spec != null && !spec.arityAccepts(r.size())) {
+            writer.error(CommandErrors.wrongArity(spec.name()));
+            return;
+        }
+        // As Redis 7: a name that is no command says so even before AUTH. (A command the switch
+        // below runs but the table lacks is taken for unknown here: give it its table line.)
+        if (!authenticated && spec == null) {
+            writer.error(CommandErrors.unknownCommand(r));
+            return;
+        }
+        if (!authenticated && !spec.hasFlag("no_auth")) {
             writer.error("NOAUTH Authentication required.");
             return;
         }
+        client.running(spec != null ? spec.name() : name.toLowerCase(Locale.ROOT));
         try {
             switch (name) {
                 case "GET" -> get(r);
@@ -155,20 +208,19 @@ public final class RespSession implements Runnable {
                 case "AUTH" -> auth(r);
                 case "HELLO" -> hello(r);
                 case "SELECT" -> select(r);
-                case "CLIENT" -> client(r);
-                case "COMMAND" -> command(r);
-                case "CONFIG" -> config(r);
-                case "INFO" -> writer.bulk(InfoReport.render(context, r.size() > 1 ? r.arg(1).text() : "default"));
+                case "CLIENT" -> clientCommands.run(r);
+                case "COMMAND" -> commandCommand.run(r);
+                case "CONFIG" -> configCommand.run(r);
+                case "INFO" -> serverCommands.info(r);
+                case "WAIT" -> serverCommands.waitForReplicas(r);
+                case "STRLEN", "TYPE" -> keyCommands.run(r);
                 case "QUIT" -> {
                     writer.simple("OK");
                     quit = true;
                 }
-                default -> {
-                    if (!keyspace.run(r.name(), r)) {
-                        writer.error("ERR unknown command '" + RespReader.printable(r.arg(0).bytes())
-                                + "', with args beginning with: " + (r.size() > 1 ? "'" + RespReader.printable(r.arg(1).bytes()) + "'" : ""));
-                    }
-                }
+                case "EXPIRE", "PEXPIRE", "EXPIREAT", "PEXPIREAT", "PERSIST", "TTL", "PTTL", "EXPIRETIME", "PEXPIRETIME",
+                     "SCAN", "KEYS", "RANDOMKEY", "FLUSHALL", "FLUSHDB" -> keyspace.run(name, r);
+                default -> writer.error(CommandErrors.unknownCommand(r));
             }
         } catch (IllegalArgumentException | IllegalStateException | BudgetExceededException e) {
             // The store refused the request (a key too long, the store offline) or no buffer came in
@@ -296,8 +348,10 @@ public final class RespSession implements Runnable {
     }
 
     private void auth(RespRequest r) throws IOException, InterruptedException {
-        arity(r, 2, 3, () -> {
-            if (context.config().requirePass() == null) {
+        arity(r, 2, Integer.MAX_VALUE, () -> {
+            if (r.size() > 3) {
+                writer.error("ERR syntax error"); // AUTH [username] password, as Redis words it
+            } else if (context.config().requirePass() == null) {
                 writer.error("ERR AUTH <password> called without any password configured for the default user. "
                         + "Are you sure your configuration is correct?");
             } else if (checkPassword(r.size() == 3 ? r.arg(1).text() : "default", r.arg(r.size() - 1).bytes())) {
@@ -323,6 +377,10 @@ public final class RespSession implements Runnable {
         int i = 1;
         if (r.size() > 1) {
             String v = r.arg(1).text();
+            if (!v.matches("-?[0-9]{1,18}")) {
+                writer.error("ERR Protocol version is not an integer or out of range");
+                return;
+            }
             if (!v.equals("2") && !v.equals("3")) {
                 writer.error("NOPROTO unsupported protocol version");
                 return;
@@ -342,6 +400,7 @@ public final class RespSession implements Runnable {
                 i += 2;
             } else if (option.equals("SETNAME") && i + 1 < r.size()) {
                 name = r.arg(++i).bytes();
+                if (!clientCommands.nameAllowed(name)) return;
             } else {
                 writer.error("ERR Syntax error in HELLO option '" + RespReader.printable(r.arg(i).bytes()) + "'");
                 return;
@@ -353,8 +412,9 @@ public final class RespSession implements Runnable {
                     + "RESP protocol version at the same time");
             return;
         }
-        if (name != null) clientName = name;
+        if (name != null) client.name(name);
         writer.protocol(version);
+        client.protocol(version);
         writer.map(7);
         writer.bulk("server");
         writer.bulk("rawblock");
@@ -365,7 +425,7 @@ public final class RespSession implements Runnable {
         writer.bulk("id");
         writer.integer(id);
         writer.bulk("mode");
-        writer.bulk("standalone");
+        writer.bulk(RedisMode.name(context));
         writer.bulk("role");
         writer.bulk("master");
         writer.bulk("modules");
@@ -374,69 +434,10 @@ public final class RespSession implements Runnable {
 
     private void select(RespRequest r) throws IOException, InterruptedException {
         arity(r, 2, 2, () -> {
-            if (r.arg(1).text().equals("0")) writer.simple("OK");
-            else writer.error("ERR DB index is out of range (rawblock has one database, 0)");
+            // One database, 0, as Redis answers when started with "databases 1".
+            if (!r.arg(1).text().matches("-?[0-9]{1,18}")) writer.error("ERR value is not an integer or out of range");
+            else if (Long.parseLong(r.arg(1).text()) == 0) writer.simple("OK");
+            else writer.error("ERR DB index is out of range");
         });
-    }
-
-    private void client(RespRequest r) throws IOException {
-        if (!arityAtLeast(r, 2)) return;
-        switch (r.arg(1).text().toUpperCase(Locale.ROOT)) {
-            case "SETNAME" -> {
-                if (r.size() != 3) writer.error("ERR wrong number of arguments for 'client|setname' command");
-                else {
-                    clientName = r.arg(2).bytes();
-                    writer.simple("OK");
-                }
-            }
-            case "GETNAME" -> {
-                if (clientName == null) writer.nullBulk();
-                else writer.bulk(clientName);
-            }
-            case "SETINFO" -> writer.simple("OK"); // library name and version: nothing to keep
-            case "ID" -> writer.integer(id);
-            default -> writer.error("ERR unknown subcommand '" + RespReader.printable(r.arg(1).bytes())
-                    + "'. Try CLIENT SETNAME, GETNAME, SETINFO or ID.");
-        }
-    }
-
-    /** Enough of COMMAND for clients that probe it (redis-cli's hints, cluster clients): an empty table. */
-    private void command(RespRequest r) throws IOException {
-        String sub = r.size() > 1 ? r.arg(1).text().toUpperCase(Locale.ROOT) : "";
-        switch (sub) {
-            case "COUNT" -> writer.integer(0);
-            case "DOCS" -> writer.map(0);
-            default -> writer.array(0);
-        }
-    }
-
-    /**
-     * CONFIG GET of the few parameters tools ask for (redis-benchmark asks for save and
-     * appendonly); others get no pair, as Redis does for unknown names. Nothing can be set.
-     */
-    private void config(RespRequest r) throws IOException {
-        if (r.size() < 3 || !r.arg(1).text().equalsIgnoreCase("GET")) {
-            writer.error("ERR CONFIG supports only GET here (rawblock is configured by its flags and config file)");
-            return;
-        }
-        List<String[]> pairs = new ArrayList<>();
-        for (int i = 2; i < r.size(); i++) {
-            String name = r.arg(i).text().toLowerCase(Locale.ROOT);
-            String value = switch (name) {
-                case "save" -> ""; // no snapshots: the store is its own persistence
-                case "appendonly" -> "no";
-                case "databases" -> "1";
-                case "maxclients" -> Integer.toString(context.config().maxConnections());
-                case "maxmemory" -> Long.toString(context.values().store().stats().capacityBytes());
-                case "proto-max-bulk-len" -> Long.toString(context.config().maxValueBytes());
-                default -> null;
-            };
-            if (value != null) pairs.add(new String[] {name, value});
-        }
-        writer.map(pairs.size());
-        for (String[] p : pairs) {
-            writer.bulk(p[0]);
-            writer.bulk(p[1]);
-        }
     }
 }

@@ -7,17 +7,26 @@ import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Encodes replies in RESP2, or RESP3 after {@code HELLO 3}. The two differ here only in nulls
- * ({@code $-1} against {@code _}) and maps (a flat array against {@code %}).
+ * Encodes replies in RESP2, or RESP3 after {@code HELLO 3}. The two differ here in nulls
+ * ({@code $-1} against {@code _}), maps (a flat array against {@code %}), sets (an array against
+ * {@code ~}) and text for people (a bulk string against a verbatim string, {@code =}).
+ *
+ * <p>Every error reply is counted by its code (the first word) for {@code INFO errorstats}.
  */
 final class RespWriter {
     private static final byte[] CRLF = {'\r', '\n'};
 
     private final Wire wire;
+    private final ErrorStats errors;
     private int protocol = 2;
 
     RespWriter(Wire wire) {
+        this(wire, new ErrorStats());
+    }
+
+    RespWriter(Wire wire, ErrorStats errors) {
         this.wire = wire;
+        this.errors = errors;
     }
 
     int protocol() {
@@ -34,7 +43,24 @@ final class RespWriter {
 
     /** An error reply; {@code message} starts with its code (ERR, WRONGPASS, NOAUTH...). */
     void error(String message) throws IOException {
-        line('-', message.replace('\r', ' ').replace('\n', ' '));
+        error(message.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * An error reply from raw bytes (Redis echoes a client's arguments in some errors as they
+     * came). CR and LF become spaces, as in Redis, so the reply stays one line.
+     */
+    void error(byte[] message) throws IOException {
+        byte[] line = new byte[message.length + 3];
+        line[0] = '-';
+        for (int i = 0; i < message.length; i++) {
+            byte b = message[i];
+            line[i + 1] = b == '\r' || b == '\n' ? (byte) ' ' : b;
+        }
+        line[line.length - 2] = '\r';
+        line[line.length - 1] = '\n';
+        wire.write(line);
+        errors.count(message);
     }
 
     void integer(long n) throws IOException {
@@ -65,6 +91,28 @@ final class RespWriter {
 
     void array(int n) throws IOException {
         line('*', Integer.toString(n));
+    }
+
+    /** A set of {@code n} elements: RESP3 has a type for it, RESP2 sends an array. */
+    void set(int n) throws IOException {
+        if (protocol == 3) line('~', Integer.toString(n));
+        else array(n);
+    }
+
+    /**
+     * Text meant for people (INFO, CLIENT LIST): RESP3's verbatim string of format {@code txt},
+     * RESP2's bulk string, as Redis sends them.
+     */
+    void verbatim(String text) throws IOException {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        if (protocol != 3) {
+            bulk(bytes);
+            return;
+        }
+        line('=', Integer.toString(bytes.length + 4));
+        wire.write(new byte[] {'t', 'x', 't', ':'});
+        wire.write(bytes);
+        wire.write(CRLF);
     }
 
     /** A map of {@code n} pairs: RESP3 has a type for it, RESP2 sends the pairs as a flat array. */

@@ -88,6 +88,70 @@ class ExternalClientsTest extends ServerFixture {
         }
     }
 
+    /** redis-cli's help comes from COMMAND DOCS, so it describes rawblock's commands. */
+    @Test
+    void redisCliHelpReadsCommandDocs() throws Exception {
+        need("/usr/bin/redis-cli", "redis-tools");
+        start();
+        Result help = run(cli("help", "strlen"), null);
+        assertEquals(0, help.exit(), help.output());
+        assertTrue(help.output().contains("STRLEN"), help.output());
+        assertTrue(help.output().contains("Returns the length of a stored value"), help.output());
+        assertTrue(help.output().contains("since:\u001b[0m 2.2.0"), help.output());
+        Result set = run(cli("help", "set"), null);
+        assertTrue(set.output().contains("key value [NX|XX]"), "the syntax from the docs' arguments: " + set.output());
+    }
+
+    /**
+     * redis-benchmark with its default test list. It stops at the first error reply, so the
+     * default run serves PING, SET and GET and then ends at INCR with Redis's unknown-command
+     * error (exit 1); each later test of the list, run alone, either passes (MSET) or ends the same
+     * way at its first command: never a protocol error, a wrong reply or a hang.
+     */
+    @Test
+    void redisBenchmarkDefaultTestsFailOnlyWithRedisUnknownCommandError() throws Exception {
+        need("/usr/bin/redis-benchmark", "redis-tools");
+        start();
+        String port = Integer.toString(server.respAddress().getPort());
+        Result all = run(List.of("redis-benchmark", "-p", port, "-q", "-n", "1000"), null);
+        String out = all.output().replace('\r', '\n');
+        for (String test : List.of("PING_INLINE", "PING_MBULK", "SET", "GET")) {
+            assertTrue(java.util.regex.Pattern.compile("(?m)^ *" + test + ": [0-9.]+ requests per second").matcher(out).find(),
+                    test + " ran: " + out);
+        }
+        assertEquals(1, all.exit(), out);
+        assertTrue(out.contains("Error from server: ERR unknown command 'INCR', with args beginning with: "
+                + "'counter:__rand_int__' \n"), out);
+        assertFalse(out.contains("Protocol error") || out.contains("Unexpected"), out);
+        // The rest of the default list, test by test (lrange's first step is an LPUSH of its list).
+        java.util.Map<String, String> unsupported = new java.util.LinkedHashMap<>();
+        for (String t : List.of("lpush", "rpush", "lpop", "rpop", "sadd", "hset", "spop", "zadd", "zpopmin")) {
+            unsupported.put(t, t.toUpperCase(java.util.Locale.ROOT));
+        }
+        unsupported.put("lrange", "LPUSH");
+        for (var t : unsupported.entrySet()) {
+            Result r = run(List.of("redis-benchmark", "-p", port, "-q", "-n", "1000", "-t", t.getKey()), null);
+            assertEquals(1, r.exit(), t.getKey() + ": " + r.output());
+            assertTrue(r.output().contains("Error from server: ERR unknown command '" + t.getValue()
+                    + "', with args beginning with: '"), t.getKey() + ": " + r.output());
+        }
+        Result mset = run(List.of("redis-benchmark", "-p", port, "-q", "-n", "1000", "-t", "mset"), null);
+        assertEquals(0, mset.exit(), mset.output());
+        assertTrue(mset.output().contains("MSET (10 keys): "), mset.output());
+    }
+
+    /** Debian's redis-py parses every INFO section (a line it cannot split would land in __raw__). */
+    @Test
+    void redisPyParsesEveryInfoSection() throws Exception {
+        need(PYTHON, "python3");
+        assumeTrue(run(List.of(PYTHON, "-c", "import redis"), null).exit() == 0,
+                "redis-py missing: apt-get install python3-redis");
+        start();
+        Path script = Path.of(getClass().getResource("/redis_py_info.py").toURI());
+        assertEquals(new Result(0, "OK\n"), run(List.of(PYTHON, script.toString(),
+                Integer.toString(server.respAddress().getPort())), null));
+    }
+
     @Test
     void redisPyWithLmcacheKeyScheme() throws Exception {
         need(PYTHON, "python3");

@@ -119,12 +119,4 @@ class KeyspaceCommandsTest extends ServerFixture {
         }
     }
 
-    @Test
-    void globsMatchAsRedisDoes() {
-        String[][] yes = {{"*", ""}, {"*", "abc"}, {"a*c", "abbbc"}, {"a?c", "abc"}, {"[abc]x", "bx"}, {"[^abc]x", "dx"},
-                {"[a-c]x", "bx"}, {"\\*x", "*x"}, {"h[^e]llo", "hallo"}, {"*:1?", "user:12"}};
-        String[][] no = {{"a?c", "ac"}, {"[abc]x", "dx"}, {"[^abc]x", "ax"}, {"\\*x", "ax"}, {"a*c", "abcd"}, {"?", ""}};
-        for (String[] c : yes) assertTrue(Glob.matches(c[0].getBytes(), c[1].getBytes()), c[0] + " ~ " + c[1]);
-        for (String[] c : no) assertFalse(Glob.matches(c[0].getBytes(), c[1].getBytes()), c[0] + " !~ " + c[1]);
-    }
 }

@@ -30,15 +30,14 @@ class RespCommandsTest extends ServerFixture {
             assertEquals("$2", roundTrip(s, "CLIENT", "GETNAME"));
             assertEquals("me", line(s));
             assertEquals("+OK", roundTrip(s, "CLIENT", "SETINFO", "LIB-NAME", "redis-py"));
-            assertEquals("*0", roundTrip(s, "COMMAND", "DOCS"));
-            assertEquals(":0", roundTrip(s, "COMMAND", "COUNT"));
+            assertEquals(":" + CommandTable.all().size(), roundTrip(s, "COMMAND", "COUNT"));
             assertEquals("*2", roundTrip(s, "CONFIG", "GET", "save"));
             assertEquals("$4", line(s));
             assertEquals("save", line(s));
             assertEquals("$0", line(s));
             assertEquals("", line(s));
             assertTrue(roundTrip(s, "AUTH", "x").startsWith("-ERR AUTH <password> called without any password"));
-            assertTrue(roundTrip(s, "LPUSH", "l", "x").startsWith("-ERR unknown command 'LPUSH', with args beginning with: "));
+            assertEquals("-ERR unknown command 'LPUSH', with args beginning with: ", roundTrip(s, "LPUSH"));
             assertEquals("-ERR wrong number of arguments for 'get' command", roundTrip(s, "GET"));
             assertEquals("+OK", roundTrip(s, "QUIT"));
             assertEquals(0, readToEnd(s).length, "QUIT closes the connection");
@@ -248,7 +247,7 @@ class RespCommandsTest extends ServerFixture {
             int length = Integer.parseInt(header.substring(1));
             String info = new String(read(s, length), StandardCharsets.UTF_8);
             line(s);
-            assertTrue(info.contains("redis_version:7.0.0\r\n"), info);
+            assertTrue(info.contains("redis_version:" + InfoReport.REDIS_COMPATIBLE_VERSION + "\r\n"), info);
             assertTrue(info.contains("connected_clients:1\r\n"), info);
             assertTrue(info.contains("db0:keys=1,expires=0,avg_ttl=0\r\n"), info);
             assertTrue(info.contains("entries:1\r\n"), info);
