@@ -166,7 +166,7 @@ final class InfoReport {
                 .field("total_net_input_bytes", n.bytesIn())
                 .field("total_net_output_bytes", n.bytesOut())
                 .field("rejected_connections", n.refusedConnections())
-                .field("expired_keys", 0) // no key expires yet
+                .field("expired_keys", s.expiredKeys())
                 .field("expired_stale_perc", "0.00")
                 .field("expired_time_cap_reached_count", 0)
                 .field("evicted_keys", s.evictions())
@@ -218,7 +218,8 @@ final class InfoReport {
 
     private static void keyspace(Text t, StoreStats s) {
         t.header("Keyspace");
-        if (s.entries() > 0) t.field("db0", "keys=" + s.entries() + ",expires=0,avg_ttl=0");
+        // avg_ttl is Redis's estimate from sampling; rawblock does not sample, and 0 means "unknown" there too.
+        if (s.entries() > 0) t.field("db0", "keys=" + s.entries() + ",expires=" + s.expiringEntries() + ",avg_ttl=0");
     }
 
     private static void rawblock(Text t, StoreStats s) {
