@@ -31,7 +31,7 @@ final class InfoReport {
             header(sb, "Server");
             field(sb, "redis_version", REDIS_COMPATIBLE_VERSION);
             field(sb, "rawblock_version", VERSION);
-            field(sb, "redis_mode", "standalone");
+            field(sb, "redis_mode", context.config().cluster() != null ? "cluster" : "standalone");
             field(sb, "tcp_port", context.config().respPort());
             field(sb, "lm_port", context.config().lmPort());
             field(sb, "uptime_in_seconds", n.uptimeSeconds());
@@ -68,6 +68,10 @@ final class InfoReport {
             field(sb, "checkpoint_failures", s.checkpointFailures());
             field(sb, "journal_groups", s.journalGroups());
             field(sb, "journal_fill", String.format(Locale.ROOT, "%.4f", s.journalFill()));
+        }
+        if (all || wanted.equals("cluster")) { // redis-py's RedisCluster checks cluster_enabled:1 first
+            header(sb, "Cluster");
+            field(sb, "cluster_enabled", context.config().cluster() != null ? 1 : 0);
         }
         if (all || wanted.equals("keyspace")) {
             header(sb, "Keyspace");

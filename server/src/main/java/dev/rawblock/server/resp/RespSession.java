@@ -136,6 +136,7 @@ public final class RespSession implements Runnable {
             writer.error("NOAUTH Authentication required.");
             return;
         }
+        if (ClusterGate.answered(context, r, writer)) return; // CLUSTER..., -MOVED, -CROSSSLOT (server.cluster)
         try {
             switch (name) {
                 case "GET" -> get(r);
@@ -403,7 +404,7 @@ public final class RespSession implements Runnable {
         writer.bulk("id");
         writer.integer(id);
         writer.bulk("mode");
-        writer.bulk("standalone");
+        writer.bulk(context.config().cluster() != null ? "cluster" : "standalone");
         writer.bulk("role");
         writer.bulk("master");
         writer.bulk("modules");
@@ -438,13 +439,13 @@ public final class RespSession implements Runnable {
         }
     }
 
-    /** Enough of COMMAND for clients that probe it (redis-cli's hints, cluster clients): an empty table. */
+    /** Enough of COMMAND for clients that probe it (redis-cli's hints, cluster clients): see {@link CommandTable}. */
     private void command(RespRequest r) throws IOException {
         String sub = r.size() > 1 ? r.arg(1).text().toUpperCase(Locale.ROOT) : "";
         switch (sub) {
-            case "COUNT" -> writer.integer(0);
+            case "COUNT" -> writer.integer(CommandTable.size());
             case "DOCS" -> writer.map(0);
-            default -> writer.array(0);
+            default -> CommandTable.write(writer, r);
         }
     }
 

@@ -73,6 +73,23 @@ final class RespWriter {
         else array(2 * n);
     }
 
+    /** A set of {@code n} elements: RESP3 has a type for it, RESP2 sends an array. */
+    void set(int n) throws IOException {
+        line(protocol == 3 ? '~' : '*', Integer.toString(n));
+    }
+
+    /** Text for people (Redis's INFO, CLUSTER INFO and NODES): RESP3's verbatim string of format txt, else a bulk string. */
+    void verbatim(String text) throws IOException {
+        if (protocol != 3) {
+            bulk(text);
+            return;
+        }
+        byte[] bytes = ("txt:" + text).getBytes(StandardCharsets.UTF_8);
+        line('=', Integer.toString(bytes.length));
+        wire.write(bytes);
+        wire.write(CRLF);
+    }
+
     private void line(char type, String text) throws IOException {
         byte[] bytes = (type + text + "\r\n").getBytes(StandardCharsets.UTF_8);
         wire.write(bytes);
