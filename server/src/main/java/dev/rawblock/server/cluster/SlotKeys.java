@@ -45,7 +45,8 @@ public final class SlotKeys {
         return keys;
     }
 
-    static boolean isRedisKey(byte[] key) {
+    /** Whether {@code key} is a Redis key rather than an lm:// one (stored under its namespace). */
+    public static boolean isRedisKey(byte[] key) {
         return key.length < LM_NAMESPACE.length
                 || !Arrays.equals(key, 0, LM_NAMESPACE.length, LM_NAMESPACE, 0, LM_NAMESPACE.length);
     }
