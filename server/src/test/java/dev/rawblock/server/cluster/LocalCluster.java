@@ -46,9 +46,26 @@ public final class LocalCluster implements AutoCloseable {
      */
     public static LocalCluster start(Path dir, int nodes, long capacity, String slots, String requirePass)
             throws IOException {
+        List<String> maps = new ArrayList<>();
+        for (int i = 0; i < nodes; i++) maps.add(slots);
+        return start(dir, capacity, maps, requirePass);
+    }
+
+    /**
+     * Starts one node per entry of {@code slots}, each with that {@code --cluster-slots} (null: an
+     * even split). Nodes given different maps see the cluster as it is in the middle of a rolling
+     * restart onto a new map: what clients meet when a cluster grows.
+     *
+     * @param slots a map per node, where {@code %d} stands for node i's port
+     */
+    public static LocalCluster start(Path dir, long capacity, List<String> slots, String requirePass) throws IOException {
+        int nodes = slots.size();
         LocalCluster cluster = new LocalCluster(freePorts(nodes));
         try {
-            for (int i = 0; i < nodes; i++) cluster.startNode(dir.resolve("node" + i + ".img"), i, capacity, slots, requirePass);
+            for (int i = 0; i < nodes; i++) {
+                String map = slots.get(i) == null ? null : String.format(slots.get(i), cluster.ports.toArray());
+                cluster.startNode(dir.resolve("node" + i + ".img"), i, capacity, map, requirePass);
+            }
         } catch (IOException | RuntimeException e) {
             cluster.close();
             throw e;
@@ -100,9 +117,14 @@ public final class LocalCluster implements AutoCloseable {
         return stores.get(node);
     }
 
-    /** The node (index) that owns {@code key}. */
+    /** The node (index) that owns {@code key}, as node {@code view} sees it. */
+    public int ownerOf(byte[] key, int view) {
+        return servers.get(view).context().config().cluster().owner(KeySlot.of(key)).epoch() - 1;
+    }
+
+    /** The node (index) that owns {@code key}, as the first node sees it. */
     public int ownerOf(byte[] key) {
-        return servers.getFirst().context().config().cluster().owner(KeySlot.of(key)).epoch() - 1;
+        return ownerOf(key, 0);
     }
 
     @Override
