@@ -52,7 +52,7 @@ final class CommandTable {
         KEYLESS.put(name, List.of(arityFlagsCategories));
     }
 
-    /** How many commands there are (COMMAND COUNT). */
+    /** How many commands there are (for COMMAND COUNT, which RespSession still answers 0 while COMMAND DOCS is being built). */
     static int size() {
         return KEYED.size() + KEYLESS.size();
     }
