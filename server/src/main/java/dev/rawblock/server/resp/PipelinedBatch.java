@@ -86,9 +86,14 @@ final class PipelinedBatch {
         void run(RespRequest r) throws IOException, InterruptedException;
     }
 
-    /** "GET" for {@code GET k}, "SET" for {@code SET k v} of this node's key, null for anything else. */
+    /** "GET" for {@code GET k}, "SET" for {@code SET k v}, null for anything else. */
     private String kind(RespRequest r) {
-        if (r == null || r.size() < 2 || !ClusterGate.local(context, r.arg(1).bytes())) return null; // -MOVED alone
+        String kind = batchable(r);
+        return kind != null && ClusterGate.local(context, r.arg(1).bytes()) ? kind : null; // another node's key: -MOVED alone
+    }
+
+    private static String batchable(RespRequest r) {
+        if (r == null || r.size() < 2) return null;
         String name = r.name();
         if (r.size() == 2 && name.equals("GET")) return "GET";
         if (r.size() == 3 && name.equals("SET") && r.arg(2).streamed() == null) return "SET";
