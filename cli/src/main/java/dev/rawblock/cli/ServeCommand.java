@@ -5,6 +5,7 @@ import dev.rawblock.device.DeviceOptions;
 import dev.rawblock.device.Geometry;
 import dev.rawblock.server.Server;
 import dev.rawblock.server.ServerConfig;
+import dev.rawblock.server.cluster.Topology;
 import dev.rawblock.store.DeviceContents;
 import dev.rawblock.store.Eviction;
 import dev.rawblock.store.FormatOptions;
@@ -91,6 +92,18 @@ final class ServeCommand implements Callable<Integer> {
                     + "so with a wider --bind it stays on 127.0.0.1 (see --protected-mode).")
     String requirePass;
 
+    @Option(names = "--cluster-nodes", paramLabel = "HOST:PORT,...",
+            description = "Serve as one node of a Redis Cluster of these nodes: give every node the same list; each "
+                    + "finds itself in it by --bind and --port. Cluster clients then route keys by slot (MOVED, "
+                    + "CROSSSLOT); no gossip, failover or resharding (docs/server.md, Cluster).")
+    String clusterNodes;
+
+    @Option(names = "--cluster-slots", paramLabel = "MAP",
+            description = "Which node owns which of the 16384 slots, the same on every node: "
+                    + "HOST:PORT=START-END[+START-END...],... with HOST:PORT as in --cluster-nodes (default: split "
+                    + "evenly in list order).")
+    String clusterSlots;
+
     @Option(names = "--max-value-size", paramLabel = "SIZE", converter = SizeParser.Converter.class,
             description = "Largest value a client may send (default: the largest the store holds).")
     Long maxValueSize;
@@ -134,6 +147,8 @@ final class ServeCommand implements Callable<Integer> {
     private final CountDownLatch stop = new CountDownLatch(1);
     /** --bind, resolved by the first {@link #serverConfig} call. */
     private InetAddress bindAddress;
+    /** --cluster-nodes and --cluster-slots, checked by the first {@link #serverConfig} call; null: standalone. */
+    private Topology cluster;
 
     @Override
     public Integer call() throws Exception {
@@ -259,11 +274,13 @@ final class ServeCommand implements Callable<Integer> {
         ServerConfig defaults = ServerConfig.defaults(maxValue);
         try {
             if (bindAddress == null) bindAddress = ServerConfig.resolveBind(bind);
+            if (clusterSlots != null && clusterNodes == null) usage("--cluster-slots needs --cluster-nodes");
+            if (clusterNodes != null && cluster == null) cluster = Topology.of(clusterNodes, clusterSlots, bindAddress, port);
             return new ServerConfig(bindAddress, protectedMode.on(), port, lmPort, requirePass, maxValue, maxConnections,
                     idleTimeout, requestWait,
                     maxPending != null ? maxPending : defaults.maxPendingBytes(),
                     memoryBudget != null ? memoryBudget : Math.max(defaults.memoryBudget(),
-                            maxPending != null ? maxPending : 0), metricsPort);
+                            maxPending != null ? maxPending : 0), metricsPort, cluster);
         } catch (IllegalArgumentException e) {
             usage("--" + e.getMessage());
             return null; // not reached

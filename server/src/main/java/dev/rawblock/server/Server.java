@@ -86,6 +86,7 @@ public final class Server implements AutoCloseable {
                 lmAddress = listen(Protocol.LM, config.lmBind(), config.lmPort());
             }
             warnUnprotected();
+            if (config.cluster() != null) log.accept(config.cluster().describe());
             if (config.metricsPort() >= 0) metrics = serveMetrics(config.metricsPort());
         } catch (IOException e) {
             close();

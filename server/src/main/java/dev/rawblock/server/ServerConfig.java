@@ -1,5 +1,7 @@
 package dev.rawblock.server;
 
+import dev.rawblock.server.cluster.Topology;
+
 import java.math.BigDecimal;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -31,10 +33,12 @@ import java.time.Duration;
  *                        for room (up to {@code requestWait}), so the server's memory stays bounded
  * @param metricsPort     port of the HTTP endpoint serving Prometheus metrics at {@code /metrics}; 0 picks
  *                        a free port, -1 (the default) disables it
+ * @param cluster         the Redis Cluster this server is a node of ({@code --cluster-nodes}), or null
+ *                        for a standalone server; its node is this server's {@code respPort}
  */
 public record ServerConfig(InetAddress bind, boolean protectedMode, int respPort, int lmPort, String requirePass,
                            long maxValueBytes, int maxConnections, Duration idleTimeout, Duration requestWait,
-                           long maxPendingBytes, long memoryBudget, int metricsPort) {
+                           long maxPendingBytes, long memoryBudget, int metricsPort, Topology cluster) {
     public static final int DEFAULT_RESP_PORT = 6380;
     public static final int DEFAULT_LM_PORT = 65432;
     /**
@@ -84,6 +88,18 @@ public record ServerConfig(InetAddress bind, boolean protectedMode, int respPort
             throw new IllegalArgumentException("memory-budget must be >= max-pending (" + maxPendingBytes
                     + " bytes), got " + memoryBudget);
         }
+        if (cluster != null && cluster.self().port() != respPort) {
+            throw new IllegalArgumentException("cluster-nodes names this node with port " + cluster.self().port()
+                    + ", but it listens on " + respPort);
+        }
+    }
+
+    /** A standalone server (no cluster). */
+    public ServerConfig(InetAddress bind, boolean protectedMode, int respPort, int lmPort, String requirePass,
+                        long maxValueBytes, int maxConnections, Duration idleTimeout, Duration requestWait,
+                        long maxPendingBytes, long memoryBudget, int metricsPort) {
+        this(bind, protectedMode, respPort, lmPort, requirePass, maxValueBytes, maxConnections, idleTimeout, requestWait,
+                maxPendingBytes, memoryBudget, metricsPort, null);
     }
 
     private static void checkPort(String name, int port, boolean mayDisable) {
@@ -145,33 +161,39 @@ public record ServerConfig(InetAddress bind, boolean protectedMode, int respPort
 
     public ServerConfig withPorts(int resp, int lm) {
         return new ServerConfig(bind, protectedMode, resp, lm, requirePass, maxValueBytes, maxConnections, idleTimeout,
-                requestWait, maxPendingBytes, memoryBudget, metricsPort);
+                requestWait, maxPendingBytes, memoryBudget, metricsPort, cluster);
     }
 
     /** Listening on {@code address}, with protected mode on or off. */
     public ServerConfig withBind(InetAddress address, boolean protect) {
         return new ServerConfig(address, protect, respPort, lmPort, requirePass, maxValueBytes, maxConnections,
-                idleTimeout, requestWait, maxPendingBytes, memoryBudget, metricsPort);
+                idleTimeout, requestWait, maxPendingBytes, memoryBudget, metricsPort, cluster);
     }
 
     public ServerConfig withRequirePass(String pass) {
         return new ServerConfig(bind, protectedMode, respPort, lmPort, pass, maxValueBytes, maxConnections, idleTimeout,
-                requestWait, maxPendingBytes, memoryBudget, metricsPort);
+                requestWait, maxPendingBytes, memoryBudget, metricsPort, cluster);
     }
 
     public ServerConfig withLimits(int connections, Duration idle, long pending, long budget) {
         return new ServerConfig(bind, protectedMode, respPort, lmPort, requirePass, maxValueBytes, connections, idle,
-                requestWait, pending, budget, metricsPort);
+                requestWait, pending, budget, metricsPort, cluster);
     }
 
     public ServerConfig withRequestWait(Duration wait) {
         return new ServerConfig(bind, protectedMode, respPort, lmPort, requirePass, maxValueBytes, maxConnections,
-                idleTimeout, wait, maxPendingBytes, memoryBudget, metricsPort);
+                idleTimeout, wait, maxPendingBytes, memoryBudget, metricsPort, cluster);
     }
 
     /** With the metrics endpoint on {@code port} (0: a free one; -1: off). */
     public ServerConfig withMetricsPort(int port) {
         return new ServerConfig(bind, protectedMode, respPort, lmPort, requirePass, maxValueBytes, maxConnections,
-                idleTimeout, requestWait, maxPendingBytes, memoryBudget, port);
+                idleTimeout, requestWait, maxPendingBytes, memoryBudget, port, cluster);
+    }
+
+    /** As a node of {@code topology} (null: standalone). */
+    public ServerConfig withCluster(Topology topology) {
+        return new ServerConfig(bind, protectedMode, respPort, lmPort, requirePass, maxValueBytes, maxConnections,
+                idleTimeout, requestWait, maxPendingBytes, memoryBudget, metricsPort, topology);
     }
 }

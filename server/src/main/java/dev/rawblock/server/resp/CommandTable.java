@@ -125,6 +125,18 @@ final class CommandTable {
                     .docs("generic", "1.0.0", O1, "Returns a stored key chosen at random, nil when there is none."),
             flushCommand("flushall", "1.0.0", "Deletes every key, durably (one journal record)."),
             flushCommand("flushdb", "1.0.0", "Deletes every key of database 0, the only one, as FLUSHALL does."),
+            // ---- cluster (ClusterGate answers these; standalone, with Redis's "cluster support disabled") ----
+            command("cluster", -2).acl("@slow")
+                    .docs("cluster", "3.0.0", "Depends on subcommand.", "The Redis Cluster commands: SLOTS, SHARDS,"
+                            + " NODES, INFO, MYID, MYSHARDID, KEYSLOT, COUNTKEYSINSLOT, GETKEYSINSLOT, REPLICAS, LINKS,"
+                            + " HELP; the topology is fixed by serve's --cluster-nodes.", string("subcommand"),
+                            string("arg").optional().multiple()),
+            command("readonly", 1).flags("loading", "stale", "fast").acl("@fast", "@connection")
+                    .docs("cluster", "3.0.0", O1, "Answers OK (there are no replicas to read from)."),
+            command("readwrite", 1).flags("loading", "stale", "fast").acl("@fast", "@connection")
+                    .docs("cluster", "3.0.0", O1, "Answers OK."),
+            command("asking", 1).flags("fast").acl("@fast", "@connection")
+                    .docs("cluster", "3.0.0", O1, "Answers OK (slots never migrate between running nodes)."),
             command("dbsize", 1).flags("readonly", "fast").acl("@keyspace", "@read", "@fast")
                     .tips("request_policy:all_shards", "response_policy:agg_sum")
                     .docs("server", "1.0.0", O1, "Returns the number of keys stored."),

@@ -87,7 +87,12 @@ final class PipelinedBatch {
     }
 
     /** "GET" for {@code GET k}, "SET" for {@code SET k v}, null for anything else. */
-    private static String kind(RespRequest r) {
+    private String kind(RespRequest r) {
+        String kind = batchable(r);
+        return kind != null && ClusterGate.local(context, r.arg(1).bytes()) ? kind : null; // another node's key: -MOVED alone
+    }
+
+    private static String batchable(RespRequest r) {
         if (r == null || r.size() < 2) return null;
         String name = r.name();
         if (r.size() == 2 && name.equals("GET")) return "GET";

@@ -12,9 +12,9 @@ final class RedisMode {
     private RedisMode() {
     }
 
-    /** Not yet: rawblock serves one standalone node. */
+    /** A node of a Redis Cluster when started with {@code --cluster-nodes} (a topology in its config). */
     static boolean clusterEnabled(ServerContext context) {
-        return false;
+        return context.config().cluster() != null;
     }
 
     /** {@code standalone} or {@code cluster}, as INFO's redis_mode and HELLO's mode say it. */

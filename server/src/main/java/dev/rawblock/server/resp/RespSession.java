@@ -193,6 +193,7 @@ public final class RespSession implements Runnable {
             return;
         }
         client.running(spec != null ? spec.name() : name.toLowerCase(Locale.ROOT));
+        if (ClusterGate.answered(context, r, writer)) return; // CLUSTER..., -MOVED, -CROSSSLOT (server.cluster)
         try {
             switch (name) {
                 case "GET" -> get(r);

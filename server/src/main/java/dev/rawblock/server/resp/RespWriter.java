@@ -100,7 +100,7 @@ final class RespWriter {
     }
 
     /**
-     * Text meant for people (INFO, CLIENT LIST): RESP3's verbatim string of format {@code txt},
+     * Text meant for people (INFO, CLIENT LIST, CLUSTER INFO and NODES): RESP3's verbatim string of format {@code txt},
      * RESP2's bulk string, as Redis sends them.
      */
     void verbatim(String text) throws IOException {
