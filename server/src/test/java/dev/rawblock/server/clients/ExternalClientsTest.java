@@ -74,6 +74,30 @@ class ExternalClientsTest extends ServerFixture {
         assertTrue(info.output().contains("db0:keys=2"), info.output());
     }
 
+    /** redis-cli --scan walks SCAN's cursor to the end; --pattern is SCAN MATCH; TTL and EXPIRE as it prints them. */
+    @Test
+    void redisCliScanAndExpiry() throws Exception {
+        need("/usr/bin/redis-cli", "redis-tools");
+        start();
+        java.util.Set<String> expected = new java.util.TreeSet<>();
+        StringBuilder sets = new StringBuilder();
+        for (int i = 0; i < 250; i++) {
+            String k = (i % 5 == 0 ? "chunk:" : "meta:") + i;
+            sets.append("set ").append(k).append(" v").append(i).append('\n');
+            if (k.startsWith("chunk:")) expected.add(k);
+        }
+        Result stored = run(cli(), sets.toString().getBytes(StandardCharsets.UTF_8));
+        assertEquals(0, stored.exit(), stored.output());
+        Result scan = run(cli("--scan", "--pattern", "chunk:*"), null);
+        assertEquals(0, scan.exit(), scan.output());
+        assertEquals(expected, new java.util.TreeSet<>(scan.output().lines().toList()));
+        assertEquals(250, run(cli("--scan"), null).output().lines().count());
+        assertEquals(new Result(0, "1\n"), run(cli("expire", "chunk:0", "300"), null));
+        assertEquals(new Result(0, "300\n"), run(cli("ttl", "chunk:0"), null));
+        assertEquals(new Result(0, "-1\n"), run(cli("ttl", "meta:1"), null));
+        assertEquals(new Result(0, "-2\n"), run(cli("ttl", "nope"), null));
+    }
+
     @Test
     void redisBenchmarkRunsCleanly() throws Exception {
         need("/usr/bin/redis-benchmark", "redis-tools");
