@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Measures a 3-node rawblock cluster against one node alone, in one run: redis-benchmark SET and
+# GET of large values, alternating between `redis-benchmark --cluster` on the three nodes and plain
+# redis-benchmark on a standalone node, and prints the medians and the ratio. All processes share
+# this machine's disk and cores, so the ratio says what routing costs here, not what three
+# machines would give.
+#
+# Usage: scripts/bench-cluster.sh [RUNS] [VALUE_BYTES] [REQUESTS] [CLIENTS]   (defaults 5 4194304 256 8)
+# Scratch files go to ${BENCH_DIR:-./data/bench-cluster} and are removed at the end.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+RUNS=${1:-5} SIZE=${2:-4194304} REQUESTS=${3:-256} CLIENTS=${4:-8}
+DIR=${BENCH_DIR:-$ROOT/data/bench-cluster}
+command -v redis-benchmark >/dev/null || { echo "bench-cluster: redis-benchmark not found (Debian: redis-tools)" >&2; exit 1; }
+mkdir -p "$DIR"
+PORTS=(7101 7102 7103) SINGLE=7104
+NODES="127.0.0.1:${PORTS[0]},127.0.0.1:${PORTS[1]},127.0.0.1:${PORTS[2]}"
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$DIR"
+}
+trap cleanup EXIT
+
+serve() { # name port [more flags]
+  local name=$1 port=$2; shift 2
+  "$ROOT/rawblock" serve --path "$DIR/$name.img" --capacity 2g --port "$port" --lm-port -1 "$@" \
+    2>"$DIR/$name.log" &
+  PIDS+=($!)
+}
+ready() { # port
+  for _ in $(seq 1 300); do redis-cli -p "$1" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "bench-cluster: the node on port $1 did not start: $(cat "$DIR"/*.log)" >&2
+  exit 1
+}
+
+"$ROOT/rawblock" --help >/dev/null # builds the jar once, before four servers start
+for i in 0 1 2; do serve "node$i" "${PORTS[$i]}" --cluster-nodes "$NODES"; done
+serve single "$SINGLE"
+for p in "${PORTS[@]}" "$SINGLE"; do ready "$p"; done
+
+rate() { # test, then redis-benchmark's connection flags; prints requests per second of that test
+  local test=$1; shift
+  redis-benchmark "$@" -t "$test" -n "$REQUESTS" -c "$CLIENTS" -d "$SIZE" -r 64 --csv 2>/dev/null \
+    | awk -F'"' -v t="${test^^}" '$2 == t { print $4 }'
+}
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+: >"$DIR/one.set"; : >"$DIR/one.get"; : >"$DIR/three.set"; : >"$DIR/three.get"
+for run in $(seq 1 "$RUNS"); do
+  # Alternate which side goes first: this disk is faster for whatever touched it last.
+  for side in $([ $((run % 2)) -eq 1 ] && echo "one three" || echo "three one"); do
+    if [ "$side" = one ]; then flags=(-p "$SINGLE"); else flags=(--cluster -p "${PORTS[0]}"); fi
+    rate set "${flags[@]}" >>"$DIR/$side.set"
+    rate get "${flags[@]}" >>"$DIR/$side.get"
+  done
+  echo "run $run/$RUNS: one node SET $(tail -1 "$DIR/one.set") GET $(tail -1 "$DIR/one.get") req/s;" \
+       "3 nodes SET $(tail -1 "$DIR/three.set") GET $(tail -1 "$DIR/three.get") req/s" >&2
+done
+
+gbps() { awk -v r="$1" -v s="$SIZE" 'BEGIN { printf "%.2f", r * s / 1e9 }'; }
+for op in set get; do
+  one=$(median <"$DIR/one.$op") three=$(median <"$DIR/three.$op")
+  printf '%s: one node %s GB/s, 3 nodes %s GB/s, 3 nodes / one %.2f (medians of %d runs, %d-byte values, %d clients)\n' \
+    "${op^^}" "$(gbps "$one")" "$(gbps "$three")" "$(awk -v a="$three" -v b="$one" 'BEGIN { print a / b }')" \
+    "$RUNS" "$SIZE" "$CLIENTS"
+done
