@@ -6,7 +6,8 @@
 # machines would give.
 #
 # Usage: scripts/bench-cluster.sh [RUNS] [VALUE_BYTES] [REQUESTS] [CLIENTS]   (defaults 5 4194304 256 8)
-# Scratch files go to ${BENCH_DIR:-./data/bench-cluster} and are removed at the end.
+# Scratch files go to ${BENCH_DIR:-./data/bench-cluster} and are removed at the end; SERVE_FLAGS
+# adds flags to every serve (e.g. SERVE_FLAGS=--no-flush).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RUNS=${1:-5} SIZE=${2:-4194304} REQUESTS=${3:-256} CLIENTS=${4:-8}
@@ -25,7 +26,8 @@ trap cleanup EXIT
 
 serve() { # name port [more flags]
   local name=$1 port=$2; shift 2
-  "$ROOT/rawblock" serve --path "$DIR/$name.img" --capacity 2g --port "$port" --lm-port -1 "$@" \
+  # shellcheck disable=SC2086 # SERVE_FLAGS is a list of words
+  "$ROOT/rawblock" serve --path "$DIR/$name.img" --capacity 2g --port "$port" --lm-port -1 ${SERVE_FLAGS:-} "$@" \
     2>"$DIR/$name.log" &
   PIDS+=($!)
 }
