@@ -619,6 +619,14 @@ public final class Store implements AutoCloseable {
         }
     }
 
+    /** As {@link #awaitDurable}, for operations that report a journal failure by throwing. */
+    private void requireDurable(long ticket) {
+        if (!awaitDurable(ticket)) {
+            throw new IllegalStateException("store on " + device.path() + " is offline after a journal failure: "
+                    + offline.getMessage(), offline);
+        }
+    }
+
     /** The journal failed before these puts were durable: take back the ones that were indexed. */
     private void unstore(List<Planned> planned, PutResult[] results) {
         lock();
@@ -1184,10 +1192,7 @@ public final class Store implements AutoCloseable {
             lock.unlock();
         }
         // Acknowledged means durable: a delete that returned true stays deleted after a crash.
-        if (!awaitDurable(ticket)) {
-            throw new IllegalStateException("store on " + device.path() + " is offline after a journal failure: "
-                    + offline.getMessage(), offline);
-        }
+        requireDurable(ticket);
         return deleted;
     }
 
@@ -1229,10 +1234,7 @@ public final class Store implements AutoCloseable {
                 } finally {
                     lock.unlock();
                 }
-                if (!awaitDurable(ticket)) {
-                    throw new IllegalStateException("store on " + device.path() + " is offline after a journal failure: "
-                            + offline.getMessage(), offline);
-                }
+                requireDurable(ticket);
                 return removed;
             } finally {
                 clears.unlock();
@@ -1304,10 +1306,7 @@ public final class Store implements AutoCloseable {
             } finally {
                 lock.unlock();
             }
-            if (!awaitDurable(ticket)) {
-                throw new IllegalStateException("store on " + device.path() + " is offline after a journal failure: "
-                        + offline.getMessage(), offline);
-            }
+            requireDurable(ticket);
             return before;
         });
     }
@@ -1420,10 +1419,7 @@ public final class Store implements AutoCloseable {
     public void sync() {
         begin();
         try {
-            if (!awaitDurable(journal.lastTicket())) {
-                throw new IllegalStateException("store on " + device.path() + " is offline after a journal failure: "
-                        + offline.getMessage(), offline);
-            }
+            requireDurable(journal.lastTicket());
         } finally {
             end();
         }
@@ -1657,9 +1653,7 @@ public final class Store implements AutoCloseable {
                     }
                 }
             }
-            if (repair && !awaitDurable(journal.lastTicket())) {
-                throw new IllegalStateException("store on " + device.path() + " is offline: " + offline.getMessage(), offline);
-            }
+            if (repair) requireDurable(journal.lastTicket());
             return new VerifyReport(checked, errors, repaired, List.copyOf(problems));
         } finally {
             end();
