@@ -181,6 +181,7 @@ final class Checkpoint {
                 Image image = readCopy(device, offset, layout.copyBytes(), layout.entryBytes(), block, storeId);
                 if (best == null || image.seq > best.seq) best = image;
             } catch (CorruptCopy e) {
+                if (e.blank) continue; // not a problem: nothing was ever written there
                 problems.add(name + ": " + e.getMessage());
             }
         }
@@ -188,8 +189,16 @@ final class Checkpoint {
     }
 
     private static final class CorruptCopy extends Exception {
+        /** Whether the copy was never written (all zero): a store's second copy until its second checkpoint. */
+        final boolean blank;
+
         CorruptCopy(String message) {
+            this(message, false);
+        }
+
+        CorruptCopy(String message, boolean blank) {
             super(message);
+            this.blank = blank;
         }
     }
 
@@ -199,7 +208,10 @@ final class Checkpoint {
         try (IoBuffer buf = device.buffers().allocate(CHUNK)) {
             MemorySegment h = buf.segment().asSlice(0, block);
             StoreFormat.await(device.submit(List.of(IoOp.read(offset, h))).getFirst(), "read a checkpoint");
-            if (h.get(JAVA_LONG_UNALIGNED, 0) != MAGIC) throw new CorruptCopy("no checkpoint (bad magic)");
+            if (h.get(JAVA_LONG_UNALIGNED, 0) != MAGIC) {
+                boolean blank = h.mismatch(MemorySegment.ofArray(new byte[block])) == -1;
+                throw new CorruptCopy("no checkpoint (bad magic)", blank);
+            }
             if (SlotHeader.crc(h.asSlice(12, 80 - 12)) != h.get(JAVA_INT_UNALIGNED, 8)) {
                 throw new CorruptCopy("header checksum mismatch");
             }

@@ -53,8 +53,8 @@ final class Recovery {
         List<String> problems = new ArrayList<>();
         Checkpoint.Image image = Checkpoint.read(device, layout, sb.blockBytes(), sb.storeIdLo(), problems);
         if (image == null) {
-            throw new IOException(device.path() + ": no valid checkpoint (" + String.join("; ", problems)
-                    + "); run rawblock fsck to inspect it");
+            throw new IOException(device.path() + ": no valid checkpoint (" + (problems.isEmpty()
+                    ? "neither copy was ever written" : String.join("; ", problems)) + "); run rawblock fsck to inspect it");
         }
         if (image.regionSlotBytes().length != sb.regionCount()) {
             throw new IOException(device.path() + ": checkpoint describes " + image.regionSlotBytes().length
