@@ -29,7 +29,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
  *
  * <pre>
  * block (4 KiB):  0 magic u32 "RBJ1" | 4 crc u32 of bytes 8..end | 8 position u64 | 16 store id u64
- *                24 change count u32 | 28 (reserved) | 32 changes, {@value Change#BYTES} bytes each
+ *                24 change count u32 | 28 block of its group u32 (0: the group's first) | 32 changes,
+ *                {@value Change#BYTES} bytes each
  * </pre>
  * A block is valid only with its magic, checksum, store id and the position it was expected at,
  * so replay stops at a torn block or at a stale block from the ring's previous lap.
@@ -200,7 +201,7 @@ final class Journal implements AutoCloseable {
                 int from = b * perBlock, to = Math.min(group.size(), from + perBlock);
                 blk.fill((byte) 0);
                 for (int i = from; i < to; i++) group.get(i).encode(blk.asSlice(HEADER + (long) (i - from) * Change.BYTES));
-                seal(blk, position + (long) b * block, to - from);
+                seal(blk, position + (long) b * block, to - from, b);
             }
             long ring = layout.journalBytes();
             long first = position % ring;
@@ -213,23 +214,38 @@ final class Journal implements AutoCloseable {
         }
     }
 
-    private void seal(MemorySegment blk, long position, int count) {
+    private void seal(MemorySegment blk, long position, int count, int blockOfGroup) {
         blk.set(JAVA_INT_UNALIGNED, 0, MAGIC);
         blk.set(JAVA_LONG_UNALIGNED, 8, position);
         blk.set(JAVA_LONG_UNALIGNED, 16, storeId);
         blk.set(JAVA_INT_UNALIGNED, 24, count);
+        blk.set(JAVA_INT_UNALIGNED, 28, blockOfGroup);
         blk.set(JAVA_INT_UNALIGNED, 4, SlotHeader.crc(blk.asSlice(8)));
     }
 
+    /** Told each replayed change and the logical position of the block that holds it. */
+    interface ReplaySink {
+        void accept(Change change, long blockPosition);
+    }
+
     /**
-     * Reads the ring from {@code from} and hands every change of every valid block, in order, to
-     * {@code sink}; returns the logical position after the last valid block (where writing resumes).
+     * What a replay found.
+     *
+     * @param end            the logical position after the last valid block (where writing resumes)
+     * @param lastGroupStart where the last group that was written begins: every change before it
+     *                       is durable (the writer flushes a group before it writes the next),
+     *                       while one from it on may have reached the device without the data it
+     *                       names (written, not yet flushed, when the process or the power died)
      */
-    static long replay(BlockDevice device, MetadataLayout layout, int block, long storeId, long from,
-                       Consumer<Change> sink) throws IOException {
+    record Replayed(long end, long lastGroupStart) {}
+
+    /** Reads the ring from {@code from} and hands every change of every valid block, in order, to {@code sink}. */
+    static Replayed replay(BlockDevice device, MetadataLayout layout, int block, long storeId, long from,
+                           ReplaySink sink) throws IOException {
         long ring = layout.journalBytes();
         long chunk = Math.min(ring, 4L << 20);
         long position = from;
+        long lastGroupStart = from;
         try (IoBuffer buf = device.buffers().allocate(chunk)) {
             while (position - from < ring) {
                 long physical = position % ring;
@@ -239,18 +255,19 @@ final class Journal implements AutoCloseable {
                         "read the journal");
                 for (long off = 0; off < bytes; off += block) {
                     MemorySegment blk = seg.asSlice(off, block);
-                    if (!valid(blk, position, storeId)) return position;
+                    if (!valid(blk, position, storeId)) return new Replayed(position, lastGroupStart);
+                    if (blk.get(JAVA_INT_UNALIGNED, 28) == 0) lastGroupStart = position;
                     int count = blk.get(JAVA_INT_UNALIGNED, 24);
                     for (int i = 0; i < count; i++) {
                         Change c = Change.decode(blk.asSlice(HEADER + (long) i * Change.BYTES, Change.BYTES));
-                        if (c == null) return position; // unknown record type: treat as the end
-                        sink.accept(c);
+                        if (c == null) return new Replayed(position, lastGroupStart); // unknown record type: the end
+                        sink.accept(c, position);
                     }
                     position += block;
                 }
             }
         }
-        return position;
+        return new Replayed(position, lastGroupStart);
     }
 
     private static boolean valid(MemorySegment blk, long position, long storeId) {

@@ -75,14 +75,24 @@ final class Recovery {
         // Replay. Entries a PUT names are marked WRITING until their slot is checked; ACCESS holds
         // the replay order, so that of two entries claiming one slot the later one wins.
         Map<Fingerprint, Long> touched = new HashMap<>();
+        // Per key a PUT replaced: the value it replaced (see below, after the check).
+        Map<Fingerprint, Replaced> replaced = new HashMap<>();
         long[] counters = new long[3]; // replayed, dropped, maxSeq
         counters[2] = image.maxSeq();
-        long journalEnd = Journal.replay(device, layout, sb.blockBytes(), sb.storeIdLo(), image.journalFrom(), c -> {
+        Journal.Replayed journal = Journal.replay(device, layout, sb.blockBytes(), sb.storeIdLo(), image.journalFrom(),
+                (c, blockPosition) -> {
             if (++counters[0] % RecoveryProgress.EVERY == 0) progress.report(REPLAYING_JOURNAL, counters[0], -1);
             switch (c.type()) {
                 case Change.PUT -> {
                     long pos = index.find(c.fp());
-                    if (pos >= 0) index.remove(pos, KeyIndex.MoveListener.NONE);
+                    if (pos >= 0) {
+                        Long seq = touched.get(c.fp());
+                        replaced.put(c.fp(), new Replaced(index.slotId(pos), index.length(pos), index.expiresAt(pos),
+                                seq == null ? -1 : seq, blockPosition));
+                        index.remove(pos, KeyIndex.MoveListener.NONE);
+                    } else {
+                        replaced.remove(c.fp());
+                    }
                     if (index.full()) {
                         counters[1]++;
                         touched.remove(c.fp());
@@ -96,6 +106,7 @@ final class Recovery {
                 case Change.CLEAR -> {
                     index.clear();
                     touched.clear();
+                    replaced.clear();
                 }
                 case Change.EXPIRE -> {
                     long pos = index.find(c.fp());
@@ -105,6 +116,7 @@ final class Recovery {
                     long pos = index.find(c.fp());
                     if (pos >= 0) index.remove(pos, KeyIndex.MoveListener.NONE);
                     touched.remove(c.fp());
+                    replaced.remove(c.fp());
                 }
                 case Change.ASSIGN -> {
                     if (c.slot() >= 0 && c.slot() < regionSlotBytes.length) regionSlotBytes[c.slot()] = c.length();
@@ -116,11 +128,39 @@ final class Recovery {
         progress.report(REPLAYING_JOURNAL, counters[0], counters[0]);
 
         long validated = touched.size();
-        dropped += validate(device, sb, index, regionSlotBytes, touched, progress);
+        List<Fingerprint> bad = validate(device, sb, index, regionSlotBytes, touched, progress);
+        // A replacing PUT of the last group, whose slot fails its check, reached the device without
+        // its data: the crash came before the flush that makes them durable together. The key then
+        // keeps the value it replaced, whose slot is still intact (it is freed only once the PUT
+        // is durable). Overwrite is atomic across a crash: the old value or the new one, never
+        // neither. A PUT of an earlier group was durable with its data: a slot failing its check
+        // then is damage, and the key is dropped rather than served an older value.
+        Map<Fingerprint, Long> fallbacks = new HashMap<>();
+        for (Fingerprint fp : bad) {
+            Replaced r = replaced.get(fp);
+            if (r == null || r.putPosition < journal.lastGroupStart()) {
+                dropped++;
+                continue;
+            }
+            long pos = index.insert(fp, r.slotId, r.length, 0, KeyIndex.MoveListener.NONE);
+            index.setExpiresAt(pos, r.expiresAt);
+            if (r.seq < 0) index.setState(pos, KeyIndex.STORED); // from the checkpoint, as trusted as its other entries
+            else fallbacks.put(fp, r.seq);
+        }
+        if (!fallbacks.isEmpty()) {
+            validated += fallbacks.size();
+            dropped += validate(device, sb, index, regionSlotBytes, fallbacks, progress).size();
+        }
         dropped += rebuildSpace(sb, index, space, classes, regionSlotBytes);
-        return new Report(image.seq(), image.journalFrom(), journalEnd, index.size(), counters[0], validated, dropped,
+        return new Report(image.seq(), image.journalFrom(), journal.end(), index.size(), counters[0], validated, dropped,
                 counters[2], List.copyOf(problems), (System.nanoTime() - t0) / 1_000_000);
     }
+
+    /**
+     * What a replayed PUT replaced: its slot, length and expiry, and its write sequence number (-1:
+     * from the checkpoint); and the journal position of the replacing PUT's block.
+     */
+    private record Replaced(int slotId, long length, long expiresAt, long seq, long putPosition) {}
 
     private static long offset(Superblock sb, long[] regionSlotBytes, int slotId) {
         int region = Space.regionOf(slotId);
@@ -130,10 +170,11 @@ final class Recovery {
     /**
      * Reads the header of every slot the journal named, in offset order, in batches of
      * {@value #VALIDATE_BATCH} with up to {@value #BATCHES_IN_FLIGHT} batches in flight; drops the
-     * entries whose header does not match.
+     * entries whose header does not match, and returns them.
      */
-    private static long validate(BlockDevice device, Superblock sb, KeyIndex index, long[] regionSlotBytes,
-                                 Map<Fingerprint, Long> touched, RecoveryProgress progress) throws IOException {
+    private static List<Fingerprint> validate(BlockDevice device, Superblock sb, KeyIndex index, long[] regionSlotBytes,
+                                              Map<Fingerprint, Long> touched, RecoveryProgress progress)
+            throws IOException {
         int block = sb.blockBytes();
         List<Fingerprint> bad = new ArrayList<>();
         List<Fingerprint> readable = new ArrayList<>(touched.size());
@@ -171,7 +212,7 @@ final class Recovery {
             }
         }
         for (Fingerprint fp : bad) index.remove(index.find(fp), KeyIndex.MoveListener.NONE);
-        return bad.size();
+        return bad;
     }
 
     private static final int BATCHES_IN_FLIGHT = 4;

@@ -25,7 +25,8 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <p><b>Batches are the unit of cost.</b> A {@link #putMany} takes the store lock twice whatever
  * its size (plan, then commit), makes one device submission for the headers and payloads of all
  * its keys (more only when they exceed {@link StoreOptions#maxBatchBytes}), and fails keys one by
- * one. A {@link #loadMany} takes the lock once (twice when it finds a corrupt slot), reads all its
+ * one. A {@link #loadMany} takes the lock twice (to look up and lease its slots, and to give
+ * them back; once more when it finds a corrupt slot), reads all its
  * keys in one parallel submission, and verifies each slot's header and CRC32C before copying.
  *
  * <p><b>Put outcomes, per key</b> ({@link PutResult}): STORED; ALREADY_STORED, not rewritten (the
@@ -94,7 +95,7 @@ public final class Store implements AutoCloseable {
     private long lastDeleteTicket;
     /** Puts in flight, by key: their slot, and the future others wait on (modes that wait). */
     private final Map<Fingerprint, Pending> pending = new HashMap<>();
-    /** Per slot, how many {@link ValueReader}s are reading it. */
+    /** Per slot, how many loads and {@link ValueReader}s are reading it. */
     private final Map<Integer, Integer> readers = new HashMap<>();
     /** Slots no entry owns that wait for their last reader before they are freed. */
     private final java.util.Set<Integer> freeWhenRead = new java.util.HashSet<>();
@@ -701,8 +702,9 @@ public final class Store implements AutoCloseable {
     }
 
     /**
-     * Frees a slot no entry owns any more; one that a {@link ValueReader} is still reading stays
-     * parked until the last of them closes, so a stream never meets another value's bytes.
+     * Frees a slot no entry owns any more; one that a load or a {@link ValueReader} is still
+     * reading stays parked until the last of them is done, so a read never meets another value's
+     * bytes (nor the same key's next value written into the same slot).
      */
     private void releaseSlot(int slotId) {
         if (readers.containsKey(slotId)) {
@@ -872,6 +874,7 @@ public final class Store implements AutoCloseable {
                 }
                 touch(pos, now);
                 int slotId = index.slotId(pos);
+                readers.merge(slotId, 1, Integer::sum); // not reused while it is read (see releaseSlot)
                 found.add(new Found(i, fp, slotId, space.offset(slotId), length,
                         SlotHeader.ioBytes(keys.get(i).length, length, block)));
             }
@@ -880,6 +883,24 @@ public final class Store implements AutoCloseable {
         }
 
         List<Found> corrupt = new ArrayList<>();
+        try {
+            readFound(keys, destinations, found, results, corrupt);
+        } finally {
+            lock();
+            try {
+                for (Found f : found) unlease(f.slotId);
+            } finally {
+                lock.unlock();
+            }
+        }
+        List<Integer> raced = new ArrayList<>();
+        if (!corrupt.isEmpty()) for (Found f : dropCorrupt(corrupt)) raced.add(f.key);
+        return raced;
+    }
+
+    /** Reads and verifies the found slots into their destinations; those failing verification go to {@code corrupt}. */
+    private void readFound(List<byte[]> keys, List<MemorySegment> destinations, List<Found> found, long[] results,
+                           List<Found> corrupt) {
         for (int[] run : runs(found.size(), f -> found.get(f).ioBytes)) {
             int start = run[0], end = run[1];
             List<IoBuffer> buffers = new ArrayList<>(end - start);
@@ -932,9 +953,6 @@ public final class Store implements AutoCloseable {
                 for (IoBuffer b : buffers) b.close();
             }
         }
-        List<Integer> raced = new ArrayList<>();
-        if (!corrupt.isEmpty()) for (Found f : dropCorrupt(corrupt)) raced.add(f.key);
-        return raced;
     }
 
     /**
@@ -975,12 +993,17 @@ public final class Store implements AutoCloseable {
     void readerClosed(int slotId) {
         lock.lock();
         try {
-            if (readers.merge(slotId, -1, Integer::sum) == 0) {
-                readers.remove(slotId);
-                if (freeWhenRead.remove(slotId)) space.free(slotId);
-            }
+            unlease(slotId);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Under the lock: one reader of the slot is done; a slot freed while it was read is free now. */
+    private void unlease(int slotId) {
+        if (readers.merge(slotId, -1, Integer::sum) == 0) {
+            readers.remove(slotId);
+            if (freeWhenRead.remove(slotId)) space.free(slotId);
         }
     }
 

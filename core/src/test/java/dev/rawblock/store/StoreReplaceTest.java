@@ -193,6 +193,70 @@ class StoreReplaceTest extends StoreFixture {
         assertNoLeak();
     }
 
+    /** Damages, in the store's file, the header block in front of the payload that starts with {@code value}. */
+    private void damageHeaderOf(byte[] value) throws IOException {
+        byte[] image = java.nio.file.Files.readAllBytes(dir.resolve("store.img"));
+        int at = indexOf(image, java.util.Arrays.copyOf(value, 256));
+        assertTrue(at >= 4096, "the value is on the device");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(dir.resolve("store.img").toFile(), "rw")) {
+            f.seek(at - 4096 + 8); // the header's checksum
+            f.write(~image[at - 4096 + 8]);
+            f.getFD().sync();
+        }
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i += 4096) {
+            for (int j = 0; j < needle.length; j++) if (haystack[i + j] != needle[j]) continue outer;
+            return i;
+        }
+        return -1;
+    }
+
+    private void crashAndReopen() throws IOException {
+        device.crash(1);
+        assertThrows(IOException.class, store::close);
+        device.revive();
+        store = Store.open(device, StoreOptions.defaults());
+    }
+
+    /**
+     * The journal's last group holds a replacement whose data did not reach the device (written,
+     * not flushed, at the crash): the key keeps the value it replaced. Simulated by damaging the
+     * new value's header after the crash.
+     */
+    @Test
+    void aReplacementWhoseDataNeverLandedLeavesTheOldValue() throws IOException {
+        open(64 * MIB, 4 * MIB, StoreOptions.defaults());
+        byte[] v1 = generation(1, 70_000), v2 = generation(2, 70_000);
+        assertEquals(STORED, put("k", v1));
+        assertEquals(STORED, replace("k", v2));
+        crashAndReopen();
+        assertArrayEquals(v2, load("k"), "the replacement is durable");
+        crashAndReopen();
+        damageHeaderOf(v2);
+        crashAndReopen();
+        assertArrayEquals(v1, load("k"), store.recoverySummary());
+        assertNoLeak();
+    }
+
+    /** A replacement of an earlier group was durable with its data: damage to it is damage, never a return to the old value. */
+    @Test
+    void aDamagedReplacementOfAnEarlierGroupIsDroppedNotRolledBack() throws IOException {
+        open(64 * MIB, 4 * MIB, StoreOptions.defaults());
+        byte[] v1 = generation(1, 70_000), v2 = generation(2, 70_000);
+        assertEquals(STORED, put("k", v1));
+        assertEquals(STORED, replace("k", v2));
+        assertEquals(STORED, put("later", generation(3, 100))); // another group, in another class
+        crashAndReopen();
+        damageHeaderOf(v2);
+        crashAndReopen();
+        assertNull(load("k"), "dropped, not served the value it replaced");
+        assertArrayEquals(generation(3, 100), load("later"));
+        assertNoLeak();
+    }
+
     /**
      * A crash at a random point of a run of replacements leaves every key with its last
      * acknowledged value or the one in flight at the crash: never nothing, never an older one.
