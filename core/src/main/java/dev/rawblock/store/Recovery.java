@@ -129,6 +129,16 @@ final class Recovery {
 
         long validated = touched.size();
         List<Fingerprint> bad = validate(device, sb, index, regionSlotBytes, touched, progress);
+        // The header may have landed without the payload (written separately, or a torn write that
+        // kept its first blocks): a replacing PUT of the last group has its whole slot checked.
+        for (Map.Entry<Fingerprint, Replaced> r : replaced.entrySet()) {
+            if (r.getValue().putPosition < journal.lastGroupStart() || bad.contains(r.getKey())) continue;
+            long pos = index.find(r.getKey());
+            if (pos >= 0 && !payloadIntact(device, sb, index, regionSlotBytes, r.getKey(), pos)) {
+                index.remove(pos, KeyIndex.MoveListener.NONE);
+                bad.add(r.getKey());
+            }
+        }
         // A replacing PUT of the last group, whose slot fails its check, reached the device without
         // its data: the crash came before the flush that makes them durable together. The key then
         // keeps the value it replaced, whose slot is still intact (it is freed only once the PUT
@@ -154,6 +164,19 @@ final class Recovery {
         dropped += rebuildSpace(sb, index, space, classes, regionSlotBytes);
         return new Report(image.seq(), image.journalFrom(), journal.end(), index.size(), counters[0], validated, dropped,
                 counters[2], List.copyOf(problems), (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /** Whether the whole slot of the entry at {@code pos} checks out: header and payload checksum. */
+    private static boolean payloadIntact(BlockDevice device, Superblock sb, KeyIndex index, long[] regionSlotBytes,
+                                         Fingerprint fp, long pos) {
+        int slotId = index.slotId(pos);
+        long slotBytes = regionSlotBytes[Space.regionOf(slotId)];
+        try (IoBuffer buf = device.buffers().allocate(slotBytes)) {
+            device.submit(List.of(IoOp.read(offset(sb, regionSlotBytes, slotId), buf.segment()))).getFirst().join();
+            return SlotHeader.verifySlot(buf.segment(), fp, sb.storeIdLo(), index.length(pos), sb.blockBytes()) == null;
+        } catch (RuntimeException e) {
+            return false; // unreadable
+        }
     }
 
     /**

@@ -195,12 +195,17 @@ class StoreReplaceTest extends StoreFixture {
 
     /** Damages, in the store's file, the header block in front of the payload that starts with {@code value}. */
     private void damageHeaderOf(byte[] value) throws IOException {
+        damage(value, -4096 + 8); // the header's checksum
+    }
+
+    /** Flips a byte {@code delta} bytes from the start of the payload that starts with {@code value}. */
+    private void damage(byte[] value, int delta) throws IOException {
         byte[] image = java.nio.file.Files.readAllBytes(dir.resolve("store.img"));
         int at = indexOf(image, java.util.Arrays.copyOf(value, 256));
         assertTrue(at >= 4096, "the value is on the device");
         try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(dir.resolve("store.img").toFile(), "rw")) {
-            f.seek(at - 4096 + 8); // the header's checksum
-            f.write(~image[at - 4096 + 8]);
+            f.seek(at + delta);
+            f.write(~image[at + delta]);
             f.getFD().sync();
         }
     }
@@ -236,6 +241,20 @@ class StoreReplaceTest extends StoreFixture {
         assertArrayEquals(v2, load("k"), "the replacement is durable");
         crashAndReopen();
         damageHeaderOf(v2);
+        crashAndReopen();
+        assertArrayEquals(v1, load("k"), store.recoverySummary());
+        assertNoLeak();
+    }
+
+    /** The same when only the header landed: the payload is checked too, for the last group's replacements. */
+    @Test
+    void aReplacementWhosePayloadNeverLandedLeavesTheOldValue() throws IOException {
+        open(64 * MIB, 4 * MIB, StoreOptions.defaults());
+        byte[] v1 = generation(1, 70_000), v2 = generation(2, 70_000);
+        assertEquals(STORED, put("k", v1));
+        assertEquals(STORED, replace("k", v2));
+        crashAndReopen();
+        damage(v2, 50_000);
         crashAndReopen();
         assertArrayEquals(v1, load("k"), store.recoverySummary());
         assertNoLeak();
@@ -298,7 +317,8 @@ class StoreReplaceTest extends StoreFixture {
             store = Store.open(device, StoreOptions.defaults());
             for (int k = 0; k < keys; k++) {
                 byte[] got = load("k" + k);
-                assertNotNull(got, "seed " + seed + ": k" + k + " lost (acknowledged generation " + acked[k] + ")");
+                assertNotNull(got, "seed " + seed + ": k" + k + " lost (acknowledged generation " + acked[k] + ", in flight "
+                        + inFlight[k] + "); " + store.recoverySummary());
                 int gen = generationOf(got);
                 assertTrue(gen == acked[k] || gen == inFlight[k], "seed " + seed + ": k" + k + " holds generation "
                         + gen + ", acknowledged " + acked[k] + ", in flight " + inFlight[k]);
