@@ -39,8 +39,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <p><b>Replacement</b> ({@link PutMode#REPLACE}) writes the new value to a slot of its own while
  * the old one stays loadable (its cell is REPLACING: not evictable); the commit points the cell at
  * the new slot and journals one PUT, which recovery applies as a replacement; the old slot is
- * freed once that PUT is durable. A load that read a slot which was freed and rewritten meanwhile
- * reads the key again; a {@link ValueReader} keeps its slot from being reused until it closes.
+ * freed once that PUT is durable. Loads and {@link ValueReader}s lease the slots they read: a slot
+ * freed under a read is reused only once the last reader is done, so a read never meets another
+ * value's bytes.
  *
  * <p><b>Pins.</b> {@code existsMany(keys, true)} and {@code prefixHits(keys, true)} pin each hit in
  * the same lock hold as the lookup; a pinned entry is never evicted and a delete without force is
@@ -837,33 +838,19 @@ public final class Store implements AutoCloseable {
     }
 
     /**
-     * Loads that raced a change of their key (its slot freed and rewritten between lookup and read,
-     * e.g. by a replacement) are retried up to this many times in all, so a key that is stored
-     * throughout is never a miss.
+     * Looks the keys up and leases their slots in one lock hold, reads them in one submission, then
+     * gives the leases back: a slot freed meanwhile (its key deleted or replaced) is not reused
+     * until then, so a read finds the value it looked up, or corruption.
      */
-    private static final int LOAD_ATTEMPTS = 8;
-
     private long[] loadBatch(List<byte[]> keys, List<MemorySegment> destinations) {
         long[] results = new long[keys.size()];
         Arrays.fill(results, MISS);
-        List<Integer> todo = new ArrayList<>(keys.size());
-        for (int i = 0; i < keys.size(); i++) todo.add(i);
-        for (int attempt = 0; attempt < LOAD_ATTEMPTS && !todo.isEmpty(); attempt++) {
-            todo = loadOnce(keys, destinations, todo, results);
-        }
-        for (long r : results) (r >= 0 ? hits : misses).increment();
-        return results;
-    }
-
-    /** Loads the keys at {@code which} into {@code results}; returns those that raced a change of their entry. */
-    private List<Integer> loadOnce(List<byte[]> keys, List<MemorySegment> destinations, List<Integer> which,
-                                   long[] results) {
         List<Found> found = new ArrayList<>();
         lock();
         try {
             int now = ++clock;
             long nowMillis = System.currentTimeMillis();
-            for (int i : which) {
+            for (int i = 0; i < keys.size(); i++) {
                 Fingerprint fp = Fingerprint.of(keys.get(i));
                 long pos = index.find(fp);
                 if (!live(pos, nowMillis)) continue;
@@ -893,9 +880,9 @@ public final class Store implements AutoCloseable {
                 lock.unlock();
             }
         }
-        List<Integer> raced = new ArrayList<>();
-        if (!corrupt.isEmpty()) for (Found f : dropCorrupt(corrupt)) raced.add(f.key);
-        return raced;
+        if (!corrupt.isEmpty()) dropCorrupt(corrupt);
+        for (long r : results) (r >= 0 ? hits : misses).increment();
+        return results;
     }
 
     /** Reads and verifies the found slots into their destinations; those failing verification go to {@code corrupt}. */
@@ -1043,21 +1030,15 @@ public final class Store implements AutoCloseable {
     }
 
     /**
-     * Drops entries whose slot failed verification, unless the entry changed meanwhile (a delete,
-     * an eviction or a new put raced the read: then the mismatch was that race, not corruption).
-     *
-     * @return the entries that changed and are still stored (in another slot): worth reading again
+     * Drops entries whose slot failed verification, unless the entry changed meanwhile (deleted,
+     * evicted or replaced since the read: the slot that failed is no longer its own).
      */
-    private List<Found> dropCorrupt(List<Found> corrupt) {
-        List<Found> moved = new ArrayList<>();
+    private void dropCorrupt(List<Found> corrupt) {
         lock();
         try {
             for (Found f : corrupt) {
                 long pos = index.find(f.fp);
-                if (pos < 0 || !index.readable(pos)) continue;
-                if (index.slotId(pos) != f.slotId) {
-                    moved.add(f);
-                } else if (index.state(pos) == KeyIndex.STORED) {
+                if (pos >= 0 && index.slotId(pos) == f.slotId && index.state(pos) == KeyIndex.STORED) {
                     checksumFailures.increment();
                     forget(pos);
                 }
@@ -1065,7 +1046,6 @@ public final class Store implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        return moved;
     }
 
     // ------------------------------------------------------------------ lookups, pins, delete

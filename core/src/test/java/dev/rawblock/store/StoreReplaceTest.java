@@ -1,6 +1,8 @@
 package dev.rawblock.store;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -193,11 +195,6 @@ class StoreReplaceTest extends StoreFixture {
         assertNoLeak();
     }
 
-    /** Damages, in the store's file, the header block in front of the payload that starts with {@code value}. */
-    private void damageHeaderOf(byte[] value) throws IOException {
-        damage(value, -4096 + 8); // the header's checksum
-    }
-
     /** Flips a byte {@code delta} bytes from the start of the payload that starts with {@code value}. */
     private void damage(byte[] value, int delta) throws IOException {
         byte[] image = java.nio.file.Files.readAllBytes(dir.resolve("store.img"));
@@ -229,10 +226,12 @@ class StoreReplaceTest extends StoreFixture {
     /**
      * The journal's last group holds a replacement whose data did not reach the device (written,
      * not flushed, at the crash): the key keeps the value it replaced. Simulated by damaging the
-     * new value's header after the crash.
+     * new value's header, or only its payload, after the crash: recovery checks the whole slot of
+     * the last group's replacements.
      */
-    @Test
-    void aReplacementWhoseDataNeverLandedLeavesTheOldValue() throws IOException {
+    @ParameterizedTest(name = "damage at payload offset {0}")
+    @ValueSource(ints = {-4096 + 8, 50_000}) // the header's checksum; a byte of the payload
+    void aReplacementWhoseDataNeverLandedLeavesTheOldValue(int damageAt) throws IOException {
         open(64 * MIB, 4 * MIB, StoreOptions.defaults());
         byte[] v1 = generation(1, 70_000), v2 = generation(2, 70_000);
         assertEquals(STORED, put("k", v1));
@@ -240,21 +239,7 @@ class StoreReplaceTest extends StoreFixture {
         crashAndReopen();
         assertArrayEquals(v2, load("k"), "the replacement is durable");
         crashAndReopen();
-        damageHeaderOf(v2);
-        crashAndReopen();
-        assertArrayEquals(v1, load("k"), store.recoverySummary());
-        assertNoLeak();
-    }
-
-    /** The same when only the header landed: the payload is checked too, for the last group's replacements. */
-    @Test
-    void aReplacementWhosePayloadNeverLandedLeavesTheOldValue() throws IOException {
-        open(64 * MIB, 4 * MIB, StoreOptions.defaults());
-        byte[] v1 = generation(1, 70_000), v2 = generation(2, 70_000);
-        assertEquals(STORED, put("k", v1));
-        assertEquals(STORED, replace("k", v2));
-        crashAndReopen();
-        damage(v2, 50_000);
+        damage(v2, damageAt);
         crashAndReopen();
         assertArrayEquals(v1, load("k"), store.recoverySummary());
         assertNoLeak();
@@ -269,7 +254,7 @@ class StoreReplaceTest extends StoreFixture {
         assertEquals(STORED, replace("k", v2));
         assertEquals(STORED, put("later", generation(3, 100))); // another group, in another class
         crashAndReopen();
-        damageHeaderOf(v2);
+        damage(v2, -4096 + 8); // the header's checksum
         crashAndReopen();
         assertNull(load("k"), "dropped, not served the value it replaced");
         assertArrayEquals(generation(3, 100), load("later"));
