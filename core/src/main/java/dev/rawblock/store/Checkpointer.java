@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Decides when to checkpoint and writes checkpoints, on its own thread.
+ * Decides when to checkpoint and writes checkpoints: an {@link Agent}, on its own thread or a simulation's steps.
  *
  * <p><b>When.</b> Whenever half the journal is in use (the journal asks, and nothing postpones
  * it); and when the store changed and the interval passed, preferring a moment with no I/O in
@@ -19,7 +19,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * index, never I/O under the lock). Replaying the journal from the noted position on top of the
  * image makes it exact, because every change after that point is in the journal, in order.
  */
-final class Checkpointer implements AutoCloseable {
+final class Checkpointer implements Agent, AutoCloseable {
     /** What the scan needs from the store; every method runs under the store lock. */
     interface Source {
         /** Where the journal continues, the largest write sequence issued, the last journal ticket, the region table. */
@@ -52,17 +52,18 @@ final class Checkpointer implements AutoCloseable {
     private final ReentrantLock writing = new ReentrantLock();
     private final Object signal = new Object();
     private boolean wanted;          // guarded by signal
-    private volatile boolean stopped;
-    private final Thread thread;
+    private boolean woken;           // guarded by signal
+    private final StoreRuntime runtime;
+    private final StoreRuntime.Running running;
     // Guarded by writing (read by checkpointDue under the store lock: volatile is enough).
     private volatile long seq;
     private volatile long lastTicket;
-    private volatile long lastNanos = System.nanoTime();
+    private volatile long lastNanos;
     private final LongAdder written = new LongAdder();
     private final LongAdder failed = new LongAdder();
 
     Checkpointer(BlockDevice device, IoTracker io, MetadataLayout layout, int block, long storeId, Journal journal,
-                 StoreOptions options, Source source, long seq) {
+                 StoreOptions options, Source source, long seq, StoreRuntime runtime) {
         this.device = device;
         this.io = io;
         this.layout = layout;
@@ -72,15 +73,17 @@ final class Checkpointer implements AutoCloseable {
         this.options = options;
         this.source = source;
         this.seq = seq;
-        this.thread = Thread.ofPlatform().daemon().name("rawblock-checkpoint").start(this::run);
+        this.runtime = runtime;
+        this.lastNanos = runtime.nanoTime();
+        this.running = runtime.run("rawblock-checkpoint", this);
     }
 
     /** Asks for a checkpoint now (the journal is filling up). Never blocks. */
     void request() {
         synchronized (signal) {
             wanted = true;
-            signal.notifyAll();
         }
+        wake();
     }
 
     /** Whether an interval checkpoint may start at {@code now}. */
@@ -99,32 +102,42 @@ final class Checkpointer implements AutoCloseable {
         return failed.sum();
     }
 
-    /** {@link System#nanoTime} of the last checkpoint written, or of open if none was. */
+    /** {@link StoreRuntime#nanoTime} of the last checkpoint written, or of open if none was. */
     long lastNanos() {
         return lastNanos;
     }
 
-    private void run() {
-        while (!stopped) {
-            boolean now;
-            synchronized (signal) {
-                if (!wanted) {
-                    try {
-                        signal.wait(100);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-                now = wanted;
-                wanted = false;
-            }
-            if (stopped) return;
-            if (!now && !due(System.nanoTime())) continue;
-            try {
-                checkpoint();
-            } catch (IOException | RuntimeException e) {
-                failed.increment(); // the journal still holds everything; the next try may succeed
-            }
+    /** Writes a checkpoint when one was asked for or the interval says so. */
+    @Override
+    public int doWork() {
+        boolean now;
+        synchronized (signal) {
+            now = wanted;
+            wanted = false;
+        }
+        if (!now && !due(runtime.nanoTime())) return 0;
+        try {
+            checkpoint();
+        } catch (IOException | RuntimeException e) {
+            failed.increment(); // the journal still holds everything; the next try may succeed
+        }
+        return 1;
+    }
+
+    /** Waits for a request, or a tenth of a second (the interval is checked that often). */
+    @Override
+    public void idle() throws InterruptedException {
+        synchronized (signal) {
+            if (!woken && !wanted) signal.wait(100);
+            woken = false;
+        }
+    }
+
+    @Override
+    public void wake() {
+        synchronized (signal) {
+            woken = true;
+            signal.notifyAll();
         }
     }
 
@@ -149,7 +162,7 @@ final class Checkpointer implements AutoCloseable {
             }
             seq = number;
             lastTicket = Math.max(lastTicket, start.ticket());
-            lastNanos = System.nanoTime();
+            lastNanos = runtime.nanoTime();
             journal.reclaim(start.journalFrom());
             written.increment();
         } finally {
@@ -157,15 +170,9 @@ final class Checkpointer implements AutoCloseable {
         }
     }
 
-    /** Stops the thread (a checkpoint it is writing finishes first). */
+    /** Stops the agent (a checkpoint it is writing finishes first). */
     @Override
     public void close() {
-        stopped = true;
-        thread.interrupt();
-        try {
-            thread.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        running.stop();
     }
 }

@@ -18,10 +18,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
  * The append-only record of changes since the last checkpoint, with group commit.
  *
  * <p><b>Group commit.</b> Changes are appended in memory, under the store lock, in the order they
- * happen; each append returns a ticket. One writer thread takes everything pending, writes it as
- * one run of blocks (one device submission), flushes once, and then completes every
- * {@link #sync} waiting for a ticket it covered. Concurrent batches therefore share one journal
- * write and one flush.
+ * happen; each append returns a ticket. One writer (an {@link Agent}: a thread of its own, or a
+ * simulation's steps) takes everything pending, writes it as one run of blocks (one device
+ * submission), flushes once, and then completes every {@link #sync} waiting for a ticket it
+ * covered. Concurrent batches therefore share one journal write and one flush.
  *
  * <p><b>Ring.</b> Blocks go to a ring of {@code journalBytes}, addressed by a logical byte position
  * that only grows. Space before the start of the newest durable checkpoint is free
@@ -35,7 +35,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
  * A block is valid only with its magic, checksum, store id and the position it was expected at,
  * so replay stops at a torn block or at a stale block from the ring's previous lap.
  */
-final class Journal implements AutoCloseable {
+final class Journal implements Agent, AutoCloseable {
     static final int MAGIC = 0x314a4252; // "RBJ1"
     static final int HEADER = 32;
 
@@ -47,7 +47,8 @@ final class Journal implements AutoCloseable {
     private final boolean flush;
     private final Runnable wantCheckpoint;
     private final int perBlock;
-    private final Thread writer;
+    private final StoreRuntime runtime;
+    private final StoreRuntime.Running writer;
 
     // Guarded by this.
     private final List<Change> pending = new ArrayList<>();
@@ -59,6 +60,7 @@ final class Journal implements AutoCloseable {
     private Throwable failure;
     private long groups;
     private boolean closing;
+    private boolean woken;
 
     private record Waiter(long ticket, CompletableFuture<Void> done) {}
 
@@ -68,7 +70,7 @@ final class Journal implements AutoCloseable {
      * @param wantCheckpoint asked (from the writer thread) when the ring is getting full
      */
     Journal(BlockDevice device, IoTracker io, MetadataLayout layout, int block, long storeId, boolean flush,
-            long start, long checkpointFrom, Runnable wantCheckpoint) {
+            long start, long checkpointFrom, Runnable wantCheckpoint, StoreRuntime runtime) {
         this.device = device;
         this.io = io;
         this.layout = layout;
@@ -79,13 +81,14 @@ final class Journal implements AutoCloseable {
         this.reclaimed = checkpointFrom;
         this.wantCheckpoint = wantCheckpoint;
         this.perBlock = (block - HEADER) / Change.BYTES;
-        this.writer = Thread.ofPlatform().daemon().name("rawblock-journal").start(this::run);
+        this.runtime = runtime;
+        this.writer = runtime.run("rawblock-journal", this);
     }
 
     /** Appends a change (call under the store lock, in the order changes happen); returns its ticket. */
     synchronized long append(Change change) {
         pending.add(change);
-        notifyAll();
+        wake();
         return ++appended;
     }
 
@@ -103,7 +106,7 @@ final class Journal implements AutoCloseable {
     synchronized CompletableFuture<Void> sync(long ticket) {
         if (durableTicket >= ticket) return CompletableFuture.completedFuture(null);
         if (failure != null) return CompletableFuture.failedFuture(failure);
-        CompletableFuture<Void> done = new CompletableFuture<>();
+        CompletableFuture<Void> done = runtime.newFuture();
         waiters.add(new Waiter(ticket, done));
         return done;
     }
@@ -116,7 +119,7 @@ final class Journal implements AutoCloseable {
     /** A checkpoint replaying from {@code position} is durable: the ring before it may be overwritten. */
     synchronized void reclaim(long position) {
         reclaimed = Math.max(reclaimed, position);
-        notifyAll();
+        wake();
     }
 
     /** Fraction of the ring holding changes a crash would need (written since the newest checkpoint). */
@@ -134,62 +137,62 @@ final class Journal implements AutoCloseable {
         return failure;
     }
 
-    private void run() {
-        while (true) {
-            List<Change> group;
-            long ticket;
-            long position;
-            int blocks;
-            synchronized (this) {
-                while (pending.isEmpty() && !closing) waitQuietly();
-                if (pending.isEmpty()) return;
-                blocks = (pending.size() + perBlock - 1) / perBlock;
-                long bytes = (long) blocks * block;
-                while (writePosition + bytes - reclaimed > layout.journalBytes() && !closing) {
-                    wantCheckpoint.run();
-                    waitQuietly();
-                }
-                if (writePosition + bytes - reclaimed > layout.journalBytes()) {
-                    failAll(new IOException("journal is full and the store is closing"));
-                    return;
-                }
-                group = new ArrayList<>(pending);
-                pending.clear();
-                ticket = appended;
-                position = writePosition;
+    /** Writes one group: everything pending, if the ring has room for it (else asks for a checkpoint). */
+    @Override
+    public int doWork() {
+        List<Change> group;
+        long ticket;
+        long position;
+        int blocks;
+        synchronized (this) {
+            if (pending.isEmpty() || failure != null) return 0;
+            blocks = (pending.size() + perBlock - 1) / perBlock;
+            if (writePosition + (long) blocks * block - reclaimed > layout.journalBytes()) {
+                if (closing) failAll(new IOException("journal is full and the store is closing"));
+                else wantCheckpoint.run();
+                return 0;
             }
-            try {
-                write(group, position, blocks);
-                synchronized (this) {
-                    writePosition = position + (long) blocks * block;
-                    groups++;
-                    durableTicket = ticket;
-                    List<Waiter> done = waiters.stream().filter(w -> w.ticket <= ticket).toList();
-                    waiters.removeAll(done);
-                    done.forEach(w -> w.done.complete(null));
-                }
-                if (fill() > 0.5) wantCheckpoint.run();
-            } catch (Throwable t) {
-                synchronized (this) {
-                    failAll(t);
-                }
-                return;
+            group = new ArrayList<>(pending);
+            pending.clear();
+            ticket = appended;
+            position = writePosition;
+        }
+        try {
+            write(group, position, blocks);
+            synchronized (this) {
+                writePosition = position + (long) blocks * block;
+                groups++;
+                durableTicket = ticket;
+                List<Waiter> done = waiters.stream().filter(w -> w.ticket <= ticket).toList();
+                waiters.removeAll(done);
+                done.forEach(w -> w.done.complete(null));
+            }
+            if (fill() > 0.5) wantCheckpoint.run();
+        } catch (Throwable t) {
+            synchronized (this) {
+                failAll(t);
             }
         }
+        return 1;
+    }
+
+    /** Waits for a change to write, or for room in the ring (a checkpoint {@link #reclaim}s it). */
+    @Override
+    public synchronized void idle() throws InterruptedException {
+        if (!woken) wait();
+        woken = false;
+    }
+
+    @Override
+    public synchronized void wake() {
+        woken = true;
+        notifyAll();
     }
 
     private void failAll(Throwable t) {
         failure = t;
         waiters.forEach(w -> w.done.completeExceptionally(t));
         waiters.clear();
-    }
-
-    private void waitQuietly() {
-        try {
-            wait();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /** Encodes the group into blocks at {@code position} and writes them (two ops if the ring wraps), then flushes. */
@@ -283,12 +286,7 @@ final class Journal implements AutoCloseable {
     public void close() {
         synchronized (this) {
             closing = true;
-            notifyAll();
         }
-        try {
-            writer.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        writer.stop();
     }
 }

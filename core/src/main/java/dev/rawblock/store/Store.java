@@ -73,6 +73,7 @@ public final class Store implements AutoCloseable {
     private final boolean ownsDevice;
     private final Superblock superblock;
     private final StoreOptions options;
+    private final StoreRuntime runtime;
     private final int block;
     private final long maxValueBytes;
 
@@ -135,6 +136,7 @@ public final class Store implements AutoCloseable {
         this.ownsDevice = ownsDevice;
         this.superblock = superblock;
         this.options = options;
+        this.runtime = options.runtime();
         this.block = superblock.blockBytes();
         this.maxValueBytes = superblock.regionBytes() - block;
         this.io = new IoTracker(device);
@@ -156,12 +158,12 @@ public final class Store implements AutoCloseable {
             if (index.expiresAt(pos) != 0) expiringEntries++;
         }
         // Sequence numbers only grow: past everything recovered, and past the clock for good measure.
-        this.seq = Math.max(recovery.maxSeq(), System.currentTimeMillis() << 20);
+        this.seq = Math.max(recovery.maxSeq(), runtime.currentTimeMillis() << 20);
         this.journal = new Journal(device, io, layout, block, superblock.storeIdLo(), options.flush(),
-                recovery.journalEnd(), recovery.journalFrom(), () -> checkpointer().request());
+                recovery.journalEnd(), recovery.journalFrom(), () -> checkpointer().request(), runtime);
         this.checkpointer = new Checkpointer(device, io, layout, block, superblock.storeIdLo(), journal, options,
-                new CheckpointSource(), recovery.checkpointSeq());
-        this.sweep = options.readOnly() ? null : new ExpirySweep(this::sweepExpired);
+                new CheckpointSource(), recovery.checkpointSeq(), runtime);
+        this.sweep = options.readOnly() ? null : new ExpirySweep(this::sweepExpired, runtime);
     }
 
     private Journal journal() {
@@ -485,7 +487,7 @@ public final class Store implements AutoCloseable {
         lock();
         try {
             int now = ++clock;
-            long nowMillis = System.currentTimeMillis();
+            long nowMillis = runtime.currentTimeMillis();
             for (int i = 0; i < keys.size(); i++) {
                 if (winner[i] != i || results[i] != null) continue;
                 Pending inFlight = pending.get(fps[i]);
@@ -532,7 +534,7 @@ public final class Store implements AutoCloseable {
                     space.moved(slotId, pos);
                 }
                 space.region(Space.regionOf(slotId)).lastAccess = now;
-                pending.put(fps[i], new Pending(slotId, new CompletableFuture<>()));
+                pending.put(fps[i], new Pending(slotId, runtime.newFuture()));
                 planned.add(new Planned(i, fps[i], slotId, space.offset(slotId), length,
                         SlotHeader.ioBytes(keys.get(i).length, length, block), ++seq, replaces, expiresAt[i]));
             }
@@ -849,7 +851,7 @@ public final class Store implements AutoCloseable {
         lock();
         try {
             int now = ++clock;
-            long nowMillis = System.currentTimeMillis();
+            long nowMillis = runtime.currentTimeMillis();
             for (int i = 0; i < keys.size(); i++) {
                 Fingerprint fp = Fingerprint.of(keys.get(i));
                 long pos = index.find(fp);
@@ -958,7 +960,7 @@ public final class Store implements AutoCloseable {
             lock();
             try {
                 long pos = index.find(fp);
-                if (!live(pos, System.currentTimeMillis())) {
+                if (!live(pos, runtime.currentTimeMillis())) {
                     misses.increment();
                     return null;
                 }
@@ -1061,7 +1063,7 @@ public final class Store implements AutoCloseable {
 
     private boolean[] lookup(List<byte[]> keys, boolean lock) {
         boolean[] hit = new boolean[keys.size()];
-        long nowMillis = System.currentTimeMillis();
+        long nowMillis = runtime.currentTimeMillis();
         lock();
         try {
             for (int i = 0; i < keys.size(); i++) {
@@ -1083,7 +1085,7 @@ public final class Store implements AutoCloseable {
         lock();
         try {
             long[] out = new long[keys.size()];
-            long nowMillis = System.currentTimeMillis();
+            long nowMillis = runtime.currentTimeMillis();
             for (int i = 0; i < out.length; i++) {
                 long pos = index.find(Fingerprint.of(keys.get(i)));
                 out[i] = live(pos, nowMillis) ? index.length(pos) : MISS;
@@ -1105,7 +1107,7 @@ public final class Store implements AutoCloseable {
     }
 
     private int countPrefix(List<byte[]> keys, boolean lock) {
-        long nowMillis = System.currentTimeMillis();
+        long nowMillis = runtime.currentTimeMillis();
         lock();
         try {
             int count = 0;
@@ -1160,7 +1162,7 @@ public final class Store implements AutoCloseable {
     private boolean[] deleteBatch(List<byte[]> keys, boolean force) {
         boolean[] deleted = new boolean[keys.size()];
         long ticket = 0;
-        long nowMillis = System.currentTimeMillis();
+        long nowMillis = runtime.currentTimeMillis();
         lock();
         try {
             for (int i = 0; i < keys.size(); i++) {
@@ -1287,7 +1289,7 @@ public final class Store implements AutoCloseable {
         return guarded(() -> {
             long[] before = new long[keys.size()];
             long ticket = 0;
-            long nowMillis = System.currentTimeMillis();
+            long nowMillis = runtime.currentTimeMillis();
             lock();
             try {
                 for (int i = 0; i < keys.size(); i++) {
@@ -1319,7 +1321,7 @@ public final class Store implements AutoCloseable {
         checkKeys(keys);
         return guarded(() -> {
             long[] out = new long[keys.size()];
-            long nowMillis = System.currentTimeMillis();
+            long nowMillis = runtime.currentTimeMillis();
             lock();
             try {
                 for (int i = 0; i < out.length; i++) {
@@ -1345,7 +1347,7 @@ public final class Store implements AutoCloseable {
         lock.lock();
         try {
             if (expiringEntries == 0) return 0;
-            long nowMillis = System.currentTimeMillis();
+            long nowMillis = runtime.currentTimeMillis();
             int removed = 0;
             for (int n = 0; n < cells && n < index.capacity(); n++) {
                 if (sweepAt >= index.capacity()) sweepAt = 0;
@@ -1397,7 +1399,7 @@ public final class Store implements AutoCloseable {
             long assigned = (long) (space.regionCount() - space.freeRegionCount()) * regionBytes;
             long nanos = io.lastSuccessNanos();
             long checkpointNanos = checkpointer.lastNanos();
-            long now = System.nanoTime(); // read last, so neither age can come out negative
+            long now = runtime.nanoTime(); // read last, so neither age can come out negative
             return new StoreStats(index.size(), superblock.maxEntries(), storedPayloadBytes, space.usedSlotBytes(),
                     (long) space.regionCount() * regionBytes, assigned, space.freeRegionCount(), space.regionCount(),
                     List.copyOf(perClass), pinnedEntries, evictions.sum(), checksumFailures.sum(), readErrors.sum(),
@@ -1470,7 +1472,7 @@ public final class Store implements AutoCloseable {
             long next;
             lock.lock();
             try {
-                long nowMillis = System.currentTimeMillis();
+                long nowMillis = runtime.currentTimeMillis();
                 int r = (int) Math.min(cursor >>> Space.SLOT_BITS, space.regionCount());
                 int slot = (int) (cursor & ((1 << Space.SLOT_BITS) - 1));
                 for (int looked = 0; r < space.regionCount() && page.size() < count && looked < SCAN_SLOTS; looked++) {
@@ -1508,7 +1510,7 @@ public final class Store implements AutoCloseable {
                 lock.lock();
                 try {
                     if (index.size() == 0) return null;
-                    long nowMillis = System.currentTimeMillis();
+                    long nowMillis = runtime.currentTimeMillis();
                     for (int tries = 0; tries < 1024 && one.isEmpty(); tries++) {
                         long pos = random.nextLong(index.capacity());
                         if (index.empty(pos) || !index.readable(pos) || stale(pos) || index.expired(pos, nowMillis)) continue;
