@@ -40,12 +40,16 @@ final class Recovery {
      * @param replayed      journal changes applied
      * @param validated     slots whose headers were checked
      * @param dropped       entries dropped (failed check, unknown region, shared slot, index full)
+     * @param restored      keys given back the value a replacing PUT of the last journal group
+     *                      replaced, because that PUT's data never landed; the store must checkpoint
+     *                      before it journals anything else, or a later replay, to which that group
+     *                      is no longer the last, would drop those keys instead
      * @param maxSeq        largest write sequence number seen
      * @param problems      why a checkpoint copy was refused, if one was
      * @param millis        time taken
      */
     record Report(long checkpointSeq, long journalFrom, long journalEnd, long entries, long replayed, long validated,
-                  long dropped, long maxSeq, List<String> problems, long millis) {}
+                  long dropped, long restored, long maxSeq, List<String> problems, long millis) {}
 
     static Report run(BlockDevice device, Superblock sb, MetadataLayout layout, KeyIndex index, Space space,
                       SizeClasses classes, RecoveryProgress progress) throws IOException {
@@ -146,6 +150,7 @@ final class Recovery {
         // neither. A PUT of an earlier group was durable with its data: a slot failing its check
         // then is damage, and the key is dropped rather than served an older value.
         Map<Fingerprint, Long> fallbacks = new HashMap<>();
+        long restored = 0;
         for (Fingerprint fp : bad) {
             Replaced r = replaced.get(fp);
             if (r == null || r.putPosition < journal.lastGroupStart()) {
@@ -153,17 +158,20 @@ final class Recovery {
                 continue;
             }
             long pos = index.insert(fp, r.slotId, r.length, 0, KeyIndex.MoveListener.NONE);
+            restored++;
             index.setExpiresAt(pos, r.expiresAt);
             if (r.seq < 0) index.setState(pos, KeyIndex.STORED); // from the checkpoint, as trusted as its other entries
             else fallbacks.put(fp, r.seq);
         }
         if (!fallbacks.isEmpty()) {
             validated += fallbacks.size();
-            dropped += validate(device, sb, index, regionSlotBytes, fallbacks, progress).size();
+            long failed = validate(device, sb, index, regionSlotBytes, fallbacks, progress).size();
+            dropped += failed;
+            restored -= failed;
         }
         dropped += rebuildSpace(sb, index, space, classes, regionSlotBytes);
         return new Report(image.seq(), image.journalFrom(), journal.end(), index.size(), counters[0], validated, dropped,
-                counters[2], List.copyOf(problems), (System.nanoTime() - t0) / 1_000_000);
+                restored, counters[2], List.copyOf(problems), (System.nanoTime() - t0) / 1_000_000);
     }
 
     /** Whether the whole slot of the entry at {@code pos} checks out: header and payload checksum. */

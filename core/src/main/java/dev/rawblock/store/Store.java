@@ -164,6 +164,16 @@ public final class Store implements AutoCloseable {
         this.checkpointer = new Checkpointer(device, io, layout, block, superblock.storeIdLo(), journal, options,
                 new CheckpointSource(), recovery.checkpointSeq(), runtime);
         this.sweep = options.readOnly() ? null : new ExpirySweep(this::sweepExpired, runtime);
+        // Keys recovery gave back their replaced value hold it only while the journal's last group
+        // is the last: a checkpoint makes that lasting before anything else is journaled.
+        if (recovery.restored() > 0 && !options.readOnly()) {
+            try {
+                checkpoint();
+            } catch (IOException | RuntimeException e) {
+                close();
+                throw e;
+            }
+        }
     }
 
     private Journal journal() {
