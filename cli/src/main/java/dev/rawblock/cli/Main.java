@@ -23,7 +23,7 @@ import java.util.concurrent.ExecutionException;
 @Command(name = "rawblock", scope = ScopeType.INHERIT, mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "A storage engine for LLM KV-cache offload on raw block devices.",
-        subcommands = {ServeCommand.class, FormatCommand.class, StatsCommand.class, FsckCommand.class, BenchCommand.class})
+        subcommands = {ServeCommand.class, FormatCommand.class, StatsCommand.class, FsckCommand.class, SimulateCommand.class, BenchCommand.class})
 public final class Main {
     static final int EXIT_FAILURE = 1;
     static final int EXIT_USAGE = 2;

@@ -15,6 +15,11 @@ final class Model {
     static final long ABSENT = 0;
 
     private final Map<Integer, Set<Long>> allowed = new HashMap<>();
+    /**
+     * Versions the store removed on its own (evicted, or dropped when a read failed its check)
+     * before that removal was durable: a crash may bring them back, and that is no loss of safety.
+     */
+    private final Map<Integer, Set<Long>> ghosts = new HashMap<>();
     /** Versions of each key that an acknowledged delete removed: seeing one again is a resurrection. */
     private final Map<Integer, Set<Long>> deleted = new HashMap<>();
 
@@ -28,6 +33,7 @@ final class Model {
         if (version == ABSENT) deleted.computeIfAbsent(key, k -> new HashSet<>()).addAll(a);
         a.clear();
         a.add(version);
+        ghosts.remove(key);
         if (version != ABSENT) {
             Set<Long> d = deleted.get(key);
             if (d != null) d.remove(version);
@@ -49,6 +55,21 @@ final class Model {
         Set<Long> a = allowed(key);
         a.clear();
         a.add(version);
+    }
+
+    /** A miss that the store's own removal may explain: the versions the key held may return after a crash. */
+    void observedRemoval(int key) {
+        Set<Long> a = allowed(key);
+        Set<Long> g = ghosts.computeIfAbsent(key, k -> new HashSet<>());
+        g.addAll(a);
+        g.remove(ABSENT);
+        a.clear();
+        a.add(ABSENT);
+    }
+
+    /** After a crash: what the store removed on its own and had not made durable may be back. */
+    void crashed() {
+        ghosts.forEach((key, versions) -> allowed(key).addAll(versions));
     }
 
     boolean wasDeleted(int key, long version) {

@@ -47,7 +47,7 @@ public final class Simulator {
     /** How a run is shaped; {@link #standard()} is what {@code rawblock simulate} uses. */
     public record Settings(int operations, int keys, int crashOneIn, boolean flush, double readCorruption) {
         public static Settings standard() {
-            return new Settings(400, 48, 12, true, 0);
+            return new Settings(400, 48, 8, true, 0);
         }
     }
 
@@ -69,10 +69,13 @@ public final class Simulator {
     private int crashPoints;
     private long lost, wrong, resurrected, checks;
     private int pinned;
+    private long corruptionsSeen;
+    private double corruptReads;
 
     private Simulator(long seed, Settings settings, java.util.function.Consumer<String> trace) {
         this.seed = seed;
         this.trace = trace;
+        this.corruptReads = settings.readCorruption();
         this.settings = settings;
         this.random = new Random(seed);
         // One seed in four has little space, so that eviction runs; the others never evict.
@@ -127,6 +130,7 @@ public final class Simulator {
             runtime.crashAfter(Long.MAX_VALUE);
             store.close();
             device.close();
+            corruptReads = 0; // the final check reads what the media hold
             boot(false); // a clean restart keeps everything
             checkAll("after a clean restart");
             Store.VerifyReport report = store.verify(false, n -> { });
@@ -145,10 +149,11 @@ public final class Simulator {
 
     private void boot(boolean format) throws IOException {
         device = new SimDevice(media, runtime, new Random(random.nextLong()), 1 + random.nextInt(12),
-                settings.readCorruption(), 8L << 20);
+                corruptReads, 8L << 20);
         if (format) StoreFormat.format(device, new FormatOptions(0, 1L << 20, 0));
         store = Store.open(device, storeOptions);
         pinned = 0;
+        corruptionsSeen = 0;
     }
 
     /** The machine crashed: the dead store lets go, a new boot recovers (and may crash again while it does). */
@@ -162,6 +167,7 @@ public final class Simulator {
         }
         device.release();
         runtime.reboot();
+        model.crashed();
         if (tight) model.mayAllBeAbsent(settings.keys());
         while (true) {
             boolean armed = random.nextInt(5) == 0;
@@ -394,6 +400,7 @@ public final class Simulator {
     /** Compares what a read returned ({@code null}: a miss) with what the key may hold, then narrows the model. */
     private void check(int k, MemorySegment value, String when) {
         checks++;
+        noteCorruption();
         long seen = value == null ? Model.ABSENT : values.versionOf(value);
         Set<Long> allowed = model.allowed(k);
         digest.update(longBytes(k, seen));
@@ -407,7 +414,9 @@ public final class Simulator {
             return;
         }
         if (allowed.contains(seen)) {
-            model.observed(k, seen);
+            // A miss where the store may remove keys on its own (eviction, a failed check) may be undone by a crash.
+            if (seen == Model.ABSENT && (tight || corruptionsSeen > 0)) model.observedRemoval(k);
+            else model.observed(k, seen);
             return;
         }
         if (seen == Model.ABSENT) {
@@ -422,6 +431,14 @@ public final class Simulator {
             problems.add("seed " + seed + ": key-" + k + " read " + when + " version " + seen + ", allowed " + allowed);
         }
         model.observed(k, seen);
+    }
+
+    /** A read the device corrupted makes the store drop that entry (its checksum failed): any key may be gone. */
+    private void noteCorruption() {
+        if (device.corruptedReads() > corruptionsSeen) {
+            corruptionsSeen = device.corruptedReads();
+            model.mayAllBeAbsent(settings.keys());
+        }
     }
 
     private void record(int n) {
