@@ -47,7 +47,7 @@ public final class Simulator {
     /** How a run is shaped; {@link #standard()} is what {@code rawblock simulate} uses. */
     public record Settings(int operations, int keys, int crashOneIn, boolean flush, double readCorruption) {
         public static Settings standard() {
-            return new Settings(400, 48, 8, true, 0);
+            return new Settings(400, 48, 6, true, 0);
         }
     }
 
