@@ -49,6 +49,11 @@ public record DeviceOptions(Path path, Engine engine, int queueDepth, boolean re
                 DEFAULT_ARENA_BYTES, true, 0);
     }
 
+    /** The same options for another path (the engine stays as chosen). */
+    public DeviceOptions withPath(Path p) {
+        return new DeviceOptions(p, engine, queueDepth, readOnly, direct, createSize, minSize, arenaBytes, stageUnaligned, maxTransfer);
+    }
+
     public DeviceOptions withEngine(Engine e) {
         return new DeviceOptions(path, e, queueDepth, readOnly, direct, createSize, minSize, arenaBytes, stageUnaligned, maxTransfer);
     }

@@ -51,8 +51,12 @@ final class NvmeNamespace {
     final String fdpAbsence;
     /** Largest transfer the controller takes in one command, before any explicit limit. */
     final long hardwareLimit;
+    /** Segments (pages) one command may have: the queue's max_segments. */
+    final int maxSegments;
 
-    private NvmeNamespace(DeviceFile file, int nsid, FdpConfig fdp, String fdpAbsence, long hardwareLimit) {
+    private NvmeNamespace(DeviceFile file, int nsid, FdpConfig fdp, String fdpAbsence, long hardwareLimit,
+                          int maxSegments) {
+        this.maxSegments = maxSegments;
         this.file = file;
         this.nsid = nsid;
         this.fdp = fdp;
@@ -129,7 +133,8 @@ final class NvmeNamespace {
                 int endgid = Short.toUnsignedInt(ns.get(JAVA_SHORT, NvmeConstants.ID_NS_ENDGID));
 
                 claim = claimBlockDevice(path, nsid, blocks * lbaBytes, readOnly);
-                long hardware = hardwareLimit(path, fd, p, lbaBytes, arena);
+                int[] segments = new int[1];
+                long hardware = hardwareLimit(path, fd, p, lbaBytes, arena, segments);
                 long max = options.maxTransfer() > 0 ? options.maxTransfer() : hardware;
                 if (max % lbaBytes != 0 || max > hardware) {
                     throw new IOException("max transfer " + max + " for " + p + " must be a multiple of the LBA size "
@@ -145,7 +150,7 @@ final class NvmeNamespace {
                 String[] absence = new String[1];
                 FdpConfig fdp = Fdp.discover(fd, p, nsid, endgid, lbaBytes, arena, absence);
                 DeviceFile file = DeviceFile.adopt(path, fd, readOnly, geometry, claim);
-                return new NvmeNamespace(file, nsid, fdp, absence[0], hardware);
+                return new NvmeNamespace(file, nsid, fdp, absence[0], hardware, segments[0]);
             } catch (IOException | RuntimeException e) {
                 LibC.flock(fd, LibC.LOCK_UN);
                 LibC.close(fd);
@@ -174,7 +179,9 @@ final class NvmeNamespace {
     }
 
     /** {@code min(max_hw_sectors_kb, max_segments pages)} of the block queue, else MDTS of Identify Controller. */
-    private static long hardwareLimit(Path generic, int fd, String p, int lbaBytes, Arena arena) throws IOException {
+    private static long hardwareLimit(Path generic, int fd, String p, int lbaBytes, Arena arena, int[] maxSegments)
+            throws IOException {
+        maxSegments[0] = 127; // what the PCIe driver allows (NVME_MAX_SEGS) when the queue does not say
         Matcher m = GENERIC.matcher(String.valueOf(generic.getFileName()));
         long limit = 0;
         if (m.matches()) {
@@ -183,6 +190,7 @@ final class NvmeNamespace {
                 long kb = Long.parseLong(Files.readString(queue.resolve("max_hw_sectors_kb")).trim());
                 long segments = Long.parseLong(Files.readString(queue.resolve("max_segments")).trim());
                 limit = Math.min(kb * 1024, segments * PAGE);
+                maxSegments[0] = (int) Math.min(Integer.MAX_VALUE, segments);
             } catch (IOException | NumberFormatException ignored) {
                 // no block queue: the controller's own limit below
             }

@@ -13,6 +13,7 @@ import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
 
 import static dev.rawblock.uring.IoUringConstants.*;
 
@@ -34,10 +35,11 @@ import static dev.rawblock.uring.IoUringConstants.*;
  * are no short transfers: a command moves all its bytes or fails. EAGAIN and EINTR (a command
  * the driver cancelled) are retried a few times.
  *
- * <p><b>Memory.</b> The arena is registered as fixed buffers; a command whose memory lies inside it,
- * at any offset, is sent with {@code IORING_URING_CMD_FIXED} and the buffer's index, so the kernel
- * maps no pages for it. Other memory is mapped by the driver page by page, which is why a command
- * whose buffer does not start on a page boundary is cut one page shorter.
+ * <p><b>Memory.</b> The arena is registered as fixed buffers, in pieces of at most
+ * {@code max_segments} pages ({@link #registrationPiece}); a command whose memory lies inside the
+ * arena, at any offset, is sent with {@code IORING_URING_CMD_FIXED} and its piece's index, so the
+ * kernel pins and maps no pages for it. Other memory is mapped by the driver page by page, which
+ * is why such a command whose buffer does not start on a page boundary is cut one page shorter.
  *
  * <p><b>Placement.</b> A write carrying a placement identifier gets the Data Placement directive
  * (DTYPE 2, DSPEC = the identifier); the identifier must be one the namespace reported.
@@ -46,10 +48,16 @@ final class UringCmdDevice extends RingDevice {
     private static final String WHAT = "uring_cmd engine";
     private static final long PROBE_TAG = -2L;
     private static final int MAX_ATTEMPTS = 4;
+    /** The kernel's limit on registered buffers per ring (IORING_MAX_REG_BUFFERS). */
+    private static final int MAX_REGISTERED_BUFFERS = 1 << 14;
 
     private final NvmeNamespace namespace;
     private final int lbaBytes;
     private final Set<Integer> placementIds;
+    /** Bytes of each registered piece of the arena (see the class comment). */
+    private final long piece;
+    private final LongAdder commands = new LongAdder();
+    private final LongAdder fixedCommands = new LongAdder();
 
     // Owned by the ring thread.
     private final Command[] slots;
@@ -59,6 +67,7 @@ final class UringCmdDevice extends RingDevice {
     /** The request being cut into commands, or null. */
     private Transfer current;
     private boolean fixedFile;
+    private int registeredPieces;
 
     /** One request on its way: how much of it has been issued, how many commands are out, the first error. */
     private static final class Transfer {
@@ -83,7 +92,11 @@ final class UringCmdDevice extends RingDevice {
     }
 
     /** One NVMe command of a transfer: {@code length} bytes at {@code at} within the request (0 for a flush). */
-    private record Command(Transfer transfer, long at, int length, int attempt) {}
+    private record Command(Transfer transfer, long at, int length, int attempt, int bufIndex) {
+        Command retry() {
+            return new Command(transfer, at, length, attempt + 1, bufIndex);
+        }
+    }
 
     static UringCmdDevice open(DeviceOptions options) throws IOException {
         NvmeNamespace ns = NvmeNamespace.open(options);
@@ -100,6 +113,7 @@ final class UringCmdDevice extends RingDevice {
         this.namespace = namespace;
         this.lbaBytes = namespace.file.geometry().logicalBlockSize();
         this.placementIds = namespace.fdp == null ? Set.of() : new HashSet<>(namespace.fdp.placementIds());
+        this.piece = registrationPiece(namespace.maxSegments);
         this.slots = new Command[depth];
         this.freeSlots = new int[depth];
         for (int i = 0; i < depth; i++) freeSlots[i] = depth - 1 - i;
@@ -139,6 +153,27 @@ final class UringCmdDevice extends RingDevice {
         return namespace.hardwareLimit;
     }
 
+    /**
+     * The largest power-of-two number of pages within {@code maxSegments}, in bytes. Linux 6.1
+     * counts a fixed buffer's segments from the command's address to the end of the registered
+     * buffer, not to the end of the command, and refuses (EINVAL) a command with more than the
+     * queue's max_segments: registering the arena in pieces this small keeps every command
+     * within the limit, wherever in a piece it starts. Commands are cut at piece boundaries.
+     */
+    static long registrationPiece(int maxSegments) {
+        return (long) Integer.highestOneBit(Math.max(1, maxSegments)) * NvmeNamespace.PAGE;
+    }
+
+    /** NVMe commands sent since open (an operation larger than the limit is several). */
+    long commands() {
+        return commands.sum();
+    }
+
+    /** Of those, the ones whose memory was a registered buffer (IORING_URING_CMD_FIXED). */
+    long fixedCommands() {
+        return fixedCommands.sum();
+    }
+
     @Override
     protected String placementProblem(int id) {
         if (namespace.fdp == null) return "placement needs FDP, and " + file.path() + " has none: " + namespace.fdpAbsence;
@@ -166,7 +201,11 @@ final class UringCmdDevice extends RingDevice {
 
     @Override
     protected void setUp() throws IOException {
-        if (arena.capacity() > 0) ring.registerBuffers(arena.registrationPieces());
+        if (arena.capacity() > 0) {
+            MemorySegment[] pieces = arena.registrationPieces(piece, MAX_REGISTERED_BUFFERS);
+            ring.registerBuffers(pieces);
+            registeredPieces = pieces.length;
+        }
         ring.registerFiles(file.fd());
         fixedFile = true;
         probe();
@@ -260,16 +299,27 @@ final class UringCmdDevice extends RingDevice {
         t.outstanding++;
         if (t.request.isFlush()) {
             t.issued = t.total;
-            return new Command(t, 0, 0, 1);
+            return new Command(t, 0, 0, 1, -1);
         }
         long address = t.request.memory.address() + t.issued;
         long limit = chunkLimit();
-        // Memory off a page boundary touches one more page than its length: keep within max_segments.
-        if (address % NvmeNamespace.PAGE != 0 && limit > NvmeNamespace.PAGE) {
+        long toPieceEnd = registeredPieces == 0 ? -1 : arena.toPieceEnd(address, piece);
+        int bufIndex = -1;
+        if (toPieceEnd > 0 && arena.fixedIndex(address, 1, piece) < registeredPieces) {
+            // Registered memory: a command stays inside one piece and names it.
+            bufIndex = arena.fixedIndex(address, 1, piece);
+            limit = Math.min(limit, toPieceEnd / lbaBytes * lbaBytes);
+            if (limit == 0) { // a piece boundary that is not LBA-aligned: send this part unregistered
+                bufIndex = -1;
+                limit = chunkLimit();
+            }
+        }
+        if (bufIndex < 0 && address % NvmeNamespace.PAGE != 0 && limit > NvmeNamespace.PAGE) {
+            // Memory off a page boundary touches one more page than its length: keep within max_segments.
             limit = (limit - NvmeNamespace.PAGE) / lbaBytes * lbaBytes;
         }
         int length = (int) Math.min(t.total - t.issued, limit);
-        Command c = new Command(t, t.issued, length, 1);
+        Command c = new Command(t, t.issued, length, 1, bufIndex);
         t.issued += length;
         return c;
     }
@@ -277,8 +327,9 @@ final class UringCmdDevice extends RingDevice {
     private void encode(MemorySegment sqe, int slot, Command c) {
         IoRequest r = c.transfer.request;
         int fd = fixedFile ? 0 : file.fd();
-        int bufIndex = r.isFlush() ? -1 : r.fixedIndex;
-        MemorySegment cmd = Sqe.uringCmd(sqe, fd, fixedFile, NvmeConstants.NVME_URING_CMD_IO, bufIndex, slot);
+        MemorySegment cmd = Sqe.uringCmd(sqe, fd, fixedFile, NvmeConstants.NVME_URING_CMD_IO, c.bufIndex, slot);
+        commands.increment();
+        if (c.bufIndex >= 0) fixedCommands.increment();
         if (r.isFlush()) {
             NvmeCommand.flush(cmd, namespace.nsid);
             return;
@@ -311,7 +362,7 @@ final class UringCmdDevice extends RingDevice {
         freeSlots[freeCount++] = slot;
         Transfer t = c.transfer;
         if ((res == -Errno.EINTR || res == -Errno.EAGAIN) && c.attempt < MAX_ATTEMPTS && !stopping) {
-            retries.add(new Command(t, c.at, c.length, c.attempt + 1));
+            retries.add(c.retry());
             return;
         }
         t.outstanding--;
