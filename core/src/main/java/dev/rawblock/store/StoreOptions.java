@@ -17,9 +17,11 @@ import java.time.Duration;
  * @param readOnly           inspect only: recovery runs in memory, puts, deletes and checkpoints are
  *                           refused, and nothing is ever written to the device (for {@code stats}
  *                           and {@code fsck} without repair, on a device opened read-only)
+ * @param placement          how writes use the FDP placement handles of an NVMe namespace
+ *                           ({@link PlacementPolicy#AUTO} by default; off where the device has none)
  */
 public record StoreOptions(Eviction eviction, long maxBatchBytes, boolean flush, Duration checkpointInterval,
-                           Duration quietWait, boolean readOnly) {
+                           Duration quietWait, boolean readOnly, PlacementPolicy placement) {
     public static final long DEFAULT_MAX_BATCH_BYTES = 256L << 20;
 
     public StoreOptions {
@@ -31,6 +33,13 @@ public record StoreOptions(Eviction eviction, long maxBatchBytes, boolean flush,
         if (quietWait == null || quietWait.isNegative()) {
             throw new IllegalArgumentException("quiet wait must be >= 0, got " + quietWait);
         }
+        if (placement == null) placement = PlacementPolicy.AUTO;
+    }
+
+    /** The options with the default placement. */
+    public StoreOptions(Eviction eviction, long maxBatchBytes, boolean flush, Duration checkpointInterval,
+                        Duration quietWait, boolean readOnly) {
+        this(eviction, maxBatchBytes, flush, checkpointInterval, quietWait, readOnly, PlacementPolicy.AUTO);
     }
 
     /** LRU eviction, 256 MiB per submission, flushing on, a checkpoint a minute (waiting up to 5 s for quiet), read-write. */
@@ -40,26 +49,30 @@ public record StoreOptions(Eviction eviction, long maxBatchBytes, boolean flush,
     }
 
     public StoreOptions withEviction(Eviction e) {
-        return new StoreOptions(e, maxBatchBytes, flush, checkpointInterval, quietWait, readOnly);
+        return new StoreOptions(e, maxBatchBytes, flush, checkpointInterval, quietWait, readOnly, placement);
     }
 
     public StoreOptions withMaxBatchBytes(long b) {
-        return new StoreOptions(eviction, b, flush, checkpointInterval, quietWait, readOnly);
+        return new StoreOptions(eviction, b, flush, checkpointInterval, quietWait, readOnly, placement);
     }
 
     public StoreOptions withFlush(boolean f) {
-        return new StoreOptions(eviction, maxBatchBytes, f, checkpointInterval, quietWait, readOnly);
+        return new StoreOptions(eviction, maxBatchBytes, f, checkpointInterval, quietWait, readOnly, placement);
     }
 
     public StoreOptions withCheckpointInterval(Duration d) {
-        return new StoreOptions(eviction, maxBatchBytes, flush, d, quietWait, readOnly);
+        return new StoreOptions(eviction, maxBatchBytes, flush, d, quietWait, readOnly, placement);
     }
 
     public StoreOptions withQuietWait(Duration d) {
-        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, d, readOnly);
+        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, d, readOnly, placement);
+    }
+
+    public StoreOptions withPlacement(PlacementPolicy p) {
+        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, quietWait, readOnly, p);
     }
 
     public StoreOptions withReadOnly(boolean r) {
-        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, quietWait, r);
+        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, quietWait, r, placement);
     }
 }
