@@ -29,6 +29,7 @@ public final class NvmeVmTests {
             "dev.rawblock.device.UringCmdContractTest",
             "dev.rawblock.store.NvmeStoreTest",
             "dev.rawblock.store.NvmeFdpPlacementTest",
+            "dev.rawblock.cli.NvmeCliTest",
     };
 
     public static void main(String[] args) throws ClassNotFoundException {
