@@ -56,8 +56,8 @@ final class BenchDeviceCommand implements Callable<Integer> {
                     + "k, m, g, t are powers of 1024.")
     long size;
 
-    @Option(names = "--engine", paramLabel = "io_uring|posix", defaultValue = "io_uring",
-            converter = EngineConverter.class, description = "I/O engine (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--engine", paramLabel = "io_uring|posix|uring_cmd",
+            converter = EngineConverter.class, description = "I/O engine (default: uring_cmd for an NVMe generic device /dev/ngXnY, else io_uring).")
     Engine engine;
 
     @Option(names = "--runs", paramLabel = "N", defaultValue = "1",
@@ -80,6 +80,7 @@ final class BenchDeviceCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Progress progress = new Progress(spec.commandLine().getErr(), Progress.stderrIsTerminal());
 
+        if (engine == null) engine = Engine.forPath(target);
         DeviceOptions options = DeviceOptions.of(target).withEngine(engine).withQueueDepth(qd)
                 .withArenaBytes(qd * blockClass());
         if (create) options = options.withCreateSize(size); // the device layer preallocates it
@@ -88,7 +89,7 @@ final class BenchDeviceCommand implements Callable<Integer> {
         List<Figures> theirs = new ArrayList<>();
         String kind;
         try (BlockDevice device = BlockDevice.open(options)) {
-            kind = device.geometry().kind() == Geometry.Kind.FILE ? "file" : "block device";
+            kind = StatsCommand.kind(device);
             check(device);
             try (DeviceWorkload workload = new DeviceWorkload(device, (int) block, qd, size)) {
                 if (create) {

@@ -156,7 +156,7 @@ final class BenchRecoveryCommand implements Callable<Integer> {
             // cost one extra read each (its undo log), so the timed fill goes to the device directly.
             BlockDevice device = BlockDevice.open(options);
             try (FaultInjectingDevice faulty = new FaultInjectingDevice(device)) {
-                String kind = device.geometry().kind() == Geometry.Kind.FILE ? "file" : "block device";
+                String kind = StatsCommand.kind(device);
                 FormatCommand.refuseToErase(device, force);
                 if (device.size() < needed) {
                     throw new IOException(device.path() + " has " + SizeParser.format(device.size()) + ", less than the "

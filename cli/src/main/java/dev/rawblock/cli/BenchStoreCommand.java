@@ -118,9 +118,9 @@ final class BenchStoreCommand implements Callable<Integer> {
                     + "partial, each with a 28-byte metadata value in the same call (default: ${DEFAULT-VALUE}).")
     StoreWorkload.Shape workload;
 
-    @Option(names = "--engine", paramLabel = "io_uring|posix", defaultValue = "io_uring",
+    @Option(names = "--engine", paramLabel = "io_uring|posix|uring_cmd",
             converter = BenchDeviceCommand.EngineConverter.class,
-            description = "I/O engine (default: ${DEFAULT-VALUE}).")
+            description = "I/O engine (default: uring_cmd for an NVMe generic device /dev/ngXnY, else io_uring).")
     Engine engine;
 
     @Option(names = "--eviction", paramLabel = "lru|none", defaultValue = "lru", converter = EvictionConverter.class,
@@ -180,6 +180,7 @@ final class BenchStoreCommand implements Callable<Integer> {
         // Room for every value in flight twice over: the store stages each slot in an arena buffer
         // (sizes round up to a power of two), and partial chunks use smaller classes beside full ones.
         long arenaBlock = arenaBlock();
+        if (engine == null) engine = Engine.forPath(target);
         DeviceOptions options = DeviceOptions.of(target).withEngine(engine).withQueueDepth(Math.min(4096, 2 * qd))
                 .withArenaBytes(2L * qd * arenaBlock);
         if (create) options = options.withCreateSize(newSize); // the device layer preallocates it
@@ -189,7 +190,7 @@ final class BenchStoreCommand implements Callable<Integer> {
         try (RocksPeer rocks = peers.contains(Peer.ROCKSDB) ? RocksPeer.create(rocksDir, flush, keep, valueSize, total) : null;
              BlockDevice device = BlockDevice.open(options)) {
             if (rocks != null) report.peerSetup(Peer.ROCKSDB, rocks.settings());
-            String kind = device.geometry().kind() == Geometry.Kind.FILE ? "file" : "block device";
+            String kind = StatsCommand.kind(device);
             FormatCommand.refuseToErase(device, force);
             check(device);
             if (create) prepare(device, arenaBlock, qd, progress);

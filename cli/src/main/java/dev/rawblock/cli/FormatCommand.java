@@ -82,7 +82,7 @@ final class FormatCommand implements Callable<Integer> {
         // until the format is done: nothing can change between the look and the write.
         try (BlockDevice device = BlockDevice.open(deviceOptions)) {
             created = device.created();
-            kind = device.geometry().kind() == Geometry.Kind.FILE ? "file" : "block device";
+            kind = StatsCommand.kind(device);
             try {
                 refuseToErase(device, force);
                 sb = StoreFormat.format(device, options);

@@ -55,6 +55,20 @@ final class Json {
         return this;
     }
 
+    /** A nested object. */
+    Json putObject(String key, Json object) {
+        field(key).append(object);
+        return this;
+    }
+
+    /** An array of whole numbers. */
+    Json putLongs(String key, List<? extends Number> values) {
+        StringBuilder b = field(key).append('[');
+        for (int i = 0; i < values.size(); i++) b.append(i == 0 ? "" : ",").append(values.get(i).longValue());
+        b.append(']');
+        return this;
+    }
+
     /** The object, closed. */
     @Override
     public String toString() {

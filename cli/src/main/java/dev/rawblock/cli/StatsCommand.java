@@ -43,13 +43,16 @@ final class StatsCommand implements Callable<Integer> {
         Path target = BenchDeviceCommand.target(path, null);
         StoreStats stats;
         Superblock sb;
+        FdpReport fdp;
         try (Store store = open(target, StoreOptions.defaults(), true, spec)) {
             stats = store.stats();
             sb = store.superblock();
+            fdp = FdpReport.of(store.device(), store.placement());
         }
         PrintWriter out = spec.commandLine().getOut();
         printHuman(out, target, sb, stats);
-        if (json) out.println(json(target, sb, stats));
+        fdp.printHuman(out);
+        if (json) out.println(json(target, sb, stats, fdp));
         out.flush();
         return 0;
     }
@@ -109,12 +112,21 @@ final class StatsCommand implements Callable<Integer> {
                 "checkpoints", s.checkpoints(), s.checkpointFailures());
     }
 
+    /** How reports name the kind of target: file, block device, NVMe namespace. */
+    static String kind(BlockDevice device) {
+        return switch (device.geometry().kind()) {
+            case FILE -> "file";
+            case BLOCK_DEVICE -> "block device";
+            case NVME_NAMESPACE -> "NVMe namespace (passthrough)";
+        };
+    }
+
     private static String gb(long bytes) {
         return String.format(Locale.ROOT, "%.3f GB", bytes / 1e9);
     }
 
     /** One line of JSON; the field names are part of the CLI's interface for scripts. */
-    static String json(Path target, Superblock sb, StoreStats s) {
+    static String json(Path target, Superblock sb, StoreStats s, FdpReport fdp) {
         List<Json> classes = new ArrayList<>();
         for (StoreStats.ClassStats c : s.classes()) {
             classes.add(new Json().put("slot_bytes", c.slotBytes()).put("used_slots", c.usedSlots())
@@ -132,6 +144,6 @@ final class StatsCommand implements Callable<Integer> {
                 .put("checkpoints", s.checkpoints()).put("checkpoint_failures", s.checkpointFailures())
                 .put("journal_groups", s.journalGroups()).put("batch_submissions", s.batchSubmissions())
                 .put("puts_stored", s.putsStored()).put("puts_failed", s.putsFailed()).put("hits", s.hits())
-                .put("misses", s.misses()).toString();
+                .put("misses", s.misses()).putObject("fdp", fdp.json()).toString();
     }
 }

@@ -131,12 +131,22 @@ abstract class AbstractBlockDevice implements BlockDevice {
             return op + where + " runs past the end of the device: it ends at " + (op.offset() + op.length())
                     + ", the device has " + g.size() + " bytes";
         }
+        if (op.kind() == IoOp.Kind.WRITE && op.placement() != IoOp.NO_PLACEMENT) {
+            String refused = placementProblem(op.placement());
+            if (refused != null) return op + where + ": " + refused;
+        }
         if (!options.stageUnaligned() && needsStaging(op.buffer())) {
             return op + where + ": buffer " + (op.buffer().isNative()
                     ? "at address 0x" + Long.toHexString(op.buffer().address()) + " is not aligned to " + align
                     : "is heap memory, not native") + " and staging is off";
         }
         return null;
+    }
+
+    /** Why a write cannot carry placement identifier {@code id} here, or null when it can. */
+    protected String placementProblem(int id) {
+        return "the " + engine().label() + " engine cannot place writes (FDP placement needs the uring_cmd engine on"
+                + " an NVMe namespace with FDP)";
     }
 
     private boolean needsStaging(MemorySegment buffer) {

@@ -3,6 +3,7 @@ package dev.rawblock.device;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -27,11 +28,13 @@ public interface BlockDevice extends AutoCloseable {
 
     /** Opens the device the options name with the engine they choose. */
     static BlockDevice open(DeviceOptions options) throws IOException {
+        if (options.engine() == Engine.URING_CMD) return UringCmdDevice.open(options);
         DeviceFile file = DeviceFile.open(options);
         try {
             return switch (options.engine()) {
                 case IO_URING -> new UringDevice(file, options);
                 case POSIX -> new PosixDevice(file, options);
+                case URING_CMD -> throw new IllegalStateException("unreachable");
             };
         } catch (IOException | RuntimeException e) {
             file.close();
@@ -86,6 +89,28 @@ public interface BlockDevice extends AutoCloseable {
 
     /** Makes writes completed before this call durable. */
     CompletableFuture<Void> flush();
+
+    /**
+     * The namespace's Flexible Data Placement setup when writes on this device can carry a
+     * placement identifier ({@link IoOp#placement()}); empty otherwise (every engine but
+     * uring_cmd, and namespaces without FDP).
+     */
+    default Optional<FdpConfig> fdp() {
+        return Optional.empty();
+    }
+
+    /** Why {@link #fdp()} is empty, for reports; null when it is not. */
+    default String fdpAbsence() {
+        return "the " + engine().label() + " engine cannot place writes (FDP needs the uring_cmd engine on /dev/ngXnY)";
+    }
+
+    /**
+     * The device's FDP statistics and reclaim unit handle status, read now (two NVMe commands);
+     * empty without {@link #fdp()}.
+     */
+    default Optional<FdpStatus> fdpStatus() throws IOException {
+        return Optional.empty();
+    }
 
     /** Counters since open. */
     DeviceStats stats();

@@ -73,8 +73,19 @@ public final class BufferArena implements AutoCloseable {
 
     /** The region cut into pieces the kernel accepts for {@code IORING_REGISTER_BUFFERS}. */
     public MemorySegment[] registrationPieces() {
-        long piece = IoUringConstants.MAX_REGISTERED_BUFFER;
-        int n = (int) ((region.byteSize() + piece - 1) / piece);
+        return registrationPieces(IoUringConstants.MAX_REGISTERED_BUFFER, Integer.MAX_VALUE);
+    }
+
+    /**
+     * The first {@code maxPieces} pieces of {@code piece} bytes (a power of two, at most the
+     * kernel's limit per buffer) of the region, for an engine that needs smaller registered
+     * buffers (NVMe passthrough on kernels that count a fixed buffer's segments to its end).
+     */
+    public MemorySegment[] registrationPieces(long piece, int maxPieces) {
+        if (Long.bitCount(piece) != 1 || piece > IoUringConstants.MAX_REGISTERED_BUFFER) {
+            throw new IllegalArgumentException("registration piece must be a power of two up to 1 GiB, got " + piece);
+        }
+        int n = (int) Math.min(maxPieces, (region.byteSize() + piece - 1) / piece);
         MemorySegment[] pieces = new MemorySegment[n];
         for (int i = 0; i < n; i++) {
             long off = i * piece;
@@ -88,11 +99,22 @@ public final class BufferArena implements AutoCloseable {
      * when that memory is not (all) inside one registered piece.
      */
     public int fixedIndex(long address, long length) {
+        return fixedIndex(address, length, IoUringConstants.MAX_REGISTERED_BUFFER);
+    }
+
+    /** As {@link #fixedIndex(long, long)} for registration in pieces of {@code piece} bytes. */
+    public int fixedIndex(long address, long length, long piece) {
         long off = address - base;
         if (off < 0 || off + length > region.byteSize()) return -1;
-        long piece = IoUringConstants.MAX_REGISTERED_BUFFER;
         long first = off / piece;
         return first == (off + length - 1) / piece ? (int) first : -1;
+    }
+
+    /** Bytes from {@code address} to the end of its registration piece of {@code piece} bytes, or -1 outside the region. */
+    public long toPieceEnd(long address, long piece) {
+        long off = address - base;
+        if (off < 0 || off >= region.byteSize()) return -1;
+        return Math.min(region.byteSize(), (off / piece + 1) * piece) - off;
     }
 
     /** An aligned buffer of exactly {@code bytes} bytes (contents undefined); close it to give it back. */

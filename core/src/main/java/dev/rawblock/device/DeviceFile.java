@@ -36,14 +36,25 @@ public final class DeviceFile implements AutoCloseable {
     private final boolean readOnly;
     private final Geometry geometry;
     private final boolean created;
+    /** Another open file held for as long as this one (an NVMe namespace's block device, claimed with O_EXCL), or null. */
+    private final DeviceFile claim;
     private boolean closed;
 
-    private DeviceFile(Path path, int fd, boolean readOnly, Geometry geometry, boolean created) {
+    private DeviceFile(Path path, int fd, boolean readOnly, Geometry geometry, boolean created, DeviceFile claim) {
         this.path = path;
         this.fd = fd;
         this.readOnly = readOnly;
         this.geometry = geometry;
         this.created = created;
+        this.claim = claim;
+    }
+
+    /**
+     * A file descriptor that another discovery (the NVMe namespace of the passthrough engine)
+     * opened, locked and measured; closing the result closes it and then {@code claim}, if any.
+     */
+    static DeviceFile adopt(Path path, int fd, boolean readOnly, Geometry geometry, DeviceFile claim) {
+        return new DeviceFile(path, fd, readOnly, geometry, false, claim);
     }
 
     public Path path() {
@@ -104,7 +115,9 @@ public final class DeviceFile implements AutoCloseable {
                 case StatxDescriptor.S_IFREG -> Geometry.Kind.FILE;
                 case StatxDescriptor.S_IFBLK -> Geometry.Kind.BLOCK_DEVICE;
                 case StatxDescriptor.S_IFDIR -> throw new IOException(p + " is a directory; expected a regular file or a block device");
-                case StatxDescriptor.S_IFCHR -> throw new IOException(p + " is a character device; expected a regular file or a block device");
+                case StatxDescriptor.S_IFCHR -> throw new IOException(p + " is a character device; expected a regular file"
+                        + " or a block device" + (NvmeNamespace.isGenericName(path) ? " (an NVMe generic device: use the "
+                        + Engine.URING_CMD.label() + " engine, or io_uring on " + NvmeNamespace.blockDeviceOf(path) + ")" : ""));
                 default -> throw new IOException(p + " is neither a regular file nor a block device");
             };
             Holders.Identity node = new Holders.Identity(stx.get(JAVA_INT, StatxDescriptor.DEV_MAJOR),
@@ -142,7 +155,7 @@ public final class DeviceFile implements AutoCloseable {
                 if (block && !options.readOnly()) refuseReadOnly(p, fd, arena);
                 Geometry geometry = discover(p, fd, kind, options.direct(), options.maxTransfer(), arena);
                 check(p, geometry, options);
-                return new DeviceFile(path, fd, options.readOnly(), geometry, created);
+                return new DeviceFile(path, fd, options.readOnly(), geometry, created, null);
             } catch (IOException | RuntimeException e) {
                 // Still holding the lock: a file this open created goes before anyone else can see it.
                 if (created) Files.deleteIfExists(path);
@@ -162,7 +175,7 @@ public final class DeviceFile implements AutoCloseable {
      */
     private static final long LINGER_WAIT_NANOS = 5_000_000_000L;
 
-    private static void lock(String p, int fd, boolean block, boolean shared, Holders.Identity node) throws IOException {
+    static void lock(String p, int fd, boolean block, boolean shared, Holders.Identity node) throws IOException {
         int operation = (shared ? LibC.LOCK_SH : LibC.LOCK_EX) | LibC.LOCK_NB;
         long start = System.nanoTime();
         while (true) {
@@ -353,5 +366,6 @@ public final class DeviceFile implements AutoCloseable {
         // Unlock first: another reference to the open file (a ring being torn down) must not keep the lock.
         LibC.flock(fd, LibC.LOCK_UN);
         LibC.close(fd);
+        if (claim != null) claim.close();
     }
 }

@@ -7,8 +7,8 @@ import java.util.Objects;
  * How to open a {@link BlockDevice}. Start from {@link #of(Path)} and adjust with the
  * {@code with*} methods; every value is validated when the device opens.
  *
- * @param path         a regular file or a block device
- * @param engine       io_uring (default) or posix
+ * @param path         a regular file, a block device or an NVMe generic device ({@code /dev/ngXnY})
+ * @param engine       io_uring (default), posix, or uring_cmd (the default for {@code /dev/ngXnY})
  * @param queueDepth   operations in flight at once: ring size for io_uring, threads for posix
  * @param readOnly     open without write access; writes then fail per operation
  * @param direct       O_DIRECT (default): bypass the page cache, so alignment rules apply
@@ -40,10 +40,18 @@ public record DeviceOptions(Path path, Engine engine, int queueDepth, boolean re
         if (maxTransfer < 0) throw new IllegalArgumentException("max transfer must be >= 0, got " + maxTransfer);
     }
 
-    /** Defaults: io_uring, depth 64, read-write, O_DIRECT, no creation, 64 MiB arena, staging on. */
+    /**
+     * Defaults: io_uring (uring_cmd for an NVMe generic device, see {@link Engine#forPath}), depth
+     * 64, read-write, O_DIRECT, no creation, 64 MiB arena, staging on.
+     */
     public static DeviceOptions of(Path path) {
-        return new DeviceOptions(path, Engine.IO_URING, DEFAULT_QUEUE_DEPTH, false, true, 0, 0,
+        return new DeviceOptions(path, Engine.forPath(path), DEFAULT_QUEUE_DEPTH, false, true, 0, 0,
                 DEFAULT_ARENA_BYTES, true, 0);
+    }
+
+    /** The same options for another path (the engine stays as chosen). */
+    public DeviceOptions withPath(Path p) {
+        return new DeviceOptions(p, engine, queueDepth, readOnly, direct, createSize, minSize, arenaBytes, stageUnaligned, maxTransfer);
     }
 
     public DeviceOptions withEngine(Engine e) {

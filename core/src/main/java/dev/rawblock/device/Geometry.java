@@ -3,7 +3,7 @@ package dev.rawblock.device;
 /**
  * What discovery learned about a device.
  *
- * @param kind             a regular file or a block device
+ * @param kind             a regular file, a block device or an NVMe namespace (generic char device)
  * @param size             usable bytes (file size or BLKGETSIZE64)
  * @param logicalBlockSize the device's logical block (BLKSSZGET; for files the filesystem's
  *                         direct-I/O offset alignment)
@@ -15,5 +15,5 @@ package dev.rawblock.device;
  */
 public record Geometry(Kind kind, long size, int logicalBlockSize, int alignment, long maxTransfer) {
     /** The kind of file behind a device path. */
-    public enum Kind { FILE, BLOCK_DEVICE }
+    public enum Kind { FILE, BLOCK_DEVICE, NVME_NAMESPACE }
 }

@@ -12,14 +12,38 @@ import java.util.Objects;
  * @param buffer memory to transfer; its size must be a multiple of the alignment too. Native,
  *               aligned memory (best: from {@link BlockDevice#buffers()}) goes straight to the
  *               kernel; anything else is staged through an aligned buffer.
+ * @param placement for a write on a namespace with Flexible Data Placement, the placement
+ *               identifier the write carries (one of {@link FdpConfig#placementIds()}), or
+ *               {@link #NO_PLACEMENT}: the device's default. Reads ignore it.
  */
-public record IoOp(Kind kind, long offset, MemorySegment buffer) {
+public record IoOp(Kind kind, long offset, MemorySegment buffer, int placement) {
+    /** No placement directive. */
+    public static final int NO_PLACEMENT = -1;
+
     /** The direction of an operation. */
     public enum Kind { READ, WRITE }
 
     public IoOp {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(buffer, "buffer");
+        if (placement < NO_PLACEMENT || placement > 0xffff) {
+            throw new IllegalArgumentException("placement identifier must be 0..65535 (or none), got " + placement);
+        }
+    }
+
+    /** An operation without a placement directive. */
+    public IoOp(Kind kind, long offset, MemorySegment buffer) {
+        this(kind, offset, buffer, NO_PLACEMENT);
+    }
+
+    /** A write of all of {@code buffer} at {@code offset} that carries placement identifier {@code placement}. */
+    public static IoOp write(long offset, MemorySegment buffer, int placement) {
+        return new IoOp(Kind.WRITE, offset, buffer, placement);
+    }
+
+    /** This operation with another placement. */
+    public IoOp withPlacement(int placement) {
+        return new IoOp(kind, offset, buffer, placement);
     }
 
     /** Reads {@code buffer.byteSize()} bytes at {@code offset} into {@code buffer}. */
@@ -39,6 +63,7 @@ public record IoOp(Kind kind, long offset, MemorySegment buffer) {
 
     @Override
     public String toString() {
-        return kind.name().toLowerCase() + " of " + length() + " bytes at offset " + offset;
+        return kind.name().toLowerCase() + " of " + length() + " bytes at offset " + offset
+                + (placement == NO_PLACEMENT || kind == Kind.READ ? "" : " (placement " + placement + ")");
     }
 }

@@ -10,15 +10,22 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Every device operation of the store goes through here, so that one rule holds on every read and
  * write path: an operation counts as in flight from submission to completion, and the last-I/O
- * time moves only when an operation succeeded.
+ * time moves only when an operation succeeded. It is also where metadata writes get their
+ * placement: a write that carries none and lands before the first region (superblock, journal,
+ * checkpoints) takes {@link Placement#metadata()}; value writes are tagged where they are made.
  */
 final class IoTracker {
     private final BlockDevice device;
+    private final Placement placement;
+    private final long metadataEnd;
     private final AtomicLong inFlight = new AtomicLong();
     private volatile long lastSuccessNanos;
 
-    IoTracker(BlockDevice device) {
+    /** @param metadataEnd offset of the first region: writes before it are metadata */
+    IoTracker(BlockDevice device, Placement placement, long metadataEnd) {
         this.device = device;
+        this.placement = placement;
+        this.metadataEnd = metadataEnd;
     }
 
     /**
@@ -26,6 +33,7 @@ final class IoTracker {
      * caller that waited on them sees the counters already updated.
      */
     List<CompletableFuture<Void>> submit(List<IoOp> ops) {
+        if (placement.on()) ops = ops.stream().map(this::placed).toList();
         inFlight.addAndGet(ops.size());
         List<CompletableFuture<Void>> futures;
         try {
@@ -35,6 +43,11 @@ final class IoTracker {
             throw e;
         }
         return futures.stream().map(f -> f.whenComplete(this::completed)).toList();
+    }
+
+    private IoOp placed(IoOp op) {
+        boolean metadata = op.kind() == IoOp.Kind.WRITE && op.placement() == IoOp.NO_PLACEMENT && op.offset() < metadataEnd;
+        return metadata ? op.withPlacement(placement.metadata()) : op;
     }
 
     /** Flushes the device, with the same accounting. */

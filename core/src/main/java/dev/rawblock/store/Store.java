@@ -84,6 +84,7 @@ public final class Store implements AutoCloseable {
     private final Space space;
     private final SizeClasses classes;
     private final IoTracker io;
+    private final Placement placement;
     private final MetadataLayout layout;
     private final Journal journal;
     private final Recovery.Report recovery;
@@ -139,7 +140,8 @@ public final class Store implements AutoCloseable {
         this.runtime = options.runtime();
         this.block = superblock.blockBytes();
         this.maxValueBytes = superblock.regionBytes() - block;
-        this.io = new IoTracker(device);
+        this.placement = Placement.of(device, options.placement());
+        this.io = new IoTracker(device, placement, superblock.regionBase());
         this.layout = MetadataLayout.of(superblock);
         this.classes = new SizeClasses(block, superblock.regionBytes());
         this.index = new KeyIndex(superblock.maxEntries());
@@ -239,6 +241,16 @@ public final class Store implements AutoCloseable {
      * Aligned memory of the store's device: a value put from it, or loaded into it, moves between
      * the device and that memory without a copy (for values a multiple of the block size).
      */
+    /** Where this store's writes go on an FDP namespace (off elsewhere). */
+    public Placement placement() {
+        return placement;
+    }
+
+    /** The device the store is on (for device-level reports such as FDP statistics; do not write to it). */
+    public BlockDevice device() {
+        return device;
+    }
+
     public BufferArena buffers() {
         return device.buffers();
     }
@@ -465,8 +477,8 @@ public final class Store implements AutoCloseable {
         return awaitDurable(slot.deleteMarker());
     }
 
-    CompletableFuture<Void> submitWrite(long offset, MemorySegment data) {
-        return submitOrFail(List.of(IoOp.write(offset, data))).getFirst();
+    CompletableFuture<Void> submitWrite(Reserved slot, long offset, MemorySegment data) {
+        return submitOrFail(List.of(IoOp.write(offset, data, placement.forSlot(slot.planned().ioBytes)))).getFirst();
     }
 
     /** Ends a {@link PutStream}: stores and journals the key if {@code written}, else frees the slot. */
@@ -765,15 +777,15 @@ public final class Store implements AutoCloseable {
                             IoBuffer header = device.buffers().allocate(headerBytes);
                             buffers.add(header);
                             SlotHeader.encodeHeader(header.segment(), key, pl.fp, superblock.storeIdLo(), pl.seq, value, block);
-                            ops.add(IoOp.write(pl.offset, header.segment()));
-                            ops.add(IoOp.write(pl.offset + headerBytes, value));
+                            ops.add(IoOp.write(pl.offset, header.segment(), placement.forSlot(pl.ioBytes)));
+                            ops.add(IoOp.write(pl.offset + headerBytes, value, placement.forSlot(pl.ioBytes)));
                             owner.add(p);
                             owner.add(p);
                         } else {
                             IoBuffer slot = device.buffers().allocate(pl.ioBytes);
                             buffers.add(slot);
                             SlotHeader.encode(slot.segment(), key, pl.fp, superblock.storeIdLo(), pl.seq, value, block);
-                            ops.add(IoOp.write(pl.offset, slot.segment()));
+                            ops.add(IoOp.write(pl.offset, slot.segment(), placement.forSlot(pl.ioBytes)));
                             owner.add(p);
                         }
                     } catch (RuntimeException e) {

@@ -85,13 +85,17 @@ public final class StoreFormat {
     static Superblock format(BlockDevice device, FormatOptions options, int version) throws IOException {
         Superblock sb = plan(device.size(), device.alignment(), options, version);
         int block = sb.blockBytes();
-        try (Checkpoint.Writer empty = new Checkpoint.Writer(device, new IoTracker(device), MetadataLayout.of(sb), block, 1)) {
+        // Format writes metadata only; it goes to the default policy's metadata handle (a store opened later
+        // with another policy writes its own metadata where that one says).
+        Placement placement = Placement.of(device, PlacementPolicy.AUTO);
+        IoTracker io = new IoTracker(device, placement, sb.regionBase());
+        try (Checkpoint.Writer empty = new Checkpoint.Writer(device, io, MetadataLayout.of(sb), block, 1)) {
             for (int r = 0; r < sb.regionCount(); r++) empty.region(0);
             empty.finish(1, 0, 0, sb.regionCount(), sb.storeIdLo());
         }
         try (IoBuffer buf = device.buffers().allocate((long) Superblock.COPIES * block)) {
             for (int i = 0; i < Superblock.COPIES; i++) sb.encode(buf.segment().asSlice((long) i * block, block));
-            await(device.submit(List.of(IoOp.write(0, buf.segment()))).getFirst(), "write the superblock of " + device.path());
+            await(io.submit(List.of(IoOp.write(0, buf.segment()))).getFirst(), "write the superblock of " + device.path());
             await(device.flush(), "flush " + device.path());
         }
         return sb;

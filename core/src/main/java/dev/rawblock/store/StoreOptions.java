@@ -17,11 +17,13 @@ import java.time.Duration;
  * @param readOnly           inspect only: recovery runs in memory, puts, deletes and checkpoints are
  *                           refused, and nothing is ever written to the device (for {@code stats}
  *                           and {@code fsck} without repair, on a device opened read-only)
+ * @param placement          how writes use the FDP placement handles of an NVMe namespace
+ *                           ({@link PlacementPolicy#AUTO} by default; off where the device has none)
  * @param runtime            clocks, futures and background threads ({@link StoreRuntime#SYSTEM}, or a
  *                           simulation's)
  */
 public record StoreOptions(Eviction eviction, long maxBatchBytes, boolean flush, Duration checkpointInterval,
-                           Duration quietWait, boolean readOnly, StoreRuntime runtime) {
+                           Duration quietWait, boolean readOnly, PlacementPolicy placement, StoreRuntime runtime) {
     public static final long DEFAULT_MAX_BATCH_BYTES = 256L << 20;
 
     public StoreOptions {
@@ -33,40 +35,45 @@ public record StoreOptions(Eviction eviction, long maxBatchBytes, boolean flush,
         if (quietWait == null || quietWait.isNegative()) {
             throw new IllegalArgumentException("quiet wait must be >= 0, got " + quietWait);
         }
+        if (placement == null) placement = PlacementPolicy.AUTO;
         if (runtime == null) throw new IllegalArgumentException("runtime must not be null");
     }
 
     /** LRU eviction, 256 MiB per submission, flushing on, a checkpoint a minute (waiting up to 5 s for quiet), read-write. */
     public static StoreOptions defaults() {
         return new StoreOptions(Eviction.LRU, DEFAULT_MAX_BATCH_BYTES, true, Duration.ofSeconds(60), Duration.ofSeconds(5),
-                false, StoreRuntime.SYSTEM);
+                false, PlacementPolicy.AUTO, StoreRuntime.SYSTEM);
     }
 
     public StoreOptions withEviction(Eviction e) {
-        return new StoreOptions(e, maxBatchBytes, flush, checkpointInterval, quietWait, readOnly, runtime);
+        return new StoreOptions(e, maxBatchBytes, flush, checkpointInterval, quietWait, readOnly, placement, runtime);
     }
 
     public StoreOptions withMaxBatchBytes(long b) {
-        return new StoreOptions(eviction, b, flush, checkpointInterval, quietWait, readOnly, runtime);
+        return new StoreOptions(eviction, b, flush, checkpointInterval, quietWait, readOnly, placement, runtime);
     }
 
     public StoreOptions withFlush(boolean f) {
-        return new StoreOptions(eviction, maxBatchBytes, f, checkpointInterval, quietWait, readOnly, runtime);
+        return new StoreOptions(eviction, maxBatchBytes, f, checkpointInterval, quietWait, readOnly, placement, runtime);
     }
 
     public StoreOptions withCheckpointInterval(Duration d) {
-        return new StoreOptions(eviction, maxBatchBytes, flush, d, quietWait, readOnly, runtime);
+        return new StoreOptions(eviction, maxBatchBytes, flush, d, quietWait, readOnly, placement, runtime);
     }
 
     public StoreOptions withQuietWait(Duration d) {
-        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, d, readOnly, runtime);
+        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, d, readOnly, placement, runtime);
     }
 
     public StoreOptions withReadOnly(boolean r) {
-        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, quietWait, r, runtime);
+        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, quietWait, r, placement, runtime);
+    }
+
+    public StoreOptions withPlacement(PlacementPolicy p) {
+        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, quietWait, readOnly, p, runtime);
     }
 
     public StoreOptions withRuntime(StoreRuntime r) {
-        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, quietWait, readOnly, r);
+        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, quietWait, readOnly, placement, r);
     }
 }

@@ -18,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Compiles a C program against this machine's {@code <linux/io_uring.h>} and {@code <linux/stat.h>}
  * and compares every offset and constant we wrote by hand with what the compiler says.
+ * NVMe passthrough structures and ioctl numbers come from {@code <linux/nvme_ioctl.h>}.
  * Constants newer than the installed headers (NO_SQARRAY, 6.6) are checked by the ring tests.
  */
 class IoUringAbiTest {
@@ -128,6 +129,32 @@ class IoUringAbiTest {
         m.put("MAP_SHARED", (long) LibC.MAP_SHARED);
         m.put("MAP_POPULATE", (long) LibC.MAP_POPULATE);
         m.put("EFD_CLOEXEC", (long) LibC.EFD_CLOEXEC);
+
+        for (String struct : new String[] {"nvme_passthru_cmd", "nvme_uring_cmd"}) {
+            String s = "struct " + struct;
+            m.put("sizeof(" + s + ")", (long) NvmeCommandDescriptor.SIZE);
+            m.put("offsetof(" + s + ", opcode)", (long) NvmeCommandDescriptor.OPCODE);
+            m.put("offsetof(" + s + ", flags)", (long) NvmeCommandDescriptor.FLAGS);
+            m.put("offsetof(" + s + ", nsid)", (long) NvmeCommandDescriptor.NSID);
+            m.put("offsetof(" + s + ", cdw2)", (long) NvmeCommandDescriptor.CDW2);
+            m.put("offsetof(" + s + ", cdw3)", (long) NvmeCommandDescriptor.CDW3);
+            m.put("offsetof(" + s + ", metadata)", (long) NvmeCommandDescriptor.METADATA);
+            m.put("offsetof(" + s + ", addr)", (long) NvmeCommandDescriptor.ADDR);
+            m.put("offsetof(" + s + ", metadata_len)", (long) NvmeCommandDescriptor.METADATA_LEN);
+            m.put("offsetof(" + s + ", data_len)", (long) NvmeCommandDescriptor.DATA_LEN);
+            m.put("offsetof(" + s + ", cdw10)", (long) NvmeCommandDescriptor.CDW10);
+            m.put("offsetof(" + s + ", cdw11)", (long) NvmeCommandDescriptor.CDW11);
+            m.put("offsetof(" + s + ", cdw12)", (long) NvmeCommandDescriptor.CDW12);
+            m.put("offsetof(" + s + ", cdw13)", (long) NvmeCommandDescriptor.CDW13);
+            m.put("offsetof(" + s + ", cdw14)", (long) NvmeCommandDescriptor.CDW14);
+            m.put("offsetof(" + s + ", cdw15)", (long) NvmeCommandDescriptor.CDW15);
+            m.put("offsetof(" + s + ", timeout_ms)", (long) NvmeCommandDescriptor.TIMEOUT_MS);
+        }
+        m.put("offsetof(struct nvme_passthru_cmd, result)", (long) NvmeCommandDescriptor.RESULT);
+        m.put("NVME_IOCTL_ID", NvmeConstants.NVME_IOCTL_ID);
+        m.put("NVME_IOCTL_ADMIN_CMD", NvmeConstants.NVME_IOCTL_ADMIN_CMD);
+        m.put("NVME_IOCTL_IO_CMD", NvmeConstants.NVME_IOCTL_IO_CMD);
+        m.put("NVME_URING_CMD_IO", Integer.toUnsignedLong(NvmeConstants.NVME_URING_CMD_IO));
         return m;
     }
 
@@ -144,6 +171,8 @@ class IoUringAbiTest {
                 #include <sys/syscall.h>
                 #include <linux/stat.h>
                 #include <linux/io_uring.h>
+                #include <sys/ioctl.h>
+                #include <linux/nvme_ioctl.h>
                 int main(void) {
                 """);
         for (String expr : expected.keySet()) {

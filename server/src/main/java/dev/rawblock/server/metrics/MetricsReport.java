@@ -42,6 +42,7 @@ final class MetricsReport {
         requests(out, context);
         connections(out, context);
         store(out, context);
+        fdp(out, context);
         return out.text();
     }
 
@@ -168,5 +169,33 @@ final class MetricsReport {
         out.single("rawblock_checkpoint_age_seconds", Type.GAUGE, "Time since the last checkpoint, or since open; "
                 + "it grows while the store is unchanged, when no checkpoint is needed.",
                 s.lastCheckpointAgeMillis() / 1000.0);
+    }
+
+    /**
+     * FDP figures of the drive, on an NVMe namespace with FDP (nothing elsewhere): the statistics
+     * log's host and media bytes written, so the write amplification, and the reclaim unit
+     * handles that have taken writes. Read from the drive at each scrape (two NVMe commands).
+     */
+    private static void fdp(Exposition out, ServerContext context) {
+        dev.rawblock.device.FdpStatus f;
+        try {
+            f = context.values().store().device().fdpStatus().orElse(null);
+        } catch (java.io.IOException | RuntimeException e) {
+            return; // the drive did not answer: the other metrics still stand
+        }
+        if (f == null) return;
+        out.single("rawblock_fdp_host_bytes_written", Type.COUNTER,
+                "Bytes the host wrote to the FDP endurance group (FDP statistics log, drive lifetime).", f.hostBytesWritten());
+        out.single("rawblock_fdp_media_bytes_written", Type.COUNTER,
+                "Bytes the drive wrote to media, garbage collection included (FDP statistics log).", f.mediaBytesWritten());
+        out.single("rawblock_fdp_write_amplification", Type.GAUGE, "Media over host bytes written.",
+                f.writeAmplification());
+        out.family("rawblock_fdp_handle_used", Type.GAUGE,
+                "1 for a placement handle whose reclaim unit has taken writes, else 0.");
+        java.util.List<Integer> used = f.handlesUsed();
+        for (dev.rawblock.device.FdpStatus.Handle h : f.handles()) {
+            out.sample("rawblock_fdp_handle_used", used.contains(h.placementId()) ? 1 : 0, "placement_id",
+                    Integer.toString(h.placementId()));
+        }
     }
 }

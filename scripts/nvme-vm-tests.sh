@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs the NVMe passthrough test classes (dev.rawblock.NvmeVmTests) in one nvme-vm guest, with an
+# emulated FDP drive (/dev/ng0n1) and a plain one (/dev/ng1n1). Compiles on the host (TCG is
+# 10-100x slower), then starts one JVM in the guest with the test classpath. Extra arguments go
+# to nvme-vm before the command, e.g. scripts/nvme-vm-tests.sh --smp 1.
+# Without ../shared/tools/nvme-vm (relative to the project root) it says so and exits 0.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VM="$ROOT/../shared/tools/nvme-vm"
+if [ ! -x "$VM" ]; then
+  echo "nvme-vm tests skipped: $VM not found (the NVMe passthrough tests need that tool; see docs/nvme.md)"
+  exit 0
+fi
+source "$ROOT/scripts/jdk.sh"
+rawblock_find_jdk
+cd "$ROOT"
+"$VM" --setup-only >/dev/null   # fills its cache: Debian packages on a fresh machine (~90 MB)
+mvn -B -q test-compile dependency:build-classpath -pl core,server,cli \
+  -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test
+cp="$ROOT/core/target/test-classes:$ROOT/core/target/classes:$ROOT/cli/target/test-classes:$ROOT/cli/target/classes"
+cp="$cp:$(cat "$ROOT/core/target/cp.txt"):$(cat "$ROOT/cli/target/cp.txt")"
+# C1 only and the serial GC: C2 compilations cost the most under TCG (NVME_VM.md, Limits).
+exec "$VM" --share "$ROOT" --timeout 900 "$@" -- java --enable-native-access=ALL-UNNAMED \
+  -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$cp" dev.rawblock.NvmeVmTests
