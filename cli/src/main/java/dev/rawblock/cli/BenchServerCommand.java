@@ -204,8 +204,9 @@ final class BenchServerCommand implements Callable<Integer> {
         }
     }
 
-    private FormatOptions formatOptions() {
-        return ServeCommand.formatFor(capacity);
+    /** The geometry serve gives a new store on this target. */
+    private static FormatOptions formatOptions() {
+        return FormatOptions.defaults();
     }
 
     private Server serve(Store store) throws IOException {

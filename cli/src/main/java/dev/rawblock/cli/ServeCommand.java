@@ -49,7 +49,6 @@ final class ServeCommand implements Callable<Integer> {
     static final long DEFAULT_CAPACITY = 8 * GIB;
     /** Aligned memory registered with io_uring for values in flight; beyond it, buffers still work, unregistered. */
     private static final long ARENA_BYTES = 256L << 20;
-    private static final long SERVE_REGION_BYTES = 256L << 20;
 
     @Spec
     CommandSpec spec;
@@ -218,14 +217,14 @@ final class ServeCommand implements Callable<Integer> {
     /** Formats a file this start created or found all zero; leaves a store alone; refuses anything else. */
     private void formatIfNew(Path target, BlockDevice device) throws IOException {
         if (device.created()) {
-            StoreFormat.format(device, formatFor(device.size()));
+            StoreFormat.format(device, FormatOptions.defaults()); // the same geometry as rawblock format
             log("created and formatted " + target + " (" + SizeParser.format(device.size()) + ")");
             return;
         }
         DeviceContents found = StoreFormat.identify(device);
         boolean file = device.geometry().kind() == Geometry.Kind.FILE;
         if (found.empty() && file) {
-            StoreFormat.format(device, formatFor(device.size()));
+            StoreFormat.format(device, FormatOptions.defaults()); // the same geometry as rawblock format
             log("formatted " + target + " (" + SizeParser.format(device.size()) + "): it " + found.phrase()
                     + ", as a first start that was stopped before its format leaves it");
         } else if (found.state() == DeviceContents.State.OTHER || found.empty()) {
@@ -234,16 +233,6 @@ final class ServeCommand implements Callable<Integer> {
                     + " --force would erase, or point --path elsewhere)");
         }
         // A store, also a damaged or truncated one: the open says what is wrong with it.
-    }
-
-    /**
-     * The format of a store created by serve: 256 MiB regions once the store has room for 16 of
-     * them, since KV chunks are often powers of two (32 MiB for 256 tokens of an 8B model) and a
-     * region holds 7 such slots (a value plus its header block) where a 64 MiB region holds one.
-     */
-    static FormatOptions formatFor(long capacity) {
-        long region = capacity >= 16 * SERVE_REGION_BYTES ? SERVE_REGION_BYTES : 0;
-        return new FormatOptions(0, region, 0);
     }
 
     /** 8 GiB, or half of what the filesystem has free, whichever is less (at least 256 MiB). */
