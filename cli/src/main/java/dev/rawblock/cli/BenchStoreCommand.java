@@ -170,10 +170,12 @@ final class BenchStoreCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         validate();
         FioRunner fio = peers.contains(Peer.FIO) ? FioRunner.locate() : null; // before any I/O: fail fast
-        Path target = BenchDeviceCommand.target(path, DEFAULT_PATH);
-        Path rocksDir = rocksdbDir != null ? rocksdbDir : target.resolveSibling(ROCKSDB_DIR_NAME);
-        boolean create = !Files.exists(target);
         long newSize = capacity != null ? capacity : defaultCapacity(total);
+        ScratchFile scratch = ScratchFile.claim(path, DEFAULT_PATH, newSize, force,
+                capacity != null ? "--capacity" : "--total " + SizeParser.format(total));
+        Path target = scratch.path();
+        Path rocksDir = rocksdbDir != null ? rocksdbDir : target.resolveSibling(ROCKSDB_DIR_NAME);
+        boolean create = scratch.create();
         PrintWriter out = spec.commandLine().getOut();
         Progress progress = new Progress(spec.commandLine().getErr(), Progress.stderrIsTerminal());
 
@@ -190,7 +192,7 @@ final class BenchStoreCommand implements Callable<Integer> {
              BlockDevice device = BlockDevice.open(options)) {
             if (rocks != null) report.peerSetup(Peer.ROCKSDB, rocks.settings());
             String kind = device.geometry().kind() == Geometry.Kind.FILE ? "file" : "block device";
-            FormatCommand.refuseToErase(device, force);
+            FormatCommand.refuseToErase(device, scratch.mayErase(force));
             check(device);
             if (create) prepare(device, arenaBlock, qd, progress);
             Superblock sb = format(device);

@@ -56,11 +56,19 @@ public final class Main {
         cl.setExecutionStrategy(ConfigFile::checkThenRun);
         cl.setExecutionExceptionHandler(Main::onFailure);
         cl.setParameterExceptionHandler(Main::onUsageError);
+        HelpLayout.install(cl);
         return cl;
     }
 
     private static int onFailure(Exception e, CommandLine cl, ParseResult parsed) {
         PrintWriter err = cl.getErr();
+        if (e instanceof UsageException) {
+            err.println("rawblock: " + oneLine(e.getMessage()) + " (see '" + cl.getCommandSpec().qualifiedName()
+                    + " --help')");
+            if (verbose(parsed)) e.printStackTrace(err);
+            err.flush();
+            return EXIT_USAGE;
+        }
         err.println("rawblock: " + describe(e));
         if (verbose(parsed)) e.printStackTrace(err);
         err.flush();

@@ -151,7 +151,8 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        serverConfig(1); // the checks that need no store, before anything (even ./data) is created
+        // The checks that need no store, before anything (even ./data) is created or recovered.
+        PortProbe.requireFree(serverConfig(1));
         Path target = BenchDeviceCommand.target(path, DEFAULT_PATH);
         StoreOptions storeOptions = StoreOptions.defaults().withEviction(eviction).withFlush(!noFlush);
         try (Store store = openOrCreate(target, storeOptions)) {
