@@ -96,6 +96,7 @@ final class BenchServerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         validate();
         RedisBenchmark redisBenchmark = RedisBenchmark.find();
+        Interruption.install(spec.commandLine().getErr()); // Ctrl-C still removes the scratch file it creates
         ScratchFile scratch = ScratchFile.claim(path, DEFAULT_PATH, capacity, force, "--capacity");
         Path target = scratch.path();
         boolean create = scratch.create();
@@ -318,9 +319,14 @@ final class BenchServerCommand implements Callable<Integer> {
                     "-c", Integer.toString(clients), "-n", Integer.toString(requests), "-d", Long.toString(valueSize),
                     "-r", Long.toString(keySpace), "-P", Integer.toString(pipeline), "--csv");
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0 || output.contains("Error")) {
-                throw new IOException("redis-benchmark failed (" + String.join(" ", command) + "): " + output.strip());
+            String output;
+            try {
+                output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0 || output.contains("Error")) {
+                    throw new IOException("redis-benchmark failed (" + String.join(" ", command) + "): " + output.strip());
+                }
+            } finally {
+                p.destroyForcibly(); // stopped (Ctrl-C) or stuck: it must not outlive the bench
             }
             // --csv: a header line, then "SET","<rps>",...
             for (String line : output.lines().toList()) {

@@ -188,8 +188,9 @@ final class BenchStoreCommand implements Callable<Integer> {
 
         int chunks = (int) (total / valueSize);
         StoreReport.Builder report = new StoreReport.Builder();
-        try (RocksPeer rocks = peers.contains(Peer.ROCKSDB) ? RocksPeer.create(rocksDir, flush, keep, valueSize, total) : null;
-             BlockDevice device = BlockDevice.open(options)) {
+        Interruption.install(spec.commandLine().getErr());
+        RocksPeer rocks = peers.contains(Peer.ROCKSDB) ? RocksPeer.create(rocksDir, flush, keep, valueSize, total) : null;
+        try (rocks; BlockDevice device = BlockDevice.open(options)) {
             if (rocks != null) report.peerSetup(Peer.ROCKSDB, rocks.settings());
             String kind = device.geometry().kind() == Geometry.Kind.FILE ? "file" : "block device";
             FormatCommand.refuseToErase(device, scratch.mayErase(force));
@@ -251,6 +252,10 @@ final class BenchStoreCommand implements Callable<Integer> {
             }
         } finally {
             progress.clear();
+            if (Interruption.requested() && rocks != null && rocks.removedBytes() >= 0) {
+                spec.commandLine().getErr().println("rawblock: removed " + rocksDir + " ("
+                        + MachineLimits.approx(rocks.removedBytes()) + ")");
+            }
         }
 
         StoreReport result = report.plot(plot).build();

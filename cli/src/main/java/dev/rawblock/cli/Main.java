@@ -62,6 +62,13 @@ public final class Main {
 
     private static int onFailure(Exception e, CommandLine cl, ParseResult parsed) {
         PrintWriter err = cl.getErr();
+        if (Interruption.requested()) {
+            // Stopped by Ctrl-C or SIGTERM: the command's cleanup has run and said what it removed.
+            err.println("rawblock: interrupted");
+            if (verbose(parsed)) e.printStackTrace(err);
+            err.flush();
+            return Interruption.EXIT_INTERRUPTED;
+        }
         if (e instanceof UsageException) {
             err.println("rawblock: " + oneLine(e.getMessage()) + " (see '" + cl.getCommandSpec().qualifiedName()
                     + " --help')");
