@@ -25,15 +25,16 @@ record ScratchFile(Path path, boolean owned, boolean create) {
      */
     static ScratchFile claim(Path given, Path defaultPath, long needed, boolean force, String option)
             throws IOException {
-        Path path = BenchDeviceCommand.target(given, defaultPath);
+        Path path = given != null ? BenchDeviceCommand.target(given, null) : defaultPath;
         boolean owned = given == null;
         boolean exists = Files.exists(path);
         boolean regrow = exists && Files.isRegularFile(path) && (owned || force) && Files.size(path) < needed;
         if (!exists || regrow) {
             long reclaimed = regrow ? Files.size(path) : 0;
             String tooLarge = MachineLimits.fileDoesNotFit(option, path, needed - reclaimed);
-            if (tooLarge != null) throw new UsageException(tooLarge);
+            if (tooLarge != null) throw new UsageException(tooLarge); // before ./data is even created
         }
+        if (owned) BenchDeviceCommand.target(null, defaultPath); // creates its directory
         if (regrow) Files.delete(path);
         return new ScratchFile(path, owned, !exists || regrow);
     }
