@@ -124,6 +124,7 @@ final class Checkpointer implements AutoCloseable {
                 checkpoint();
             } catch (IOException | RuntimeException e) {
                 failed.increment(); // the journal still holds everything; the next try may succeed
+                options.events().checkpointFailed(e);
             }
         }
     }

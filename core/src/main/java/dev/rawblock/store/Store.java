@@ -521,6 +521,7 @@ public final class Store implements AutoCloseable {
                 if (slotId == Space.NONE) {
                     if (replaces) index.setState(pos, KeyIndex.STORED);
                     results[i] = PutResult.NO_SPACE;
+                    options.events().outOfSpace();
                     continue;
                 }
                 if (replaces) {
@@ -616,7 +617,9 @@ public final class Store implements AutoCloseable {
             journal.sync(ticket).join();
             return true;
         } catch (RuntimeException e) {
-            offline = e.getCause() != null ? e.getCause() : e;
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            if (offline == null) options.events().journalFailed(cause);
+            offline = cause;
             return false;
         }
     }
@@ -647,6 +650,7 @@ public final class Store implements AutoCloseable {
     private void evict(long pos) {
         forget(pos);
         evictions.increment();
+        options.events().evicted();
     }
 
     /**
@@ -1034,6 +1038,7 @@ public final class Store implements AutoCloseable {
      * evicted or replaced since the read: the slot that failed is no longer its own).
      */
     private void dropCorrupt(List<Found> corrupt) {
+        int dropped = 0;
         lock();
         try {
             for (Found f : corrupt) {
@@ -1041,11 +1046,13 @@ public final class Store implements AutoCloseable {
                 if (pos >= 0 && index.slotId(pos) == f.slotId && index.state(pos) == KeyIndex.STORED) {
                     checksumFailures.increment();
                     forget(pos);
+                    dropped++;
                 }
             }
         } finally {
             lock.unlock();
         }
+        if (dropped > 0) options.events().corruptDropped(dropped);
     }
 
     // ------------------------------------------------------------------ lookups, pins, delete

@@ -17,9 +17,11 @@ import java.time.Duration;
  * @param readOnly           inspect only: recovery runs in memory, puts, deletes and checkpoints are
  *                           refused, and nothing is ever written to the device (for {@code stats}
  *                           and {@code fsck} without repair, on a device opened read-only)
+ * @param events             hears evictions, dropped entries, full space and journal or checkpoint
+ *                           failures, for the owner's log (default: {@link StoreEvents#NONE})
  */
 public record StoreOptions(Eviction eviction, long maxBatchBytes, boolean flush, Duration checkpointInterval,
-                           Duration quietWait, boolean readOnly) {
+                           Duration quietWait, boolean readOnly, StoreEvents events) {
     public static final long DEFAULT_MAX_BATCH_BYTES = 256L << 20;
 
     public StoreOptions {
@@ -31,35 +33,40 @@ public record StoreOptions(Eviction eviction, long maxBatchBytes, boolean flush,
         if (quietWait == null || quietWait.isNegative()) {
             throw new IllegalArgumentException("quiet wait must be >= 0, got " + quietWait);
         }
+        if (events == null) throw new IllegalArgumentException("events must be a listener (StoreEvents.NONE for none)");
     }
 
     /** LRU eviction, 256 MiB per submission, flushing on, a checkpoint a minute (waiting up to 5 s for quiet), read-write. */
     public static StoreOptions defaults() {
         return new StoreOptions(Eviction.LRU, DEFAULT_MAX_BATCH_BYTES, true, Duration.ofSeconds(60), Duration.ofSeconds(5),
-                false);
+                false, StoreEvents.NONE);
     }
 
     public StoreOptions withEviction(Eviction e) {
-        return new StoreOptions(e, maxBatchBytes, flush, checkpointInterval, quietWait, readOnly);
+        return new StoreOptions(e, maxBatchBytes, flush, checkpointInterval, quietWait, readOnly, events);
     }
 
     public StoreOptions withMaxBatchBytes(long b) {
-        return new StoreOptions(eviction, b, flush, checkpointInterval, quietWait, readOnly);
+        return new StoreOptions(eviction, b, flush, checkpointInterval, quietWait, readOnly, events);
     }
 
     public StoreOptions withFlush(boolean f) {
-        return new StoreOptions(eviction, maxBatchBytes, f, checkpointInterval, quietWait, readOnly);
+        return new StoreOptions(eviction, maxBatchBytes, f, checkpointInterval, quietWait, readOnly, events);
     }
 
     public StoreOptions withCheckpointInterval(Duration d) {
-        return new StoreOptions(eviction, maxBatchBytes, flush, d, quietWait, readOnly);
+        return new StoreOptions(eviction, maxBatchBytes, flush, d, quietWait, readOnly, events);
     }
 
     public StoreOptions withQuietWait(Duration d) {
-        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, d, readOnly);
+        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, d, readOnly, events);
     }
 
     public StoreOptions withReadOnly(boolean r) {
-        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, quietWait, r);
+        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, quietWait, r, events);
+    }
+
+    public StoreOptions withEvents(StoreEvents listener) {
+        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, quietWait, readOnly, listener);
     }
 }
