@@ -75,8 +75,9 @@ final class BenchDeviceCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         validate();
         FioRunner fio = against == null ? null : FioRunner.locate(); // before any I/O: fail fast
-        Path target = target();
-        boolean create = !Files.exists(target);
+        ScratchFile scratch = ScratchFile.claim(path, DEFAULT_PATH, size, false, "--size " + SizeParser.format(size));
+        Path target = scratch.path();
+        boolean create = scratch.create();
         PrintWriter out = spec.commandLine().getOut();
         Progress progress = new Progress(spec.commandLine().getErr(), Progress.stderrIsTerminal());
 
@@ -150,11 +151,6 @@ final class BenchDeviceCommand implements Callable<Integer> {
      */
     private long blockClass() {
         return Long.highestOneBit(block) == block ? block : Long.highestOneBit(block) << 1;
-    }
-
-    /** The target path; the default one gets its directory created. */
-    private Path target() throws IOException {
-        return target(path, DEFAULT_PATH);
     }
 
     /**

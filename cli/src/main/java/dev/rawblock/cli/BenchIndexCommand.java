@@ -33,6 +33,8 @@ final class BenchIndexCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--entries must be between 1 and "
                     + FormatOptions.MAX_ENTRIES + ", got " + entries);
         }
+        String tooLarge = MachineLimits.indexDoesNotFit("--entries", entries);
+        if (tooLarge != null) throw new ParameterException(spec.commandLine(), tooLarge);
         Progress progress = new Progress(spec.commandLine().getErr(), Progress.stderrIsTerminal());
         long t0 = System.nanoTime();
         IndexBenchmark.Result r;
@@ -40,6 +42,10 @@ final class BenchIndexCommand implements Callable<Integer> {
             // Inserts, then hits, then misses: 3 x entries operations.
             r = IndexBenchmark.run(entries, done -> progress.waiting(String.format(Locale.ROOT, "%s  %3d%%",
                     phase(done), done * 100 / (3 * entries)), System.nanoTime() - t0));
+        } catch (OutOfMemoryError e) {
+            // Memory taken by something else since the check: still one line, not a stack trace.
+            throw new IllegalStateException("the index of " + entries + " entries ran out of memory ("
+                    + Main.describe(e) + "); use a smaller --entries", e);
         } finally {
             progress.clear();
         }

@@ -139,10 +139,11 @@ final class BenchRecoveryCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         validate();
-        Path target = BenchDeviceCommand.target(path, DEFAULT_PATH);
-        boolean create = !Files.exists(target);
         long slot = SlotHeader.slotBytes(key(maxKey()).length, valueSize, 4096);
         long needed = capacity(slot);
+        ScratchFile scratch = ScratchFile.claim(path, DEFAULT_PATH, needed, force, "--entries " + entries);
+        Path target = scratch.path();
+        boolean create = scratch.create();
         long arenaBytes = Math.max(64 * MIB, Long.highestOneBit(2L * threads * BATCH_KEYS * slot) * 2);
         DeviceOptions options = DeviceOptions.of(target).withQueueDepth(256).withArenaBytes(arenaBytes);
         if (create) options = options.withCreateSize(needed);
@@ -157,7 +158,7 @@ final class BenchRecoveryCommand implements Callable<Integer> {
             BlockDevice device = BlockDevice.open(options);
             try (FaultInjectingDevice faulty = new FaultInjectingDevice(device)) {
                 String kind = StatsCommand.kind(device);
-                FormatCommand.refuseToErase(device, force);
+                FormatCommand.refuseToErase(device, scratch.mayErase(force));
                 if (device.size() < needed) {
                     throw new IOException(device.path() + " has " + SizeParser.format(device.size()) + ", less than the "
                             + SizeParser.format(needed) + " that " + entries + " entries of " + valueSize
@@ -476,7 +477,11 @@ final class BenchRecoveryCommand implements Callable<Integer> {
             usage("--entries must be between 1 and " + (FormatOptions.MAX_ENTRIES / 5 * 4 - 1024) + ", got " + entries);
         }
         if (valueSize > MIB) usage("--value-size must be at most 1m, got " + SizeParser.format(valueSize));
+        if (valueSize < 1) usage("--value-size must be at least 1 byte, got " + valueSize);
         if (threads < 1 || threads > 256) usage("--threads must be between 1 and 256, got " + threads);
+        // The fill, the 10% more the crash phase puts, and the index of all of them.
+        String tooLarge = MachineLimits.indexDoesNotFit("--entries", entries + entries / 10);
+        if (tooLarge != null) usage(tooLarge);
     }
 
     private void usage(String message) {

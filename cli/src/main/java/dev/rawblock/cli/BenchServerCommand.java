@@ -8,9 +8,12 @@ import dev.rawblock.store.FormatOptions;
 import dev.rawblock.store.Store;
 import dev.rawblock.store.StoreFormat;
 import dev.rawblock.store.StoreOptions;
+import dev.rawblock.store.SlotHeader;
+import dev.rawblock.store.Superblock;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
@@ -91,10 +94,12 @@ final class BenchServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        validate();
         RedisBenchmark redisBenchmark = RedisBenchmark.find();
-        if (valueSize < 1 || valueSize > Integer.MAX_VALUE) throw new IOException("--value-size must be 1 byte to 2g");
-        Path target = BenchDeviceCommand.target(path, DEFAULT_PATH);
-        boolean create = !Files.exists(target);
+        Interruption.install(spec.commandLine().getErr()); // Ctrl-C still removes the scratch file it creates
+        ScratchFile scratch = ScratchFile.claim(path, DEFAULT_PATH, capacity, force, "--capacity");
+        Path target = scratch.path();
+        boolean create = scratch.create();
         Progress progress = new Progress(spec.commandLine().getErr(), Progress.stderrIsTerminal());
         StoreOptions storeOptions = StoreOptions.defaults().withFlush(!noFlush);
         DeviceOptions options = DeviceOptions.of(target).withQueueDepth(Math.max(64, 2 * clients))
@@ -103,7 +108,7 @@ final class BenchServerCommand implements Callable<Integer> {
 
         List<Rates> embedded = new ArrayList<>(), served = new ArrayList<>();
         try (BlockDevice device = BlockDevice.open(options)) {
-            FormatCommand.refuseToErase(device, force);
+            FormatCommand.refuseToErase(device, scratch.mayErase(force));
             for (int run = 1; run <= runs; run++) {
                 String label = "run " + run + "/" + runs;
                 embedded.add(embeddedPass(device, storeOptions, run, progress, label));
@@ -123,6 +128,39 @@ final class BenchServerCommand implements Callable<Integer> {
             if (create) Files.deleteIfExists(target);
         }
         return 0;
+    }
+
+    /** Usage errors (exit code 2), before any file is made or any pass runs. */
+    private void validate() throws IOException {
+        if (runs < 1 || runs > 1000) usage("--runs must be between 1 and 1000, got " + runs);
+        if (clients < 1 || clients > 1024) usage("--clients must be between 1 and 1024, got " + clients);
+        if (requests < 1) usage("--requests must be at least 1, got " + requests);
+        if (valueSize < 1) usage("--value-size must be at least 1 byte, got " + valueSize);
+        Superblock sb;
+        try {
+            sb = StoreFormat.plan(capacity, 4096, formatOptions());
+        } catch (IOException e) {
+            usage("--capacity " + SizeParser.format(capacity) + " is too small for a store (" + e.getMessage() + ")");
+            return;
+        }
+        long largest = sb.regionBytes() - sb.blockBytes();
+        if (valueSize > largest) {
+            usage("--value-size " + SizeParser.format(valueSize) + " is larger than the largest value of a --capacity "
+                    + SizeParser.format(capacity) + " store (" + SizeParser.format(largest) + ")");
+        }
+        // A pass stores its requests, the GET keys and, while SETs replace them, one new slot per client.
+        long slotBytes = SlotHeader.slotBytes(16, valueSize, sb.blockBytes());
+        long slots = sb.regionCount() * (sb.regionBytes() / slotBytes);
+        long needed = (long) requests + GET_KEYS + clients;
+        if (needed > slots) {
+            usage("--requests " + requests + " of --value-size " + SizeParser.format(valueSize) + " need " + needed
+                    + " slots with the GET keys and --clients, more than the " + slots + " of a --capacity "
+                    + SizeParser.format(capacity) + " store; use fewer --requests or a larger --capacity");
+        }
+    }
+
+    private void usage(String message) {
+        throw new ParameterException(spec.commandLine(), message);
     }
 
     private Rates embeddedPass(BlockDevice device, StoreOptions storeOptions, int run, Progress progress, String label)
@@ -204,8 +242,9 @@ final class BenchServerCommand implements Callable<Integer> {
         }
     }
 
-    private FormatOptions formatOptions() {
-        return ServeCommand.formatFor(capacity);
+    /** The geometry serve gives a new store on this target. */
+    private static FormatOptions formatOptions() {
+        return FormatOptions.defaults();
     }
 
     private Server serve(Store store) throws IOException {
@@ -280,9 +319,14 @@ final class BenchServerCommand implements Callable<Integer> {
                     "-c", Integer.toString(clients), "-n", Integer.toString(requests), "-d", Long.toString(valueSize),
                     "-r", Long.toString(keySpace), "-P", Integer.toString(pipeline), "--csv");
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0 || output.contains("Error")) {
-                throw new IOException("redis-benchmark failed (" + String.join(" ", command) + "): " + output.strip());
+            String output;
+            try {
+                output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0 || output.contains("Error")) {
+                    throw new IOException("redis-benchmark failed (" + String.join(" ", command) + "): " + output.strip());
+                }
+            } finally {
+                p.destroyForcibly(); // stopped (Ctrl-C) or stuck: it must not outlive the bench
             }
             // --csv: a header line, then "SET","<rps>",...
             for (String line : output.lines().toList()) {

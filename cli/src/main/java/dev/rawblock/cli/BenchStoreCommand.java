@@ -170,10 +170,12 @@ final class BenchStoreCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         validate();
         FioRunner fio = peers.contains(Peer.FIO) ? FioRunner.locate() : null; // before any I/O: fail fast
-        Path target = BenchDeviceCommand.target(path, DEFAULT_PATH);
-        Path rocksDir = rocksdbDir != null ? rocksdbDir : target.resolveSibling(ROCKSDB_DIR_NAME);
-        boolean create = !Files.exists(target);
         long newSize = capacity != null ? capacity : defaultCapacity(total);
+        ScratchFile scratch = ScratchFile.claim(path, DEFAULT_PATH, newSize, force,
+                capacity != null ? "--capacity" : "--total " + SizeParser.format(total));
+        Path target = scratch.path();
+        Path rocksDir = rocksdbDir != null ? rocksdbDir : target.resolveSibling(ROCKSDB_DIR_NAME);
+        boolean create = scratch.create();
         PrintWriter out = spec.commandLine().getOut();
         Progress progress = new Progress(spec.commandLine().getErr(), Progress.stderrIsTerminal());
 
@@ -187,11 +189,12 @@ final class BenchStoreCommand implements Callable<Integer> {
 
         int chunks = (int) (total / valueSize);
         StoreReport.Builder report = new StoreReport.Builder();
-        try (RocksPeer rocks = peers.contains(Peer.ROCKSDB) ? RocksPeer.create(rocksDir, flush, keep, valueSize, total) : null;
-             BlockDevice device = BlockDevice.open(options)) {
+        Interruption.install(spec.commandLine().getErr());
+        RocksPeer rocks = peers.contains(Peer.ROCKSDB) ? RocksPeer.create(rocksDir, flush, keep, valueSize, total) : null;
+        try (rocks; BlockDevice device = BlockDevice.open(options)) {
             if (rocks != null) report.peerSetup(Peer.ROCKSDB, rocks.settings());
             String kind = StatsCommand.kind(device);
-            FormatCommand.refuseToErase(device, force);
+            FormatCommand.refuseToErase(device, scratch.mayErase(force));
             check(device);
             if (create) prepare(device, arenaBlock, qd, progress);
             Superblock sb = format(device);
@@ -250,6 +253,10 @@ final class BenchStoreCommand implements Callable<Integer> {
             }
         } finally {
             progress.clear();
+            if (Interruption.requested() && rocks != null && rocks.removedBytes() >= 0) {
+                spec.commandLine().getErr().println("rawblock: removed " + rocksDir + " ("
+                        + MachineLimits.approx(rocks.removedBytes()) + ")");
+            }
         }
 
         StoreReport result = report.plot(plot).build();

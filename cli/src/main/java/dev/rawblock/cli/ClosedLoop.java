@@ -48,6 +48,20 @@ final class ClosedLoop {
      * @param expectedBytes the bytes all calls move together, for progress
      * @param stuck         says where and why, appended to the error when no call finished for a minute
      */
+    /**
+     * Waits a poll interval for the lanes; when the waiting thread is interrupted (Ctrl-C), the
+     * lanes stop and the calls in flight end before the interrupt goes on up.
+     */
+    private static boolean awaitLanes(CountDownLatch lanesLeft, AtomicReference<Throwable> error)
+            throws InterruptedException {
+        try {
+            return lanesLeft.await(POLL_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Interruption.stopLanes(lanesLeft, () -> error.compareAndSet(null, e));
+            throw e;
+        }
+    }
+
     static Result run(String what, int lanes, int items, long expectedBytes, Call call, Finish finish,
                       DeviceWorkload.Observer observer, Supplier<String> stuck)
             throws IOException, InterruptedException {
@@ -81,7 +95,7 @@ final class ClosedLoop {
         go.countDown(); // threads are started and waiting: their creation is not timed
         long lastCalls = -1;
         long lastChange = t0;
-        while (!lanesLeft.await(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
+        while (!awaitLanes(lanesLeft, error)) {
             long now = System.nanoTime();
             observer.progress(bytes.sum(), expectedBytes, now - t0);
             long done = calls.sum();

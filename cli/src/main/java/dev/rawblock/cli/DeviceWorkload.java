@@ -83,7 +83,7 @@ final class DeviceWorkload implements AutoCloseable {
         pass.start();
         long lastDone = -1;
         long lastChange = t0;
-        while (!pass.lanesLeft.await(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
+        while (!awaitLanes(pass)) {
             long now = System.nanoTime();
             long done = pass.doneBytes.sum();
             observer.progress(done, bytes, now - t0);
@@ -108,6 +108,20 @@ final class DeviceWorkload implements AutoCloseable {
         long moved = pass.ops * block;
         return new Figures(moved / (double) nanos, pass.ops * 1e9 / nanos, h.getValueAtPercentile(50) / 1e6,
                 h.getValueAtPercentile(99) / 1e6, cpu / (double) moved);
+    }
+
+    /**
+     * Waits a poll interval for the lanes; when the waiting thread is interrupted (Ctrl-C), the
+     * lanes stop and the operations in flight complete before the interrupt goes on up, so that
+     * no buffer is freed under the device.
+     */
+    private static boolean awaitLanes(Pass pass) throws InterruptedException {
+        try {
+            return pass.lanesLeft.await(POLL_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Interruption.stopLanes(pass.lanesLeft, () -> pass.failure.compareAndSet(null, e));
+            throw e;
+        }
     }
 
     /** The state of one pass; lanes share it, each lane touches only its own buffer. */

@@ -42,8 +42,8 @@ final class FormatCommand implements Callable<Integer> {
     Long capacity;
 
     @Option(names = "--region-size", paramLabel = "SIZE", converter = SizeParser.Converter.class,
-            description = "Region size, a power of two from 1m to 1g (default: 64m, larger on devices beyond 1 TiB, "
-                    + "smaller on tiny ones); the largest value is a region less one block.")
+            description = "Region size, a power of two from 1m to 1g (default: 256m, larger on devices beyond 4 TiB, "
+                    + "smaller under 2 GiB so that there are at least 8); the largest value is a region less one block.")
     Long regionSize;
 
     @Option(names = "--create-size", paramLabel = "SIZE", converter = SizeParser.Converter.class,

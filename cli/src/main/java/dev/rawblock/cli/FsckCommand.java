@@ -31,7 +31,8 @@ final class FsckCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--path", paramLabel = "PATH", required = true, description = "File or block device of the store.")
+    @Option(names = "--path", paramLabel = "PATH",
+            description = "File or block device of the store (default: ./data/rawblock.img, as for serve).")
     Path path;
 
     @Option(names = "--repair", description = "Drop the entries that fail (the drop is journaled, as a delete is).")
@@ -42,7 +43,7 @@ final class FsckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path target = BenchDeviceCommand.target(path, null);
+        Path target = path != null ? BenchDeviceCommand.target(path, null) : ServeCommand.DEFAULT_PATH;
         PrintWriter err = spec.commandLine().getErr();
         Progress progress = new Progress(err, Progress.stderrIsTerminal());
         Store.VerifyReport report;

@@ -8,10 +8,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ScopeType;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
-import java.util.Properties;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
@@ -56,11 +53,26 @@ public final class Main {
         cl.setExecutionStrategy(ConfigFile::checkThenRun);
         cl.setExecutionExceptionHandler(Main::onFailure);
         cl.setParameterExceptionHandler(Main::onUsageError);
+        HelpLayout.install(cl);
         return cl;
     }
 
     private static int onFailure(Exception e, CommandLine cl, ParseResult parsed) {
         PrintWriter err = cl.getErr();
+        if (Interruption.requested()) {
+            // Stopped by Ctrl-C or SIGTERM: the command's cleanup has run and said what it removed.
+            err.println("rawblock: interrupted");
+            if (verbose(parsed)) e.printStackTrace(err);
+            err.flush();
+            return Interruption.EXIT_INTERRUPTED;
+        }
+        if (e instanceof UsageException) {
+            err.println("rawblock: " + oneLine(e.getMessage()) + " (see '" + cl.getCommandSpec().qualifiedName()
+                    + " --help')");
+            if (verbose(parsed)) e.printStackTrace(err);
+            err.flush();
+            return EXIT_USAGE;
+        }
         err.println("rawblock: " + describe(e));
         if (verbose(parsed)) e.printStackTrace(err);
         err.flush();
@@ -100,28 +112,11 @@ public final class Main {
         return s == null ? "" : s.strip().replaceAll("\\s*\\R\\s*", "; ");
     }
 
-    /** The version recorded in the jar (its Maven descriptor), or a note that this is a build tree. */
+    /** The version the build recorded, the same string INFO and the metrics report. */
     static final class Version implements IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"rawblock " + version()};
-        }
-
-        static String version() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            if (v != null) return v;
-            try (InputStream in = Main.class.getResourceAsStream(
-                    "/META-INF/maven/dev.rawblock/rawblock-cli/pom.properties")) {
-                if (in != null) {
-                    Properties p = new Properties();
-                    p.load(in);
-                    String fromPom = p.getProperty("version");
-                    if (fromPom != null) return fromPom;
-                }
-            } catch (IOException ignored) {
-                // fall through: no descriptor, e.g. running from target/classes
-            }
-            return "(development build)";
+            return new String[] {"rawblock " + dev.rawblock.Version.get()};
         }
     }
 }

@@ -5,20 +5,17 @@ import dev.rawblock.uring.LibC;
 
 import java.io.PrintWriter;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 
 
 /**
  * Progress on stderr. On a terminal: one line rewritten in place with percent, GB/s and ETA.
- * Otherwise (a log file, CI): a plain line every few seconds, so logs stay readable.
+ * Otherwise (a log file, a pipe, CI): nothing, since a rewritten line is noise there and stderr
+ * then carries only what stays (results of runs, warnings, errors).
  */
 final class Progress {
-    private static final long PLAIN_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(5);
-
     private final PrintWriter err;
     private final boolean terminal;
     private boolean lineOpen;
-    private long lastPlain = System.nanoTime();
 
     Progress(PrintWriter err, boolean terminal) {
         this.err = err;
@@ -86,18 +83,10 @@ final class Progress {
     }
 
     private void show(String text) {
-        if (terminal) {
-            err.print("\r" + text + "\033[K");
-            err.flush();
-            lineOpen = true;
-            return;
-        }
-        long now = System.nanoTime();
-        if (now - lastPlain >= PLAIN_INTERVAL_NANOS) {
-            lastPlain = now;
-            err.println(text);
-            err.flush();
-        }
+        if (!terminal) return;
+        err.print("\r" + text + "\033[K");
+        err.flush();
+        lineOpen = true;
     }
 
     static String duration(double seconds) {

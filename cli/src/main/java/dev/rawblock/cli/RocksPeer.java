@@ -121,6 +121,8 @@ final class RocksPeer implements AutoCloseable {
 
     private final Settings settings;
     private final boolean keep;
+    /** Bytes of the directory's files when {@link #close} removed it; -1 until then. */
+    private long removedBytes = -1;
 
     private RocksPeer(Settings settings, boolean keep) {
         this.settings = settings;
@@ -148,6 +150,7 @@ final class RocksPeer implements AutoCloseable {
         claim(dir);
         requireSpace(dir, total, writeBuffer);
         String why = directIoRefusal(dir);
+        if (!keep) Interruption.register(dir); // removed even if the bench is stopped by a signal
         return new RocksPeer(new Settings(dir, sync, why == null, why, writeBuffer,
                 RocksDB.rocksdbVersion().toString()), keep);
     }
@@ -188,9 +191,13 @@ final class RocksPeer implements AutoCloseable {
     @Override
     public void close() throws IOException {
         if (keep) return;
-        wipe(settings.dir);
-        Files.deleteIfExists(settings.dir.resolve(MARKER));
-        Files.deleteIfExists(settings.dir);
+        removedBytes = Interruption.removeTree(settings.dir);
+        Interruption.unregister(settings.dir);
+    }
+
+    /** Bytes of files {@link #close} removed with the directory, or -1 if it has not (yet, or --keep). */
+    long removedBytes() {
+        return removedBytes;
     }
 
     /** Makes {@code dir} ours: created, or an empty directory, or one we made before. */

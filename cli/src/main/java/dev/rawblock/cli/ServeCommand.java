@@ -20,13 +20,10 @@ import picocli.CommandLine.Spec;
 import sun.misc.Signal;
 
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalTime;
-import java.time.temporal.ChronoUnit;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
 
@@ -49,7 +46,6 @@ final class ServeCommand implements Callable<Integer> {
     static final long DEFAULT_CAPACITY = 8 * GIB;
     /** Aligned memory registered with io_uring for values in flight; beyond it, buffers still work, unregistered. */
     private static final long ARENA_BYTES = 256L << 20;
-    private static final long SERVE_REGION_BYTES = 256L << 20;
 
     @Spec
     CommandSpec spec;
@@ -140,11 +136,18 @@ final class ServeCommand implements Callable<Integer> {
             description = "lru: evict the least recently used entries when full; none: refuse puts (default: lru).")
     Eviction eviction;
 
+    @Option(names = "--log-file", paramLabel = "FILE",
+            description = "Append the log (dated lines with a level: INFO, WARN, ERROR) to this file instead of "
+                    + "stderr; created if missing.")
+    Path logFile;
+
     @Option(names = "--no-flush", description = "Do not fdatasync acknowledged writes (they survive a process crash, "
             + "not a power loss).")
     boolean noFlush;
 
     private final CountDownLatch stop = new CountDownLatch(1);
+    /** Where this command logs (stderr, or --log-file), set first thing by {@link #call}. */
+    private ServeLog serveLog;
     /** --bind, resolved by the first {@link #serverConfig} call. */
     private InetAddress bindAddress;
     /** --cluster-nodes and --cluster-slots, checked by the first {@link #serverConfig} call; null: standalone. */
@@ -152,24 +155,41 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        serverConfig(1); // the checks that need no store, before anything (even ./data) is created
-        Path target = BenchDeviceCommand.target(path, DEFAULT_PATH);
-        StoreOptions storeOptions = StoreOptions.defaults().withEviction(eviction).withFlush(!noFlush);
+        // The checks that need no store, before anything (even ./data) is created or recovered.
+        PortProbe.requireFree(serverConfig(1));
+        serveLog = logFile != null ? ServeLog.append(logFile) : ServeLog.to(spec.commandLine().getErr());
+        try (ServeLog closing = serveLog; EventReporter events = new EventReporter(serveLog)) {
+            serve(events);
+            return 0;
+        } catch (Exception e) {
+            // stderr gets the error from Main as well; a log file must say why the server stopped.
+            if (logFile != null) serveLog.error(Main.describe(e));
+            throw e;
+        }
+    }
+
+    private void serve(EventReporter events) throws Exception {
+        // Absolute: the log must say which file, whatever directory the server was started from.
+        Path target = BenchDeviceCommand.target(path, DEFAULT_PATH).toAbsolutePath().normalize();
+        StoreOptions storeOptions = StoreOptions.defaults().withEviction(eviction).withFlush(!noFlush)
+                .withEvents(events);
         try (Store store = openOrCreate(target, storeOptions)) {
             ServerConfig serverConfig = serverConfig(store.maxValueBytes());
             for (String name : new String[] {"TERM", "INT"}) Signal.handle(new Signal(name), s -> stop.countDown());
-            try (Server server = new Server(store, store.buffers(), serverConfig, this::log)) {
+            try (Server server = new Server(store, store.buffers(), serverConfig, this::serverLine)) {
                 server.context().resp().eviction(eviction); // INFO and CONFIG GET say what a full store does
                 server.start();
+                events.watch(server.stats(), serverConfig.maxConnections());
                 log("ready: " + store.stats().entries() + " entries; stop with SIGTERM or Ctrl-C");
+                events.start();
                 stop.await();
                 log("stopping");
+                events.close(); // what happened since its last line
             }
             store.checkpoint();
             log("checkpoint written");
         }
         log("stopped");
-        return 0;
     }
 
     /** Lets a test stop the server as a signal would. */
@@ -191,11 +211,12 @@ final class ServeCommand implements Callable<Integer> {
             Files.createDirectories(target.toAbsolutePath().getParent());
             deviceOptions = deviceOptions.withCreateSize(size);
         } else if (capacity != null) {
-            log("--capacity is ignored: " + target + " exists");
+            serveLog.warn("--capacity is ignored: " + target + " exists");
         }
         BlockDevice device = BlockDevice.open(deviceOptions);
+        boolean formatted;
         try {
-            formatIfNew(target, device);
+            formatted = formatIfNew(target, device);
         } catch (IOException | RuntimeException e) {
             // Still holding the device: a file this start created is removed before anyone else sees it.
             if (device.created()) Files.deleteIfExists(target);
@@ -204,6 +225,8 @@ final class ServeCommand implements Callable<Integer> {
         }
         Store store;
         Progress progress = new Progress(spec.commandLine().getErr(), Progress.stderrIsTerminal());
+        // A large store takes a while: say what is going on before it starts, not only after.
+        if (!formatted) log("recovering " + target + ": loading its checkpoint and replaying its journal");
         try {
             store = Store.openOwning(device, options, progress.recovery()); // closes the device if it fails
         } catch (IOException e) {
@@ -215,35 +238,30 @@ final class ServeCommand implements Callable<Integer> {
         return store;
     }
 
-    /** Formats a file this start created or found all zero; leaves a store alone; refuses anything else. */
-    private void formatIfNew(Path target, BlockDevice device) throws IOException {
+    /**
+     * Formats a file this start created or found all zero; leaves a store alone; refuses anything
+     * else. Returns whether it formatted.
+     */
+    private boolean formatIfNew(Path target, BlockDevice device) throws IOException {
         if (device.created()) {
-            StoreFormat.format(device, formatFor(device.size()));
+            StoreFormat.format(device, FormatOptions.defaults()); // the same geometry as rawblock format
             log("created and formatted " + target + " (" + SizeParser.format(device.size()) + ")");
-            return;
+            return true;
         }
         DeviceContents found = StoreFormat.identify(device);
         boolean file = device.geometry().kind() == Geometry.Kind.FILE;
         if (found.empty() && file) {
-            StoreFormat.format(device, formatFor(device.size()));
+            StoreFormat.format(device, FormatOptions.defaults()); // the same geometry as rawblock format
             log("formatted " + target + " (" + SizeParser.format(device.size()) + "): it " + found.phrase()
                     + ", as a first start that was stopped before its format leaves it");
+            return true;
         } else if (found.state() == DeviceContents.State.OTHER || found.empty()) {
             throw new IOException(target + " " + found.phrase() + " and is not a rawblock store: serve formats only a "
                     + "new or all-zero file (format it with 'rawblock format --path " + target + "', which says what"
                     + " --force would erase, or point --path elsewhere)");
         }
         // A store, also a damaged or truncated one: the open says what is wrong with it.
-    }
-
-    /**
-     * The format of a store created by serve: 256 MiB regions once the store has room for 16 of
-     * them, since KV chunks are often powers of two (32 MiB for 256 tokens of an 8B model) and a
-     * region holds 7 such slots (a value plus its header block) where a 64 MiB region holds one.
-     */
-    static FormatOptions formatFor(long capacity) {
-        long region = capacity >= 16 * SERVE_REGION_BYTES ? SERVE_REGION_BYTES : 0;
-        return new FormatOptions(0, region, 0);
+        return false;
     }
 
     /** 8 GiB, or half of what the filesystem has free, whichever is less (at least 256 MiB). */
@@ -292,8 +310,12 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     private void log(String message) {
-        PrintWriter err = spec.commandLine().getErr();
-        err.println(LocalTime.now().truncatedTo(ChronoUnit.MILLIS) + " rawblock serve: " + message);
-        err.flush();
+        serveLog.info(message);
+    }
+
+    /** The server's lines; the ones that say the network is open to anyone, or accept broke, are warnings. */
+    private void serverLine(String message) {
+        boolean warning = message.contains("anyone who can reach") || message.startsWith("accept failed");
+        serveLog.log(warning ? ServeLog.Level.WARN : ServeLog.Level.INFO, message);
     }
 }

@@ -32,7 +32,8 @@ final class StatsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--path", paramLabel = "PATH", required = true, description = "File or block device of the store.")
+    @Option(names = "--path", paramLabel = "PATH",
+            description = "File or block device of the store (default: ./data/rawblock.img, as for serve).")
     Path path;
 
     @Option(names = "--json", description = "End the output with one line of JSON.")
@@ -40,7 +41,7 @@ final class StatsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path target = BenchDeviceCommand.target(path, null);
+        Path target = path != null ? BenchDeviceCommand.target(path, null) : ServeCommand.DEFAULT_PATH;
         StoreStats stats;
         Superblock sb;
         FdpReport fdp;
@@ -66,6 +67,10 @@ final class StatsCommand implements Callable<Integer> {
      * commands that inspect a store.
      */
     static Store open(Path target, StoreOptions options, boolean readOnly, CommandSpec spec) throws IOException {
+        if (!java.nio.file.Files.exists(target)) {
+            throw new IOException("no store at " + target + ": no such file or device (serve creates "
+                    + ServeCommand.DEFAULT_PATH + " on its first start; point --path at another store)");
+        }
         BlockDevice device;
         try {
             device = BlockDevice.open(DeviceOptions.of(target).withReadOnly(readOnly));

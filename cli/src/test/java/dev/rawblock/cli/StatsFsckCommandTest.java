@@ -173,7 +173,8 @@ class StatsFsckCommandTest {
             assertEquals(1, err.lines().count(), err);
             assertTrue(err.startsWith("rawblock: ") && err.contains("not formatted"), err);
         }
-        Run missing = rawblock("fsck");
-        assertEquals(2, missing.exitCode(), missing.err());
+        Run missing = rawblock("fsck", "--path", dir.resolve("none.img").toString());
+        assertEquals(1, missing.exitCode(), missing.err());
+        assertTrue(missing.err().startsWith("rawblock: no store at " + dir.resolve("none.img")), missing.err());
     }
 }

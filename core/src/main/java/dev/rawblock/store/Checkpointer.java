@@ -120,6 +120,7 @@ final class Checkpointer implements Agent, AutoCloseable {
             checkpoint();
         } catch (IOException | RuntimeException e) {
             failed.increment(); // the journal still holds everything; the next try may succeed
+            options.events().checkpointFailed(e);
         }
         return 1;
     }

@@ -4,8 +4,8 @@ package dev.rawblock.store;
  * Geometry chosen when a device is formatted; 0 means "pick for me" from the device size.
  *
  * @param capacity    bytes of the device to use (default: all of it)
- * @param regionBytes region size, a power of two from 1 MiB to 1 GiB (default: 64 MiB, larger on
- *                    devices beyond 1 TiB, smaller on tiny ones); the largest value is a region less
+ * @param regionBytes region size, a power of two from 1 MiB to 1 GiB (default: 256 MiB, larger on
+ *                    devices beyond 4 TiB, smaller on devices under 2 GiB, so that there are at least 8); the largest value is a region less
  *                    its header block
  * @param maxEntries  most entries the checkpoint area has room for (default: one per block of
  *                    capacity, the most a store can hold, about 0.6% of capacity per checkpoint

@@ -545,6 +545,7 @@ public final class Store implements AutoCloseable {
                 if (slotId == Space.NONE) {
                     if (replaces) index.setState(pos, KeyIndex.STORED);
                     results[i] = PutResult.NO_SPACE;
+                    options.events().outOfSpace();
                     continue;
                 }
                 if (replaces) {
@@ -640,7 +641,9 @@ public final class Store implements AutoCloseable {
             journal.sync(ticket).join();
             return true;
         } catch (RuntimeException e) {
-            offline = e.getCause() != null ? e.getCause() : e;
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            if (offline == null) options.events().journalFailed(cause);
+            offline = cause;
             return false;
         }
     }
@@ -671,6 +674,7 @@ public final class Store implements AutoCloseable {
     private void evict(long pos) {
         forget(pos);
         evictions.increment();
+        options.events().evicted();
     }
 
     /**
@@ -1058,6 +1062,7 @@ public final class Store implements AutoCloseable {
      * evicted or replaced since the read: the slot that failed is no longer its own).
      */
     private void dropCorrupt(List<Found> corrupt) {
+        int dropped = 0;
         lock();
         try {
             for (Found f : corrupt) {
@@ -1065,11 +1070,13 @@ public final class Store implements AutoCloseable {
                 if (pos >= 0 && index.slotId(pos) == f.slotId && index.state(pos) == KeyIndex.STORED) {
                     checksumFailures.increment();
                     forget(pos);
+                    dropped++;
                 }
             }
         } finally {
             lock.unlock();
         }
+        if (dropped > 0) options.events().corruptDropped(dropped);
     }
 
     // ------------------------------------------------------------------ lookups, pins, delete

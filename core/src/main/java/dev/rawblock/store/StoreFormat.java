@@ -60,9 +60,14 @@ public final class StoreFormat {
                 regionBase, metaOffset, metaBytes, maxEntries, System.currentTimeMillis(), version);
     }
 
-    /** 64 MiB, more when the device needs more than the region limit, less when it would have fewer than 8. */
+    /**
+     * 256 MiB, more when the device needs more than the region limit, less when it would have fewer
+     * than 8. KV chunks are 1–80 MiB and often a power of two: a slot is the value plus a header
+     * block, so a 32 MiB chunk fills a 64 MiB region only once, where a 256 MiB region holds seven,
+     * and an 80 MiB chunk needs a region of 128 MiB or more (stores from 2 GiB up have one).
+     */
     static long autoRegionBytes(long dataBytes) {
-        long bytes = 64 * MIB;
+        long bytes = 256 * MIB;
         while (bytes < (1L << 30) && dataBytes / bytes > Space.MAX_REGIONS) bytes <<= 1;
         while (bytes > MIB && dataBytes / bytes < 8) bytes >>= 1;
         return bytes;

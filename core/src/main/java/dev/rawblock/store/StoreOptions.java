@@ -19,11 +19,14 @@ import java.time.Duration;
  *                           and {@code fsck} without repair, on a device opened read-only)
  * @param placement          how writes use the FDP placement handles of an NVMe namespace
  *                           ({@link PlacementPolicy#AUTO} by default; off where the device has none)
+ * @param events             hears evictions, dropped entries, full space and journal or checkpoint
+ *                           failures, for the owner's log (default: {@link StoreEvents#NONE})
  * @param runtime            clocks, futures and background threads ({@link StoreRuntime#SYSTEM}, or a
  *                           simulation's)
  */
 public record StoreOptions(Eviction eviction, long maxBatchBytes, boolean flush, Duration checkpointInterval,
-                           Duration quietWait, boolean readOnly, PlacementPolicy placement, StoreRuntime runtime) {
+                           Duration quietWait, boolean readOnly, PlacementPolicy placement, StoreEvents events,
+                           StoreRuntime runtime) {
     public static final long DEFAULT_MAX_BATCH_BYTES = 256L << 20;
 
     public StoreOptions {
@@ -36,44 +39,49 @@ public record StoreOptions(Eviction eviction, long maxBatchBytes, boolean flush,
             throw new IllegalArgumentException("quiet wait must be >= 0, got " + quietWait);
         }
         if (placement == null) placement = PlacementPolicy.AUTO;
+        if (events == null) throw new IllegalArgumentException("events must be a listener (StoreEvents.NONE for none)");
         if (runtime == null) throw new IllegalArgumentException("runtime must not be null");
     }
 
     /** LRU eviction, 256 MiB per submission, flushing on, a checkpoint a minute (waiting up to 5 s for quiet), read-write. */
     public static StoreOptions defaults() {
         return new StoreOptions(Eviction.LRU, DEFAULT_MAX_BATCH_BYTES, true, Duration.ofSeconds(60), Duration.ofSeconds(5),
-                false, PlacementPolicy.AUTO, StoreRuntime.SYSTEM);
+                false, PlacementPolicy.AUTO, StoreEvents.NONE, StoreRuntime.SYSTEM);
     }
 
     public StoreOptions withEviction(Eviction e) {
-        return new StoreOptions(e, maxBatchBytes, flush, checkpointInterval, quietWait, readOnly, placement, runtime);
+        return new StoreOptions(e, maxBatchBytes, flush, checkpointInterval, quietWait, readOnly, placement, events, runtime);
     }
 
     public StoreOptions withMaxBatchBytes(long b) {
-        return new StoreOptions(eviction, b, flush, checkpointInterval, quietWait, readOnly, placement, runtime);
+        return new StoreOptions(eviction, b, flush, checkpointInterval, quietWait, readOnly, placement, events, runtime);
     }
 
     public StoreOptions withFlush(boolean f) {
-        return new StoreOptions(eviction, maxBatchBytes, f, checkpointInterval, quietWait, readOnly, placement, runtime);
+        return new StoreOptions(eviction, maxBatchBytes, f, checkpointInterval, quietWait, readOnly, placement, events, runtime);
     }
 
     public StoreOptions withCheckpointInterval(Duration d) {
-        return new StoreOptions(eviction, maxBatchBytes, flush, d, quietWait, readOnly, placement, runtime);
+        return new StoreOptions(eviction, maxBatchBytes, flush, d, quietWait, readOnly, placement, events, runtime);
     }
 
     public StoreOptions withQuietWait(Duration d) {
-        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, d, readOnly, placement, runtime);
+        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, d, readOnly, placement, events, runtime);
     }
 
     public StoreOptions withReadOnly(boolean r) {
-        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, quietWait, r, placement, runtime);
+        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, quietWait, r, placement, events, runtime);
     }
 
     public StoreOptions withPlacement(PlacementPolicy p) {
-        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, quietWait, readOnly, p, runtime);
+        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, quietWait, readOnly, p, events, runtime);
+    }
+
+    public StoreOptions withEvents(StoreEvents listener) {
+        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, quietWait, readOnly, placement, listener, runtime);
     }
 
     public StoreOptions withRuntime(StoreRuntime r) {
-        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, quietWait, readOnly, placement, r);
+        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, quietWait, readOnly, placement, events, r);
     }
 }

@@ -86,6 +86,25 @@ public final class Wire implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads and drops {@code n} bytes: a value refused for its size is still read to its end, so
+     * that the client, which sends it whole before it reads a reply, gets the error instead of a
+     * reset connection, and the connection stays usable.
+     */
+    public void skip(long n) throws IOException {
+        midValue = true; // a client that stops half-way is cut off as for any value
+        try {
+            while (n > 0) {
+                int take = (int) Math.min(in.remaining(), n);
+                in.position(in.position() + take);
+                n -= take;
+                if (n > 0 && !fill()) throw new EOFException("connection closed in the middle of a value");
+            }
+        } finally {
+            midValue = false;
+        }
+    }
+
     /** Reads exactly {@code n} bytes into a new array. */
     public byte[] readBytes(int n) throws IOException {
         byte[] bytes = new byte[n];

@@ -39,6 +39,9 @@ final class MetricsReport {
 
     static String render(ServerContext context) {
         Exposition out = new Exposition();
+        // Prometheus' convention for a version: an info gauge of 1 with the version as a label.
+        out.family("rawblock_build_info", Type.GAUGE, "The rawblock build serving, in its version label.")
+                .sample("rawblock_build_info", 1, "version", dev.rawblock.Version.get());
         requests(out, context);
         connections(out, context);
         store(out, context);

@@ -29,8 +29,6 @@ final class InfoReport {
      * compatibility, and it is the first with CLIENT SETINFO, which rawblock answers.
      */
     static final String REDIS_COMPATIBLE_VERSION = "7.2.4";
-    private static final String VERSION = InfoReport.class.getPackage().getImplementationVersion() != null
-            ? InfoReport.class.getPackage().getImplementationVersion() : "dev";
     /** Redis's sections, in the order it prints them; {@code rawblock} is ours. */
     private static final List<String> SECTIONS = List.of("server", "clients", "memory", "persistence", "stats",
             "replication", "cpu", "modules", "errorstats", "cluster", "keyspace", "rawblock");
@@ -81,7 +79,7 @@ final class InfoReport {
         long uptime = n.uptimeSeconds();
         t.header("Server")
                 .field("redis_version", REDIS_COMPATIBLE_VERSION)
-                .field("rawblock_version", VERSION)
+                .field("rawblock_version", dev.rawblock.Version.get())
                 .field("redis_mode", RedisMode.name(context))
                 .field("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + machine())
                 .field("arch_bits", System.getProperty("sun.arch.data.model", "64"))

@@ -57,15 +57,19 @@ final class RespReader {
         RespRequest request = new RespRequest((int) Math.max(count, 0));
         try {
             long pending = 0;
+            long tooLarge = -1; // the length of a bulk string refused for its size: the rest is read and dropped
             for (int i = 0; i < count; i++) {
                 byte[] header = line();
                 if (header.length == 0 || header[0] != '$') {
                     throw new ProtocolException("expected '$', got '" + printable(header) + "'");
                 }
                 long length = number(header, "bulk length");
-                if (length < 0 || length > maxValueBytes) {
-                    throw new ProtocolException("invalid bulk length " + length + " (max-value-size is "
-                            + maxValueBytes + ")");
+                if (length < 0) throw new ProtocolException("invalid bulk length " + length);
+                if (tooLarge < 0 && length > maxValueBytes) tooLarge = length;
+                if (tooLarge >= 0) {
+                    wire.skip(length);
+                    expectCrlf();
+                    continue;
                 }
                 pending += length;
                 if (pending > maxPendingBytes) {
@@ -83,6 +87,10 @@ final class RespReader {
                     request.add(RespRequest.Arg.of(wire.readBytes((int) length)));
                 }
                 expectCrlf();
+            }
+            if (tooLarge >= 0) {
+                throw new RequestRefusedException("value of " + tooLarge + " bytes is larger than max-value-size ("
+                        + maxValueBytes + " bytes)");
             }
             return request;
         } catch (IOException | InterruptedException | RuntimeException e) {

@@ -144,13 +144,19 @@ public final class RespSession implements Runnable {
 
     /** The next request; null at the end of the stream, or after a protocol error has been answered. */
     private RespRequest read() throws IOException, InterruptedException {
-        try {
-            return reader.read();
-        } catch (ProtocolException | BudgetExceededException e) {
-            // The rest of the stream cannot be parsed (or the value cannot be received): say why, then close.
-            context.stats().protocolError();
-            writer.error((e instanceof ProtocolException ? "ERR Protocol error: " : "ERR ") + e.getMessage());
-            return null;
+        while (true) {
+            try {
+                return reader.read();
+            } catch (RequestRefusedException e) {
+                // Read whole and dropped: answer, and go on with the next request.
+                context.stats().failedPut();
+                writer.error("ERR " + e.getMessage());
+            } catch (ProtocolException | BudgetExceededException e) {
+                // The rest of the stream cannot be parsed (or the value cannot be received): say why, then close.
+                context.stats().protocolError();
+                writer.error((e instanceof ProtocolException ? "ERR Protocol error: " : "ERR ") + e.getMessage());
+                return null;
+            }
         }
     }
 
