@@ -180,10 +180,18 @@ final class Recovery {
         int slotId = index.slotId(pos);
         long slotBytes = regionSlotBytes[Space.regionOf(slotId)];
         try (IoBuffer buf = device.buffers().allocate(slotBytes)) {
-            device.submit(List.of(IoOp.read(offset(sb, regionSlotBytes, slotId), buf.segment()))).getFirst().join();
-            return SlotHeader.verifySlot(buf.segment(), fp, sb.storeIdLo(), index.length(pos), sb.blockBytes()) == null;
-        } catch (RuntimeException e) {
-            return false; // unreadable
+            // A failed check is read once more: a fault in transit must not pass for data that never landed.
+            for (int attempt = 0; attempt < 2; attempt++) {
+                try {
+                    device.submit(List.of(IoOp.read(offset(sb, regionSlotBytes, slotId), buf.segment()))).getFirst().join();
+                    if (SlotHeader.verifySlot(buf.segment(), fp, sb.storeIdLo(), index.length(pos), sb.blockBytes()) == null) {
+                        return true;
+                    }
+                } catch (RuntimeException e) {
+                    // unreadable: try again, then give up
+                }
+            }
+            return false;
         }
     }
 
@@ -259,12 +267,19 @@ final class Recovery {
                 String problem;
                 try {
                     batch.done.get(i).join();
-                    var header = batch.ops.get(i).buffer();
-                    long need = SlotHeader.headerLength(header);
-                    if (need > sb.blockBytes()) header = readLonger(device, batch.ops.get(i).offset(), need, sb.blockBytes());
-                    problem = SlotHeader.verifyHeader(header, fp, sb.storeIdLo(), index.length(pos), touched.get(fp));
+                    problem = verifyHeader(device, sb, batch.ops.get(i).offset(), batch.ops.get(i).buffer(), fp,
+                            index.length(pos), touched.get(fp));
                 } catch (RuntimeException ex) {
                     problem = "unreadable: " + ex.getMessage();
+                }
+                if (problem != null) { // read once more: a fault in transit must not pass for data that never landed
+                    try {
+                        var again = readLonger(device, batch.ops.get(i).offset(), sb.blockBytes(), sb.blockBytes());
+                        problem = verifyHeader(device, sb, batch.ops.get(i).offset(), again, fp, index.length(pos),
+                                touched.get(fp));
+                    } catch (RuntimeException ex) {
+                        problem = "unreadable: " + ex.getMessage();
+                    }
                 }
                 if (problem == null) index.setState(pos, KeyIndex.STORED);
                 else bad.add(fp);
@@ -272,6 +287,15 @@ final class Recovery {
         } finally {
             batch.buffer.close();
         }
+    }
+
+    /** The problem with the slot header whose first block is {@code first} (reading the rest when it is longer), or null. */
+    private static String verifyHeader(BlockDevice device, Superblock sb, long offset, java.lang.foreign.MemorySegment first,
+                                       Fingerprint fp, long length, long seq) {
+        java.lang.foreign.MemorySegment header = first;
+        long need = SlotHeader.headerLength(header);
+        if (need > sb.blockBytes()) header = readLonger(device, offset, need, sb.blockBytes());
+        return SlotHeader.verifyHeader(header, fp, sb.storeIdLo(), length, seq);
     }
 
     private static java.lang.foreign.MemorySegment readLonger(BlockDevice device, long offset, long need, int block) {
