@@ -177,12 +177,16 @@ final class Checkpoint {
         Image best = null;
         for (long offset : new long[] {layout.checkpointA(), layout.checkpointB()}) {
             String name = offset == layout.checkpointA() ? "checkpoint copy A" : "checkpoint copy B";
-            try {
-                Image image = readCopy(device, offset, layout.copyBytes(), layout.entryBytes(), block, storeId);
-                if (best == null || image.seq > best.seq) best = image;
-            } catch (CorruptCopy e) {
-                if (e.blank) continue; // not a problem: nothing was ever written there
-                problems.add(name + ": " + e.getMessage());
+            // A copy that fails its checks is read once more: a fault in transit is not a damaged copy.
+            for (int attempt = 0; attempt < 2; attempt++) {
+                try {
+                    Image image = readCopy(device, offset, layout.copyBytes(), layout.entryBytes(), block, storeId);
+                    if (best == null || image.seq > best.seq) best = image;
+                    break;
+                } catch (CorruptCopy e) {
+                    if (e.blank) break; // not a problem: nothing was ever written there
+                    if (attempt == 1) problems.add(name + ": " + e.getMessage());
+                }
             }
         }
         return best;

@@ -258,7 +258,12 @@ final class Journal implements Agent, AutoCloseable {
                         "read the journal");
                 for (long off = 0; off < bytes; off += block) {
                     MemorySegment blk = seg.asSlice(off, block);
-                    if (!valid(blk, position, storeId)) return new Replayed(position, lastGroupStart);
+                    if (!valid(blk, position, storeId)) {
+                        // The end of the journal, or a fault in transit: read the block once more to tell.
+                        StoreFormat.await(device.submit(List.of(IoOp.read(layout.journal() + physical + off, blk))).getFirst(),
+                                "read the journal");
+                        if (!valid(blk, position, storeId)) return new Replayed(position, lastGroupStart);
+                    }
                     if (blk.get(JAVA_INT_UNALIGNED, 28) == 0) lastGroupStart = position;
                     int count = blk.get(JAVA_INT_UNALIGNED, 24);
                     for (int i = 0; i < count; i++) {
