@@ -42,10 +42,11 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
  *       a future completes only then. Code that blocks on a future without the loop running
  *       waits forever: that is the point, the loop owns time.</li>
  *   <li>{@link Mode#AUTO}: every {@link #submit} and {@link #flush} runs the clock itself until
- *       its own operations completed, so they are complete when the call returns. For code that
- *       blocks on futures from its own threads (today's store, the contract suite). Operations
- *       still complete in seeded order; with several submitting threads the interleaving, and so
- *       the exact outcome, depends on the scheduler.</li>
+ *       its own operations completed, so they are complete when the call returns, and their
+ *       futures' dependent actions ran on the calling thread (a thread's ticks complete only its
+ *       own operations). For code that blocks on futures from its own threads (today's store, the
+ *       contract suite). Operations still complete in seeded order; with several submitting
+ *       threads the interleaving, and so the exact outcome, depends on the scheduler.</li>
  * </ul>
  *
  * <p><b>Durability.</b> A write takes effect on the media when it completes (a read that completes
@@ -118,6 +119,7 @@ public final class SimulatedDevice implements BlockDevice {
         final long flushUpTo;   // a flush: completed writes when it was submitted
         final long due;
         final long order;       // seeded tie-break within a tick
+        final Thread owner;     // the submitting thread: in AUTO mode only it completes the operation
 
         Pending(IoOp op, CompletableFuture<Void> future, byte[] data, long flushUpTo, long due, long order) {
             this.op = op;
@@ -126,6 +128,7 @@ public final class SimulatedDevice implements BlockDevice {
             this.flushUpTo = flushUpTo;
             this.due = due;
             this.order = order;
+            this.owner = Thread.currentThread();
         }
     }
 
@@ -202,10 +205,30 @@ public final class SimulatedDevice implements BlockDevice {
 
     /** Advances the clock by one tick and completes what is due; returns how many operations completed. */
     public int tick() {
+        return tick(null);
+    }
+
+    /**
+     * One tick that completes only the operations {@code owner} submitted (all when null). AUTO mode
+     * ticks for the calling thread, so that a future's dependent actions run on the thread that
+     * submitted it, never inside some other thread's call (where that thread may hold a lock the
+     * action takes, and would re-enter it).
+     */
+    private int tick(Thread owner) {
         List<Completion> done = new ArrayList<>();
         synchronized (this) {
             now++;
-            while (!pending.isEmpty() && pending.peek().due <= now) done.add(perform(pending.poll()));
+            if (owner == null) {
+                while (!pending.isEmpty() && pending.peek().due <= now) done.add(perform(pending.poll()));
+            } else {
+                List<Pending> due = new ArrayList<>();
+                for (Pending p : pending) if (p.due <= now && p.owner == owner) due.add(p);
+                due.sort(pending.comparator());
+                for (Pending p : due) {
+                    pending.remove(p);
+                    done.add(perform(p));
+                }
+            }
         }
         done.forEach(Completion::run);
         return done.size();
@@ -225,8 +248,9 @@ public final class SimulatedDevice implements BlockDevice {
     }
 
     private void runUntilDone(List<CompletableFuture<Void>> futures) {
+        Thread self = Thread.currentThread();
         for (CompletableFuture<Void> f : futures) {
-            while (!f.isDone()) tick();
+            while (!f.isDone()) tick(self);
         }
     }
 
