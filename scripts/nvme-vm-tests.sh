@@ -15,10 +15,11 @@ source "$ROOT/scripts/jdk.sh"
 rawblock_find_jdk
 cd "$ROOT"
 "$VM" --setup-only >/dev/null   # fills its cache: Debian packages on a fresh machine (~90 MB)
-mvn -B -q test-compile dependency:build-classpath -pl core,server,cli \
+mvn -B -q test-compile dependency:build-classpath -pl core,testkit,sim,server,cli \
   -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test
-cp="$ROOT/core/target/test-classes:$ROOT/core/target/classes:$ROOT/cli/target/test-classes:$ROOT/cli/target/classes"
-cp="$cp:$(cat "$ROOT/core/target/cp.txt"):$(cat "$ROOT/cli/target/cp.txt")"
+cp="$ROOT/testkit/target/test-classes:$ROOT/testkit/target/classes:$ROOT/core/target/classes"
+cp="$cp:$ROOT/cli/target/test-classes:$ROOT/cli/target/classes"
+cp="$cp:$(cat "$ROOT/testkit/target/cp.txt"):$(cat "$ROOT/cli/target/cp.txt")"
 # C1 only and the serial GC: C2 compilations cost the most under TCG (NVME_VM.md, Limits).
 exec "$VM" --share "$ROOT" --timeout 900 "$@" -- java --enable-native-access=ALL-UNNAMED \
   -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$cp" dev.rawblock.NvmeVmTests

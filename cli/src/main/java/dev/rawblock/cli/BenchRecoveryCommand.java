@@ -2,7 +2,6 @@ package dev.rawblock.cli;
 
 import dev.rawblock.device.BlockDevice;
 import dev.rawblock.device.DeviceOptions;
-import dev.rawblock.device.FaultInjectingDevice;
 import dev.rawblock.device.Geometry;
 import dev.rawblock.store.Eviction;
 import dev.rawblock.store.FormatOptions;
@@ -12,6 +11,7 @@ import dev.rawblock.store.Store;
 import dev.rawblock.store.StoreFormat;
 import dev.rawblock.store.StoreOptions;
 import dev.rawblock.store.Superblock;
+import dev.rawblock.testkit.device.FaultInjectingDevice;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

@@ -1,5 +1,7 @@
 package dev.rawblock.server.resp;
 
+import dev.rawblock.server.MemoryBudget.BudgetExceededException;
+import dev.rawblock.server.ProtocolException;
 import dev.rawblock.server.ServerContext;
 import dev.rawblock.server.Values;
 import dev.rawblock.server.Values.Loaded;
@@ -52,15 +54,26 @@ final class PipelinedBatch {
      *
      * @param single runs a request that the batch cannot take (a large GET), in order
      * @return the request read that does not belong to the batch (the caller runs it next), or null
+     * @throws ProtocolException when a request behind the batch is malformed, after the batch ran
+     *         and its replies were written
      */
     RespRequest run(RespRequest first, Single single) throws IOException, InterruptedException {
         String kind = kind(first);
         List<RespRequest> batch = new ArrayList<>(List.of(first));
         Set<String> keys = new HashSet<>(List.of(Arrays.toString(first.arg(1).bytes())));
         RespRequest after = null;
+        RuntimeException unreadable = null;
         try {
             while (batch.size() < MAX && reader.nextRequestBuffered()) {
-                RespRequest next = reader.read();
+                RespRequest next;
+                try {
+                    next = reader.read();
+                } catch (ProtocolException | BudgetExceededException e) {
+                    // A request that looked whole is malformed (no CRLF after a bulk string): the
+                    // requests before it still run and get their replies, then the error is the caller's.
+                    unreadable = e;
+                    break;
+                }
                 if (kind.equals(kind(next)) && keys.add(Arrays.toString(next.arg(1).bytes()))) {
                     batch.add(next);
                 } else {
@@ -75,6 +88,7 @@ final class PipelinedBatch {
                 context.stats().command();
                 context.stats().requests().record(kind.equals("SET") ? Op.SET : Op.GET, start);
             }
+            if (unreadable != null) throw unreadable;
             return after;
         } finally {
             for (RespRequest r : batch) r.close();

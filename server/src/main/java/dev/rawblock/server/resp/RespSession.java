@@ -123,7 +123,12 @@ public final class RespSession implements Runnable {
                 if (request == null) break;
                 if (authenticated && batch.startsWith(request)) {
                     client.running(request.name().toLowerCase(Locale.ROOT));
-                    next = batch.run(request, this::get);
+                    try {
+                        next = batch.run(request, this::get);
+                    } catch (ProtocolException | BudgetExceededException e) {
+                        unreadable(e); // the batch before the bad request was answered
+                        break;
+                    }
                     continue;
                 }
                 try (request) {
@@ -153,11 +158,16 @@ public final class RespSession implements Runnable {
                 writer.error("ERR " + e.getMessage());
             } catch (ProtocolException | BudgetExceededException e) {
                 // The rest of the stream cannot be parsed (or the value cannot be received): say why, then close.
-                context.stats().protocolError();
-                writer.error((e instanceof ProtocolException ? "ERR Protocol error: " : "ERR ") + e.getMessage());
+                unreadable(e);
                 return null;
             }
         }
+    }
+
+    /** The rest of the stream cannot be parsed (or the value cannot be received): say why; the caller closes. */
+    private void unreadable(RuntimeException e) throws IOException {
+        context.stats().protocolError();
+        writer.error((e instanceof ProtocolException ? "ERR Protocol error: " : "ERR ") + e.getMessage());
     }
 
     /** The operation a command counts as in the metrics: the data commands, and the rest together. */
