@@ -2,6 +2,7 @@ package dev.rawblock.sim;
 
 import dev.rawblock.store.Agent;
 import dev.rawblock.store.StoreRuntime;
+import dev.rawblock.testkit.device.SimulatedDevice;
 
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -14,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A {@link StoreRuntime} in which one thread does everything: the store's background agents run
  * as steps of a loop, the clock is the loop's tick count, and a wait on any future of the store
- * or of the {@link SimDevice} runs steps until the future is done. So a whole store, device
+ * or of the {@link SimulatedDevice} runs steps until the future is done. So a whole store, device
  * completions included, runs in an order that only the seed decides, and a failing seed replays
  * exactly.
  *
@@ -36,7 +37,7 @@ final class SimRuntime implements StoreRuntime {
     private final long epochMillis;
     private final Map<Agent, Boolean> agents = new IdentityHashMap<>(); // value: running now
     private final List<Agent> order = new ArrayList<>();
-    private SimDevice device;
+    private SimulatedDevice device;
     private long ticks;
     private long crashAt = Long.MAX_VALUE;
     private boolean crashed;
@@ -45,8 +46,8 @@ final class SimRuntime implements StoreRuntime {
         this.epochMillis = epochMillis;
     }
 
-    /** The device whose completions the steps drive. */
-    void attach(SimDevice device) {
+    /** The device whose completions the steps drive (it must make its futures with {@link #newFuture}). */
+    void attach(SimulatedDevice device) {
         this.device = device;
     }
 
@@ -85,7 +86,7 @@ final class SimRuntime implements StoreRuntime {
             throw new Crash();
         }
         ticks++;
-        if (device != null) device.tick(ticks);
+        if (device != null) device.tick();
         for (Agent a : List.copyOf(order)) {
             Boolean running = agents.get(a);
             if (running == null || running) continue;

@@ -1,5 +1,6 @@
 package dev.rawblock.sim;
 
+import dev.rawblock.device.DeviceOptions;
 import dev.rawblock.device.IoBuffer;
 import dev.rawblock.store.Eviction;
 import dev.rawblock.store.FormatOptions;
@@ -10,11 +11,15 @@ import dev.rawblock.store.Store;
 import dev.rawblock.store.StoreFormat;
 import dev.rawblock.store.StoreOptions;
 import dev.rawblock.store.ValueReader;
+import dev.rawblock.testkit.device.SimulatedDevice;
+import dev.rawblock.testkit.device.SimulatedFaults;
+import dev.rawblock.testkit.device.SimulatedMedia;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +28,7 @@ import java.util.Set;
 import java.util.zip.CRC32C;
 
 /**
- * Runs a store on a {@link SimDevice} under a {@link SimRuntime} with a random workload of one
+ * Runs a store on a {@link SimulatedDevice} under a {@link SimRuntime} with a random workload of one
  * seed — puts of every mode, overwrites, deletes, pins, streamed puts and reads, batched loads,
  * checkpoints, journal wrap, eviction — and crashes the simulated machine at random steps inside
  * that sequence (in the middle of an operation, a journal write, a checkpoint, or a recovery).
@@ -34,7 +39,7 @@ import java.util.zip.CRC32C;
  * the same run, and the same digest.
  */
 public final class Simulator {
-    private static final int BLOCK = SimDevice.BLOCK;
+    private static final int BLOCK = 4096;
 
     /** What one seed's run found. */
     public record Result(long seed, int operations, int crashPoints, long lost, long wrong, long resurrected,
@@ -58,12 +63,12 @@ public final class Simulator {
     private final Values values;
     private final Model model = new Model();
     private final SimRuntime runtime;
-    private final SimDevice.Media media;
+    private final SimulatedMedia media;
     private final StoreOptions storeOptions;
     private final List<String> problems = new ArrayList<>();
     private final CRC32C digest = new CRC32C();
     private final java.util.function.Consumer<String> trace;
-    private SimDevice device;
+    private SimulatedDevice device;
     private Store store;
     private long nextVersion = 1;
     private int crashPoints;
@@ -82,7 +87,7 @@ public final class Simulator {
         this.tight = random.nextInt(4) == 0;
         long capacity = (tight ? 14L : 48L) << 20;
         this.values = new Values(seed, random.nextInt(3) == 0 ? 300_000 : 40_000);
-        this.media = new SimDevice.Media(capacity);
+        this.media = new SimulatedMedia(capacity, BLOCK);
         this.runtime = new SimRuntime(1_800_000_000_000L);
         this.storeOptions = StoreOptions.defaults()
                 .withRuntime(runtime)
@@ -148,8 +153,10 @@ public final class Simulator {
     // ---- the machine ----
 
     private void boot(boolean format) throws IOException {
-        device = new SimDevice(media, runtime, new Random(random.nextLong()), 1 + random.nextInt(12),
-                corruptReads, 8L << 20);
+        SimulatedDevice.Config config = new SimulatedDevice.Config(random.nextLong(), SimulatedDevice.Mode.DRIVEN, 1,
+                1 + random.nextInt(12), SimulatedFaults.NONE.withReadCorruption(corruptReads)).withFutures(runtime::newFuture);
+        device = SimulatedDevice.open(media, DeviceOptions.of(Path.of("sim")).withArenaBytes(8L << 20), config);
+        runtime.attach(device);
         if (format) StoreFormat.format(device, new FormatOptions(0, 1L << 20, 0));
         store = Store.open(device, storeOptions);
         pinned = 0;
@@ -165,7 +172,7 @@ public final class Simulator {
         } catch (IOException | RuntimeException | Crash e) {
             // a dead device: whatever close could not write, recovery must not need
         }
-        device.release();
+        device.close();
         runtime.reboot();
         model.crashed();
         if (tight) model.mayAllBeAbsent(settings.keys());
@@ -178,7 +185,7 @@ public final class Simulator {
                 break;
             } catch (Crash c) {
                 crashPoints++;
-                device.release();
+                device.close();
                 runtime.reboot();
             }
         }
@@ -435,8 +442,8 @@ public final class Simulator {
 
     /** A read the device corrupted makes the store drop that entry (its checksum failed): any key may be gone. */
     private void noteCorruption() {
-        if (device.corruptedReads() > corruptionsSeen) {
-            corruptionsSeen = device.corruptedReads();
+        if (device.faultsInjected() > corruptionsSeen) {
+            corruptionsSeen = device.faultsInjected();
             model.mayAllBeAbsent(settings.keys());
         }
     }

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
@@ -81,12 +82,20 @@ public final class SimulatedDevice implements BlockDevice {
      * @param minLatency fewest ticks an operation takes (at least 1)
      * @param maxLatency most ticks an operation takes
      * @param faults     how often it misbehaves
+     * @param futures    makes the futures operations complete: plain ones, or a simulation's whose
+     *                   waits run its loop (which ticks this device)
      */
-    public record Config(long seed, Mode mode, int minLatency, int maxLatency, SimulatedFaults faults) {
+    public record Config(long seed, Mode mode, int minLatency, int maxLatency, SimulatedFaults faults,
+                         Supplier<CompletableFuture<Void>> futures) {
         public Config {
             if (minLatency < 1 || maxLatency < minLatency) {
                 throw new IllegalArgumentException("latency must be 1 <= min <= max ticks, got " + minLatency + ".." + maxLatency);
             }
+            if (futures == null) futures = CompletableFuture::new;
+        }
+
+        public Config(long seed, Mode mode, int minLatency, int maxLatency, SimulatedFaults faults) {
+            this(seed, mode, minLatency, maxLatency, faults, null);
         }
 
         /** Driven by a loop: latencies of 1..20 ticks, no faults. */
@@ -100,11 +109,15 @@ public final class SimulatedDevice implements BlockDevice {
         }
 
         public Config withLatency(int min, int max) {
-            return new Config(seed, mode, min, max, faults);
+            return new Config(seed, mode, min, max, faults, futures);
         }
 
         public Config withFaults(SimulatedFaults f) {
-            return new Config(seed, mode, minLatency, maxLatency, f);
+            return new Config(seed, mode, minLatency, maxLatency, f, futures);
+        }
+
+        public Config withFutures(Supplier<CompletableFuture<Void>> f) {
+            return new Config(seed, mode, minLatency, maxLatency, faults, f);
         }
     }
 
@@ -344,7 +357,7 @@ public final class SimulatedDevice implements BlockDevice {
         synchronized (this) {
             batches++;
             for (IoOp op : ops) {
-                CompletableFuture<Void> future = new CompletableFuture<>();
+                CompletableFuture<Void> future = config.futures().get();
                 futures.add(future);
                 operations++;
                 Throwable refusal = refusal(op);
@@ -374,7 +387,7 @@ public final class SimulatedDevice implements BlockDevice {
 
     @Override
     public CompletableFuture<Void> flush() {
-        CompletableFuture<Void> future = new CompletableFuture<>();
+        CompletableFuture<Void> future = config.futures().get();
         synchronized (this) {
             batches++;
             operations++;
