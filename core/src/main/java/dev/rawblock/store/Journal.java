@@ -29,8 +29,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
  *
  * <pre>
  * block (4 KiB):  0 magic u32 "RBJ1" | 4 crc u32 of bytes 8..end | 8 position u64 | 16 store id u64
- *                24 change count u32 | 28 block of its group u32 (0: the group's first) | 32 changes,
- *                {@value Change#BYTES} bytes each
+ *                24 change count u32 | 28 block of its group u31 (0: the group's first), its top bit set
+ *                when the writer flushes every group before the next | 32 changes, {@value Change#BYTES}
+ *                bytes each
  * </pre>
  * A block is valid only with its magic, checksum, store id and the position it was expected at,
  * so replay stops at a torn block or at a stale block from the ring's previous lap.
@@ -38,6 +39,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 final class Journal implements Agent, AutoCloseable {
     static final int MAGIC = 0x314a4252; // "RBJ1"
     static final int HEADER = 32;
+    /** In a block's group word: written by a writer that flushes each group before it writes the next. */
+    static final int FLUSHED = 1 << 31;
 
     private final BlockDevice device;
     private final IoTracker io;
@@ -222,7 +225,7 @@ final class Journal implements Agent, AutoCloseable {
         blk.set(JAVA_LONG_UNALIGNED, 8, position);
         blk.set(JAVA_LONG_UNALIGNED, 16, storeId);
         blk.set(JAVA_INT_UNALIGNED, 24, count);
-        blk.set(JAVA_INT_UNALIGNED, 28, blockOfGroup);
+        blk.set(JAVA_INT_UNALIGNED, 28, blockOfGroup | (flush ? FLUSHED : 0));
         blk.set(JAVA_INT_UNALIGNED, 4, SlotHeader.crc(blk.asSlice(8)));
     }
 
@@ -239,8 +242,16 @@ final class Journal implements Agent, AutoCloseable {
      *                       is durable (the writer flushes a group before it writes the next),
      *                       while one from it on may have reached the device without the data it
      *                       names (written, not yet flushed, when the process or the power died)
+     * @param lastUnflushed  the position of the last block written by a writer that does not flush
+     *                       (-1: none): a change at or before it may name data that never landed
+     *                       even outside the last group
      */
-    record Replayed(long end, long lastGroupStart) {}
+    record Replayed(long end, long lastGroupStart, long lastUnflushed) {
+        /** Whether the data a PUT in the block at {@code position} names may not have landed: it must be checked. */
+        boolean mayLackData(long position) {
+            return position >= lastGroupStart || position <= lastUnflushed;
+        }
+    }
 
     /** Reads the ring from {@code from} and hands every change of every valid block, in order, to {@code sink}. */
     static Replayed replay(BlockDevice device, MetadataLayout layout, int block, long storeId, long from,
@@ -249,6 +260,7 @@ final class Journal implements Agent, AutoCloseable {
         long chunk = Math.min(ring, 4L << 20);
         long position = from;
         long lastGroupStart = from;
+        long lastUnflushed = -1;
         try (IoBuffer buf = device.buffers().allocate(chunk)) {
             while (position - from < ring) {
                 long physical = position % ring;
@@ -262,20 +274,22 @@ final class Journal implements Agent, AutoCloseable {
                         // The end of the journal, or a fault in transit: read the block once more to tell.
                         StoreFormat.await(device.submit(List.of(IoOp.read(layout.journal() + physical + off, blk))).getFirst(),
                                 "read the journal");
-                        if (!valid(blk, position, storeId)) return new Replayed(position, lastGroupStart);
+                        if (!valid(blk, position, storeId)) return new Replayed(position, lastGroupStart, lastUnflushed);
                     }
-                    if (blk.get(JAVA_INT_UNALIGNED, 28) == 0) lastGroupStart = position;
+                    int group = blk.get(JAVA_INT_UNALIGNED, 28);
+                    if ((group & ~FLUSHED) == 0) lastGroupStart = position;
+                    if ((group & FLUSHED) == 0) lastUnflushed = position;
                     int count = blk.get(JAVA_INT_UNALIGNED, 24);
                     for (int i = 0; i < count; i++) {
                         Change c = Change.decode(blk.asSlice(HEADER + (long) i * Change.BYTES, Change.BYTES));
-                        if (c == null) return new Replayed(position, lastGroupStart); // unknown record type: the end
+                        if (c == null) return new Replayed(position, lastGroupStart, lastUnflushed); // unknown record type: the end
                         sink.accept(c, position);
                     }
                     position += block;
                 }
             }
         }
-        return new Replayed(position, lastGroupStart);
+        return new Replayed(position, lastGroupStart, lastUnflushed);
     }
 
     private static boolean valid(MemorySegment blk, long position, long storeId) {

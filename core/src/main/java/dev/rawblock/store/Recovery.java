@@ -79,6 +79,8 @@ final class Recovery {
         // Replay. Entries a PUT names are marked WRITING until their slot is checked; ACCESS holds
         // the replay order, so that of two entries claiming one slot the later one wins.
         Map<Fingerprint, Long> touched = new HashMap<>();
+        // Per key, the journal position of the block of its last PUT.
+        Map<Fingerprint, Long> putAt = new HashMap<>();
         // Per key a PUT replaced: the value it replaced (see below, after the check).
         Map<Fingerprint, Replaced> replaced = new HashMap<>();
         long[] counters = new long[3]; // replayed, dropped, maxSeq
@@ -105,6 +107,7 @@ final class Recovery {
                     pos = index.insert(c.fp(), c.slot(), c.length(), (int) counters[0], KeyIndex.MoveListener.NONE);
                     index.setState(pos, KeyIndex.WRITING);
                     touched.put(c.fp(), c.seq());
+                    putAt.put(c.fp(), blockPosition);
                     counters[2] = Math.max(counters[2], c.seq());
                 }
                 case Change.CLEAR -> {
@@ -130,6 +133,16 @@ final class Recovery {
         });
         dropped += counters[1];
         progress.report(REPLAYING_JOURNAL, counters[0], counters[0]);
+
+        // A PUT of a flushed group other than the last one names data that was durable before the
+        // record was written (its writes completed, then the group's flush covered both): only the
+        // others need their slot read. Loads check every slot they serve in any case.
+        for (var it = touched.keySet().iterator(); it.hasNext(); ) {
+            Fingerprint fp = it.next();
+            if (journal.mayLackData(putAt.get(fp))) continue;
+            index.setState(index.find(fp), KeyIndex.STORED);
+            it.remove();
+        }
 
         long validated = touched.size();
         List<Fingerprint> bad = validate(device, sb, index, regionSlotBytes, touched, progress);

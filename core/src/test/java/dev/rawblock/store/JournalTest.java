@@ -61,8 +61,12 @@ class JournalTest {
     }
 
     private Journal journal(long start, long checkpointFrom) {
-        Journal j = new Journal(device, new IoTracker(device, Placement.of(device, PlacementPolicy.OFF), 0), layout, BLOCK, STORE_ID, true, start, checkpointFrom,
-                checkpointsWanted::incrementAndGet, StoreRuntime.SYSTEM);
+        return journal(start, checkpointFrom, true);
+    }
+
+    private Journal journal(long start, long checkpointFrom, boolean flush) {
+        Journal j = new Journal(device, new IoTracker(device, Placement.of(device, PlacementPolicy.OFF), 0), layout, BLOCK,
+                STORE_ID, flush, start, checkpointFrom, checkpointsWanted::incrementAndGet, StoreRuntime.SYSTEM);
         journals.add(j);
         return j;
     }
@@ -96,6 +100,29 @@ class JournalTest {
             positions.add(at);
         });
         return new Replay(changes, positions, r);
+    }
+
+    /**
+     * Recovery reads the slots of the last group's PUTs only when every block was written by a
+     * flushing writer; a block of a writer that does not flush makes every PUT up to it suspect.
+     */
+    @Test
+    void onlyTheLastFlushedGroupMayLackItsData() throws Exception {
+        Journal flushing = journal(0, 0);
+        for (int g = 0; g < 3; g++) flushing.sync(appendGroup(flushing, puts(g, 1))).get(10, TimeUnit.SECONDS);
+        flushing.close();
+        Journal.Replayed r = replay(0).result();
+        assertEquals(-1, r.lastUnflushed());
+        assertFalse(r.mayLackData(0));
+        assertFalse(r.mayLackData(BLOCK));
+        assertTrue(r.mayLackData(2 * BLOCK), "the last group");
+
+        Journal notFlushing = journal(3 * BLOCK, 0, false);
+        notFlushing.sync(appendGroup(notFlushing, puts(3, 1))).get(10, TimeUnit.SECONDS);
+        notFlushing.close();
+        Journal.Replayed after = replay(0).result();
+        assertEquals(3 * BLOCK, after.lastUnflushed());
+        assertTrue(after.mayLackData(0), "a later block without flushes: earlier data may be gone too");
     }
 
     @Test

@@ -129,10 +129,11 @@ class StoreDurabilityTest extends StoreFixture {
         store = Store.open(device, StoreOptions.defaults(),
                 (phase, done, total) -> reports.add(phase.name() + " " + done + "/" + total));
         // The checkpoint holds the 30 early keys; the 12 late puts are replayed (plus any region
-        // assignments the journal recorded) and their slots checked.
+        // assignments the journal recorded). Each was its own flushed group: only the last group's
+        // slot is checked, the earlier ones' data was durable before their records were.
         assertEquals("LOADING_CHECKPOINT 30/30", reports.getFirst(), reports.toString());
         assertTrue(reports.get(1).startsWith("REPLAYING_JOURNAL "), reports.toString());
-        assertEquals("CHECKING_SLOTS 12/12", reports.getLast(), reports.toString());
+        assertEquals("CHECKING_SLOTS 1/1", reports.getLast(), reports.toString());
         assertEquals(3, reports.size(), reports.toString());
         assertEquals(42, store.stats().entries());
     }
@@ -264,7 +265,7 @@ class StoreDurabilityTest extends StoreFixture {
 
     /** Item 41-style: a slot header damaged after its PUT was journaled is dropped at recovery, never served. */
     @Test
-    void aDamagedSlotHeaderIsDroppedAtRecovery() throws IOException {
+    void aDamagedSlotHeaderIsNeverServed() throws IOException {
         open(64 * MIB, 4 * MIB, StoreOptions.defaults());
         put("victim", bytes(1, 5000));
         put("fine", bytes(2, 5000));
@@ -276,8 +277,11 @@ class StoreDurabilityTest extends StoreFixture {
         device.revive();
         flipByte(dataStart + 48); // the length field of the first slot's header
         store = Store.open(device, StoreOptions.defaults());
-        assertTrue(store.recoverySummary().contains("1 dropped"), store.recoverySummary());
+        // The victim's PUT is of a flushed group before the last: recovery trusts its record, and
+        // the load that meets the damage misses and drops it. No wrong byte either way.
         assertNull(load("victim"));
+        assertEquals(1, store.stats().checksumFailures());
+        assertEquals(1, store.stats().entries());
         assertArrayEquals(bytes(2, 5000), load("fine"));
         assertNoLeak();
     }
