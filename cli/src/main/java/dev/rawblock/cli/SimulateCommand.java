@@ -74,8 +74,8 @@ final class SimulateCommand implements Callable<Integer> {
             done[0]++;
             if (!r.passed()) {
                 progress.clear();
-                out.printf(Locale.ROOT, "seed %d FAILED: %d lost, %d wrong, %d resurrected%n", r.seed(), r.lost(),
-                        r.wrong(), r.resurrected());
+                out.printf(Locale.ROOT, "seed %d FAILED: %d lost, %d wrong, %d resurrected, %d failing fsck%n", r.seed(),
+                        r.lost(), r.wrong(), r.resurrected(), r.inconsistent());
                 r.problems().stream().limit(PROBLEMS_SHOWN).forEach(p -> out.println("  " + p));
                 out.flush();
             }
@@ -83,13 +83,13 @@ final class SimulateCommand implements Callable<Integer> {
         }, trace ? out::println : null);
         progress.clear();
         long millis = (System.nanoTime() - t0) / 1_000_000;
-        out.printf(Locale.ROOT, "simulate: seeds %d..%d: %d crash points, %d lost, %d wrong, %d resurrected "
-                        + "(%d checks, %d ticks), digest %08x, %.1f s%n", first, first + seeds - 1, summary.crashPoints(),
-                summary.lost(), summary.wrong(), summary.resurrected(), summary.checks(), summary.ticks(), summary.digest(),
-                millis / 1000.0);
+        out.printf(Locale.ROOT, "simulate: seeds %d..%d: %d crash points, %d lost, %d wrong, %d resurrected, "
+                        + "%d failing fsck (%d checks, %d ticks), digest %08x, %.1f s%n", first, first + seeds - 1,
+                summary.crashPoints(), summary.lost(), summary.wrong(), summary.resurrected(), summary.inconsistent(),
+                summary.checks(), summary.ticks(), summary.digest(), millis / 1000.0);
         if (json) {
             out.println(new Json().put("seeds", seeds).put("first_seed", first).put("crash_points", summary.crashPoints())
-                    .put("lost", summary.lost()).put("wrong", summary.wrong()).put("resurrected", summary.resurrected())
+                    .put("lost", summary.lost()).put("wrong", summary.wrong()).put("resurrected", summary.resurrected()).put("inconsistent", summary.inconsistent())
                     .put("checks", summary.checks()).put("failed_seeds", summary.failures().size())
                     .put("digest", String.format(Locale.ROOT, "%08x", summary.digest())).put("millis", millis));
         }

@@ -41,9 +41,9 @@ final class Recovery {
      * @param validated     slots whose headers were checked
      * @param dropped       entries dropped (failed check, unknown region, shared slot, index full)
      * @param restored      keys given back the value a replacing PUT of the last journal group
-     *                      replaced, because that PUT's data never landed; the store must checkpoint
-     *                      before it journals anything else, or a later replay, to which that group
-     *                      is no longer the last, would drop those keys instead
+     *                      replaced, because that PUT's data never landed. Like the drops, it must
+     *                      be made lasting by a checkpoint before anything else is journaled: a later
+     *                      replay, to which that group is no longer the last, would trust its PUTs
      * @param maxSeq        largest write sequence number seen
      * @param problems      why a checkpoint copy was refused, if one was
      * @param millis        time taken

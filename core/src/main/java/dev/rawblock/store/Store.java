@@ -166,9 +166,11 @@ public final class Store implements AutoCloseable {
         this.checkpointer = new Checkpointer(device, io, layout, block, superblock.storeIdLo(), journal, options,
                 new CheckpointSource(), recovery.checkpointSeq(), runtime);
         this.sweep = options.readOnly() ? null : new ExpirySweep(this::sweepExpired, runtime);
-        // Keys recovery gave back their replaced value hold it only while the journal's last group
-        // is the last: a checkpoint makes that lasting before anything else is journaled.
-        if (recovery.restored() > 0 && !options.readOnly()) {
+        // What recovery decided about the journal's last group (entries dropped because their data
+        // never landed, keys given back their replaced value) holds only while that group is the
+        // last: a later replay would trust its PUTs. A checkpoint makes it lasting before anything
+        // else is journaled.
+        if ((recovery.restored() > 0 || recovery.dropped() > 0) && !options.readOnly()) {
             try {
                 checkpoint();
             } catch (IOException | RuntimeException e) {

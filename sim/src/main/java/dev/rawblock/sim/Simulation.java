@@ -12,7 +12,7 @@ import java.util.zip.CRC32C;
  */
 public final class Simulation {
     /** The sum of a run of seeds. */
-    public record Summary(int seeds, long crashPoints, long lost, long wrong, long resurrected, long checks,
+    public record Summary(int seeds, long crashPoints, long lost, long wrong, long resurrected, long inconsistent, long checks,
                           long ticks, long digest, List<Simulator.Result> failures) {
         public boolean passed() {
             return failures.isEmpty();
@@ -28,7 +28,7 @@ public final class Simulation {
     public static Summary run(long first, int count, Simulator.Settings settings, Consumer<Simulator.Result> each,
                               Consumer<String> trace) {
         CRC32C digest = new CRC32C();
-        long crashes = 0, lost = 0, wrong = 0, resurrected = 0, checks = 0, ticks = 0;
+        long crashes = 0, lost = 0, wrong = 0, resurrected = 0, inconsistent = 0, checks = 0, ticks = 0;
         List<Simulator.Result> failures = new ArrayList<>();
         for (long seed = first; seed < first + count; seed++) {
             Simulator.Result r = Simulator.run(seed, settings, trace);
@@ -37,11 +37,12 @@ public final class Simulation {
             lost += r.lost();
             wrong += r.wrong();
             resurrected += r.resurrected();
+            inconsistent += r.inconsistent();
             checks += r.checks();
             ticks += r.ticks();
             for (int i = 0; i < 8; i++) digest.update((int) (r.digest() >>> (8 * i)));
             if (!r.passed()) failures.add(r);
         }
-        return new Summary(count, crashes, lost, wrong, resurrected, checks, ticks, digest.getValue(), List.copyOf(failures));
+        return new Summary(count, crashes, lost, wrong, resurrected, inconsistent, checks, ticks, digest.getValue(), List.copyOf(failures));
     }
 }

@@ -89,10 +89,31 @@ public abstract class StoreFixture {
         }
     }
 
+    /**
+     * Whether {@link #closeStore} first checks the store with {@link Store#verify} (every entry's
+     * slot read and checked, as Lucene's test framework runs CheckIndex on every index it closes).
+     * A test that leaves damage behind on purpose turns it off.
+     */
+    protected boolean verifyOnClose = true;
+
     @AfterEach
     protected void closeStore() throws IOException {
-        if (store != null) store.close();
-        if (device != null) device.close();
+        try {
+            if (store != null && verifyOnClose) {
+                Store.VerifyReport report;
+                try {
+                    report = store.verify(false, n -> { });
+                } catch (IllegalStateException closedOrOffline) {
+                    report = null; // nothing to check: the test closed it, or took it offline
+                }
+                if (report != null && report.errors() != 0) {
+                    throw new AssertionError("the store fails verification when the test ends: " + report.problems());
+                }
+            }
+        } finally {
+            if (store != null) store.close();
+            if (device != null) device.close();
+        }
     }
 
     public static byte[] key(String s) {
