@@ -30,6 +30,9 @@ public final class NvmeVmTests {
             "dev.rawblock.store.NvmeStoreTest",
             "dev.rawblock.store.NvmeFdpPlacementTest",
             "dev.rawblock.cli.NvmeCliTest",
+            "dev.rawblock.cli.NvmeServeTest",
+            "dev.rawblock.cli.NvmeBenchAgainstTest",
+            "dev.rawblock.cli.NvmePermissionTest",
     };
 
     public static void main(String[] args) throws ClassNotFoundException {

@@ -15,13 +15,21 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
-/** {@code rawblock bench device}: raw device throughput with our engines, optionally side by side with fio. */
+/**
+ * {@code rawblock bench device}: raw device throughput with our engines, optionally side by side
+ * with fio, and, on an NVMe generic device, with the io_uring engine on the namespace's block device.
+ */
 @Command(name = "device", sortOptions = false,
         description = {"Measure raw device throughput, IOPS, latency and CPU cost with rawblock's I/O engines, "
-                + "optionally alternating with fio on the same target and parameters.",
+                + "optionally alternating with fio on the same target and parameters, or, on /dev/ngXnY, with the "
+                + "io_uring engine on /dev/nvmeXnY.",
                 "WARNING: the write pattern overwrites the first --size bytes of the target."})
 final class BenchDeviceCommand implements Callable<Integer> {
     static final Path DEFAULT_PATH = Path.of("data", "bench-device.img");
@@ -64,9 +72,14 @@ final class BenchDeviceCommand implements Callable<Integer> {
             description = "Timed runs; the summary reports medians (default: ${DEFAULT-VALUE}).")
     int runs;
 
-    @Option(names = "--against", paramLabel = "fio",
-            description = "Alternate each run with an fio run on the same target and parameters.")
-    String against;
+    @Option(names = "--against", paramLabel = "PEER", split = ",", converter = Peer.Converter.class,
+            description = {"Peers to alternate with, run by run: fio (the same target and parameters) and/or io_uring "
+                    + "(with --path /dev/ngXnY: rawblock's io_uring engine on the namespace's block device /dev/nvmeXnY, "
+                    + "beside the uring_cmd engine on the generic device). The table adds their rows and the ratios."})
+    List<Peer> againstList;
+
+    /** The peers of --against, each once, in a fixed order. */
+    Set<Peer> peers = EnumSet.noneOf(Peer.class);
 
     @Option(names = "--json", description = "End the output with one line of JSON.")
     boolean json;
@@ -74,7 +87,8 @@ final class BenchDeviceCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         validate();
-        FioRunner fio = against == null ? null : FioRunner.locate(); // before any I/O: fail fast
+        FioRunner fio = peers.contains(Peer.FIO) ? FioRunner.locate() : null; // before any I/O: fail fast
+        Path peerDevice = peers.contains(Peer.IO_URING) ? EnginePeer.blockDevice(path, engine) : null;
         ScratchFile scratch = ScratchFile.claim(path, DEFAULT_PATH, size, false, "--size " + SizeParser.format(size));
         Path target = scratch.path();
         boolean create = scratch.create();
@@ -87,42 +101,103 @@ final class BenchDeviceCommand implements Callable<Integer> {
         if (create) options = options.withCreateSize(size); // the device layer preallocates it
 
         List<Figures> ours = new ArrayList<>();
-        List<Figures> theirs = new ArrayList<>();
+        Map<Peer, List<Figures>> theirs = new EnumMap<>(Peer.class);
+        Map<Peer, Peer.Setup> setups = new EnumMap<>(Peer.class);
+        // With the io_uring peer, the two engines take turns on one namespace, each opening it only
+        // for its own passes (EnginePeer); otherwise our device stays open from the first pass to the last.
+        Side us = new Side(options, peerDevice == null);
+        Side peer = peerDevice == null ? null
+                : new Side(DeviceOptions.of(peerDevice).withEngine(Engine.IO_URING).withQueueDepth(qd)
+                        .withArenaBytes(qd * blockClass()), false);
+        if (peer != null) setups.put(Peer.IO_URING, EnginePeer.setup(peerDevice));
         String kind;
-        try (BlockDevice device = BlockDevice.open(options)) {
-            kind = StatsCommand.kind(device);
-            check(device);
-            try (DeviceWorkload workload = new DeviceWorkload(device, (int) block, qd, size)) {
-                if (create) {
-                    // A fresh preallocated file has unwritten extents: reads of them return zeros
-                    // without touching the disk and first writes pay for converting them. Write it
-                    // once, untimed, as fio does when it lays out a file.
-                    workload.run(AccessPattern.WRITE, size, observer(progress, "preparing new file"));
+        try (us; peer) {
+            kind = us.open();
+            if (create) {
+                // A fresh preallocated file has unwritten extents: reads of them return zeros
+                // without touching the disk and first writes pay for converting them. Write it
+                // once, untimed, as fio does when it lays out a file.
+                us.run(AccessPattern.WRITE, size, observer(progress, "preparing new file"));
+            }
+            long warmUp = Math.max(block, Math.min(size, WARMUP_BYTES) / block * block);
+            us.run(pattern, warmUp, observer(progress, "warm-up"));
+            if (peer != null) peer.run(pattern, warmUp, observer(progress, "io_uring warm-up"));
+            for (int i = 1; i <= runs; i++) {
+                String label = "run " + i + "/" + runs;
+                Figures f = us.run(pattern, size, observer(progress, label));
+                ours.add(f);
+                progress.line(f.summary(label, "IOPS"));
+                if (fio != null) {
+                    String fioLabel = "fio " + label;
+                    Figures g = fio.run(target, size, block, pattern, qd, t -> progress.waiting(fioLabel, t));
+                    theirs.computeIfAbsent(Peer.FIO, p -> new ArrayList<>()).add(g);
+                    progress.line(g.summary(fioLabel, "IOPS"));
                 }
-                workload.run(pattern, Math.max(block, Math.min(size, WARMUP_BYTES) / block * block),
-                        observer(progress, "warm-up"));
-                for (int i = 1; i <= runs; i++) {
-                    String label = "run " + i + "/" + runs;
-                    Figures f = workload.run(pattern, size, observer(progress, label));
-                    ours.add(f);
-                    progress.line(f.summary(label, "IOPS"));
-                    if (fio != null) {
-                        String fioLabel = "fio " + label;
-                        Figures g = fio.run(target, size, block, pattern, qd, t -> progress.waiting(fioLabel, t));
-                        theirs.add(g);
-                        progress.line(g.summary(fioLabel, "IOPS"));
-                    }
+                if (peer != null) {
+                    String peerLabel = "io_uring " + label;
+                    Figures g = peer.run(pattern, size, observer(progress, peerLabel));
+                    theirs.computeIfAbsent(Peer.IO_URING, p -> new ArrayList<>()).add(g);
+                    progress.line(g.summary(peerLabel, "IOPS"));
                 }
             }
         } finally {
             progress.clear();
         }
 
-        DeviceReport report = new DeviceReport(target, kind, pattern, engine, block, qd, size, ours, theirs);
+        DeviceReport report = new DeviceReport(target, kind, pattern, engine, block, qd, size, ours, theirs, setups);
         report.printHuman(out);
         if (json) out.println(report.json());
         out.flush();
         return 0;
+    }
+
+    /**
+     * One engine's device and workload: open for the whole bench ({@code stayOpen}), or opened for each
+     * pass and closed after it (when another engine needs the same namespace in between).
+     */
+    private final class Side implements AutoCloseable {
+        private final DeviceOptions options;
+        private final boolean stayOpen;
+        private BlockDevice device;
+        private DeviceWorkload workload;
+
+        Side(DeviceOptions options, boolean stayOpen) {
+            this.options = options;
+            this.stayOpen = stayOpen;
+        }
+
+        /** Opens the device (if it is not open) and checks it against the options; returns its kind for the report. */
+        String open() throws IOException {
+            if (device == null) {
+                device = BlockDevice.open(options);
+                try {
+                    check(device);
+                    workload = new DeviceWorkload(device, (int) block, qd, size);
+                } catch (IOException | RuntimeException e) {
+                    close();
+                    throw e;
+                }
+            }
+            return StatsCommand.kind(device);
+        }
+
+        /** One pass of {@code bytes}; the device's open and close are not in its time. */
+        Figures run(AccessPattern p, long bytes, DeviceWorkload.Observer observer) throws Exception {
+            open();
+            try {
+                return workload.run(p, bytes, observer);
+            } finally {
+                if (!stayOpen) close();
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            try (BlockDevice d = device; DeviceWorkload w = workload) {
+                device = null;
+                workload = null;
+            }
+        }
     }
 
     /** Usage errors (exit code 2) found by looking at the options together. */
@@ -138,7 +213,16 @@ final class BenchDeviceCommand implements Callable<Integer> {
                     + SizeParser.format(MAX_BUFFER_BYTES) + " allowed");
         }
         if (runs < 1 || runs > 1000) usage("--runs must be between 1 and 1000, got " + runs);
-        if (against != null && !against.equals("fio")) usage("--against accepts only 'fio', got '" + against + "'");
+        if (againstList != null && !againstList.isEmpty()) peers = EnumSet.copyOf(againstList);
+        if (peers.contains(Peer.ROCKSDB)) usage("--against rocksdb is a peer of bench store; bench device takes fio and io_uring");
+        if (peers.contains(Peer.FIO) && EnginePeer.fioProblem(path) != null) usage(EnginePeer.fioProblem(path));
+        if (peers.contains(Peer.IO_URING)) {
+            try {
+                EnginePeer.blockDevice(path, engine);
+            } catch (IllegalArgumentException e) {
+                usage(e.getMessage());
+            }
+        }
     }
 
     private void usage(String message) {

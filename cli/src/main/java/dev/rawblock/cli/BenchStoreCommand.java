@@ -36,7 +36,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "store", sortOptions = false,
         description = {"Measure the store: put and get throughput, latency and CPU cost with qd values in flight, "
-                + "optionally alternating run by run with fio on the same file and RocksDB in a directory beside it; "
+                + "optionally alternating run by run with fio on the same file, RocksDB in a directory beside it, and "
+                + "(on /dev/ngXnY) the same store through the io_uring engine on /dev/nvmeXnY; "
                 + "with kvcache-mix, also space efficiency.",
                 "WARNING: formats --path as a scratch store (an existing rawblock store only with --force); "
                         + "--against fio then overwrites its first --total bytes."})
@@ -142,7 +143,9 @@ final class BenchStoreCommand implements Callable<Integer> {
                     + "(the same keys and values, qd threads, in --rocksdb-dir: BlobDB with min_blob_size 4k and "
                     + "256m blob files, no compression, 64m memtables (at least 4 values), WAL on, writes synced when --flush is true "
                     + "and not synced when it is false, direct I/O for reads and flushes where the file system "
-                    + "allows it). The table adds their rows and the ratios rawblock / peer."})
+                    + "allows it), and/or io_uring (with --path /dev/ngXnY: the same store through rawblock's io_uring "
+                    + "engine on the namespace's block device /dev/nvmeXnY, beside the uring_cmd engine). The table adds "
+                    + "their rows and the ratios rawblock / peer."})
     List<Peer> againstList;
 
     /** The peers of --against, each once, in a fixed order. */
@@ -191,65 +194,80 @@ final class BenchStoreCommand implements Callable<Integer> {
         StoreReport.Builder report = new StoreReport.Builder();
         Interruption.install(spec.commandLine().getErr());
         RocksPeer rocks = peers.contains(Peer.ROCKSDB) ? RocksPeer.create(rocksDir, flush, keep, valueSize, total) : null;
-        try (rocks; BlockDevice device = BlockDevice.open(options)) {
+        // With the io_uring peer, the two engines take turns on one namespace and one store, each
+        // opening it only for its own passes (EnginePeer); otherwise our store stays open throughout.
+        StoreOptions storeOptions = StoreOptions.defaults().withEviction(eviction).withFlush(flush);
+        Path peerDevice = peers.contains(Peer.IO_URING) ? EnginePeer.blockDevice(path, engine) : null;
+        try (rocks; BenchValues values = new BenchValues(valueSize, qd);
+             StoreSide us = new StoreSide(options, storeOptions, values, peerDevice == null);
+             StoreSide peer = peerDevice == null ? null : new StoreSide(options.withPath(peerDevice)
+                     .withEngine(Engine.IO_URING).withCreateSize(0), storeOptions, values, false)) {
             if (rocks != null) report.peerSetup(Peer.ROCKSDB, rocks.settings());
+            if (peer != null) report.peerSetup(Peer.IO_URING, EnginePeer.setup(peerDevice));
+            BlockDevice device = us.device();
             String kind = StatsCommand.kind(device);
             FormatCommand.refuseToErase(device, scratch.mayErase(force));
             check(device);
             if (create) prepare(device, arenaBlock, qd, progress);
             Superblock sb = format(device);
             report.setup(target, kind, sb, workload, engine, eviction, flush, valueSize, qd, total, ops);
-            try (Store store = Store.open(device, StoreOptions.defaults().withEviction(eviction).withFlush(flush));
-                 BenchValues values = new BenchValues(valueSize, qd)) {
-                StoreWorkload bench = new StoreWorkload(store, device, values, qd);
-                if (valueSize > store.maxValueBytes()) {
-                    throw new IOException("--value-size " + SizeParser.format(valueSize) + " is larger than the "
-                            + "largest value of a store with " + SizeParser.format(sb.regionBytes())
-                            + " regions; use a larger --region-size");
+            StoreWorkload bench = us.open();
+            if (valueSize > us.store().maxValueBytes()) {
+                throw new IOException("--value-size " + SizeParser.format(valueSize) + " is larger than the "
+                        + "largest value of a store with " + SizeParser.format(sb.regionBytes())
+                        + " regions; use a larger --region-size");
+            }
+            warmUp(bench, chunks, progress, "");
+            us.done();
+            if (peer != null) {
+                warmUp(peer.open(), chunks, progress, "io_uring ");
+                peer.done();
+            }
+            if (rocks != null) warmUp(rocks, values, chunks, progress);
+            for (int run = 1; run <= runs; run++) {
+                String label = "run " + run + "/" + runs;
+                BenchKeys keys = new BenchKeys(workload, valueSize, String.valueOf(run), chunks);
+                bench = us.open();
+                Store store = us.store();
+                long evictionsBefore = store.stats().evictions();
+                StoreWorkload.Pass put = bench.put(keys, observer(progress, label + " put"));
+                requireStored(put, label);
+                StoreStats afterPut = store.stats();
+                if (ops.contains(Op.PUT)) {
+                    report.put(put);
+                    progress.line(put.figures().summary(label + " put", "ops/s"));
                 }
-                warmUp(bench, chunks, progress);
-                if (rocks != null) warmUp(rocks, values, chunks, progress);
-                for (int run = 1; run <= runs; run++) {
-                    String label = "run " + run + "/" + runs;
-                    BenchKeys keys = new BenchKeys(workload, valueSize, String.valueOf(run), chunks);
-                    long evictionsBefore = store.stats().evictions();
-                    StoreWorkload.Pass put = bench.put(keys, observer(progress, label + " put"));
-                    requireStored(put, label);
-                    StoreStats afterPut = store.stats();
+                report.stats(afterPut, afterPut.evictions() - evictionsBefore);
+                if (ops.contains(Op.GET)) {
+                    StoreWorkload.Pass get = bench.get(keys, observer(progress, label + " get"));
+                    if (get.failed() > 0) throw new IOException(label + " get: " + get.failed() + " keys failed ("
+                            + "first: " + get.firstFailure() + ")");
+                    report.get(get);
+                    progress.line(get.figures().summary(label + " get", "ops/s") + (get.missed() > 0
+                            ? ", " + get.missed() + " keys missed (evicted)" : ""));
+                }
+                bench.delete(keys);
+                us.done();
+                if (fio != null) {
+                    // fio writes the first --total bytes of the file, over the store's superblock
+                    // and slots: fine for a scratch store whose keys were just deleted.
                     if (ops.contains(Op.PUT)) {
-                        report.put(put);
-                        progress.line(put.figures().summary(label + " put", "ops/s"));
+                        String fioLabel = "fio " + label + " write";
+                        Figures f = fio.run(target, total, valueSize, AccessPattern.WRITE, qd,
+                                t -> progress.waiting(fioLabel, t));
+                        report.peerPut(Peer.FIO, f);
+                        progress.line(f.summary(fioLabel, "ops/s"));
                     }
-                    report.stats(afterPut, afterPut.evictions() - evictionsBefore);
                     if (ops.contains(Op.GET)) {
-                        StoreWorkload.Pass get = bench.get(keys, observer(progress, label + " get"));
-                        if (get.failed() > 0) throw new IOException(label + " get: " + get.failed() + " keys failed ("
-                                + "first: " + get.firstFailure() + ")");
-                        report.get(get);
-                        progress.line(get.figures().summary(label + " get", "ops/s") + (get.missed() > 0
-                                ? ", " + get.missed() + " keys missed (evicted)" : ""));
+                        String fioLabel = "fio " + label + " read";
+                        Figures f = fio.run(target, total, valueSize, AccessPattern.READ, qd,
+                                t -> progress.waiting(fioLabel, t));
+                        report.peerGet(Peer.FIO, f);
+                        progress.line(f.summary(fioLabel, "ops/s"));
                     }
-                    bench.delete(keys);
-                    if (fio != null) {
-                        // fio writes the first --total bytes of the file, over the store's superblock
-                        // and slots: fine for a scratch store whose keys were just deleted.
-                        if (ops.contains(Op.PUT)) {
-                            String fioLabel = "fio " + label + " write";
-                            Figures f = fio.run(target, total, valueSize, AccessPattern.WRITE, qd,
-                                    t -> progress.waiting(fioLabel, t));
-                            report.peerPut(Peer.FIO, f);
-                            progress.line(f.summary(fioLabel, "ops/s"));
-                        }
-                        if (ops.contains(Op.GET)) {
-                            String fioLabel = "fio " + label + " read";
-                            Figures f = fio.run(target, total, valueSize, AccessPattern.READ, qd,
-                                    t -> progress.waiting(fioLabel, t));
-                            report.peerGet(Peer.FIO, f);
-                            progress.line(f.summary(fioLabel, "ops/s"));
-                        }
-                    }
-                    if (rocks != null) runRocks(rocks, values, keys, label, report, progress);
                 }
+                if (peer != null) runPeer(peer, keys, label, report, progress);
+                if (rocks != null) runRocks(rocks, values, keys, label, report, progress);
             }
         } finally {
             progress.clear();
@@ -303,6 +321,14 @@ final class BenchStoreCommand implements Callable<Integer> {
                 new FormatOptions(0, regionSize, 0);
             } catch (IllegalArgumentException e) {
                 usage("--" + e.getMessage().replace("region size", "region-size"));
+            }
+        }
+        if (peers.contains(Peer.FIO) && EnginePeer.fioProblem(path) != null) usage(EnginePeer.fioProblem(path));
+        if (peers.contains(Peer.IO_URING)) {
+            try {
+                EnginePeer.blockDevice(path, engine);
+            } catch (IllegalArgumentException e) {
+                usage(e.getMessage());
             }
         }
         if (!peers.contains(Peer.ROCKSDB) && (rocksdbDir != null || keep)) {
@@ -373,15 +399,100 @@ final class BenchStoreCommand implements Callable<Integer> {
                 regionSize != null ? regionSize : 0, 0));
     }
 
-    /** An untimed put, get and delete of up to {@link #WARMUP_BYTES} of chunks: JIT, arena and first-touch effects. */
-    private void warmUp(StoreWorkload bench, int chunks, Progress progress) throws IOException, InterruptedException {
+    /**
+     * An untimed put, get and delete of up to {@link #WARMUP_BYTES} of chunks: JIT, arena and
+     * first-touch effects. {@code who} prefixes the progress labels ("" for rawblock's own store).
+     */
+    private void warmUp(StoreWorkload bench, int chunks, Progress progress, String who)
+            throws IOException, InterruptedException {
         int n = (int) Math.max(1, Math.min(chunks, WARMUP_BYTES / valueSize));
         BenchKeys keys = new BenchKeys(workload, valueSize, "warmup", n);
-        requireStored(bench.put(keys, observer(progress, "warm-up put")), "warm-up");
-        StoreWorkload.Pass get = bench.get(keys, observer(progress, "warm-up get"));
-        if (get.failed() > 0) throw new IOException("warm-up get: " + get.failed() + " keys failed (first: "
+        requireStored(bench.put(keys, observer(progress, who + "warm-up put")), who + "warm-up");
+        StoreWorkload.Pass get = bench.get(keys, observer(progress, who + "warm-up get"));
+        if (get.failed() > 0) throw new IOException(who + "warm-up get: " + get.failed() + " keys failed (first: "
                 + get.firstFailure() + ")");
         bench.delete(keys);
+    }
+
+    /**
+     * The io_uring peer's turn in one run: the same store, opened through the namespace's block
+     * device, the run's keys put (untimed when only get is asked for, as for rawblock), got back
+     * and deleted, the store closed again.
+     */
+    private void runPeer(StoreSide peer, BenchKeys keys, String label, StoreReport.Builder report, Progress progress)
+            throws IOException, InterruptedException {
+        String peerLabel = "io_uring " + label;
+        StoreWorkload bench = peer.open();
+        StoreWorkload.Pass put = bench.put(keys, observer(progress, peerLabel + " put"));
+        requireStored(put, peerLabel);
+        if (ops.contains(Op.PUT)) {
+            report.peerPut(Peer.IO_URING, put.figures());
+            progress.line(put.figures().summary(peerLabel + " put", "ops/s"));
+        }
+        if (ops.contains(Op.GET)) {
+            StoreWorkload.Pass get = bench.get(keys, observer(progress, peerLabel + " get"));
+            if (get.failed() > 0) throw new IOException(peerLabel + " get: " + get.failed() + " keys failed (first: "
+                    + get.firstFailure() + ")");
+            report.peerGet(Peer.IO_URING, get.figures());
+            progress.line(get.figures().summary(peerLabel + " get", "ops/s"));
+        }
+        bench.delete(keys);
+        peer.done();
+    }
+
+    /**
+     * One engine's device and the store on it: open for the whole bench ({@code stayOpen}), or opened
+     * for each turn and closed after it (when the other engine needs the namespace in between).
+     * Both sides open the same store: it was formatted once, on our side's device.
+     */
+    private final class StoreSide implements AutoCloseable {
+        private final DeviceOptions options;
+        private final StoreOptions storeOptions;
+        private final BenchValues values;
+        private final boolean stayOpen;
+        private BlockDevice device;
+        private Store store;
+        private StoreWorkload bench;
+
+        StoreSide(DeviceOptions options, StoreOptions storeOptions, BenchValues values, boolean stayOpen) {
+            this.options = options;
+            this.storeOptions = storeOptions;
+            this.values = values;
+            this.stayOpen = stayOpen;
+        }
+
+        /** The device, opened if it is not (the store is not opened by this). */
+        BlockDevice device() throws IOException {
+            if (device == null) device = BlockDevice.open(options);
+            return device;
+        }
+
+        /** The store's workload, the device and the store opened if they are not. */
+        StoreWorkload open() throws IOException {
+            if (store == null) {
+                store = Store.open(device(), storeOptions);
+                bench = new StoreWorkload(store, device, values, qd);
+            }
+            return bench;
+        }
+
+        Store store() {
+            return store;
+        }
+
+        /** The end of a turn: closes the store and the device unless this side keeps them. */
+        void done() throws IOException {
+            if (!stayOpen) close();
+        }
+
+        @Override
+        public void close() throws IOException {
+            try (BlockDevice d = device; Store s = store) {
+                device = null;
+                store = null;
+                bench = null;
+            }
+        }
     }
 
     /**

@@ -52,9 +52,13 @@ final class ComparisonPlot {
         List<String> ops = new ArrayList<>();
         if (report.put() != null) ops.add("put");
         if (report.get() != null) ops.add("get");
-        chart.addSeries("rawblock", ops, gbps(ops, report.put(), report.get()));
+        // Against the io_uring engine both series are rawblock: each is named by its engine.
+        boolean engines = report.peers().containsKey(Peer.IO_URING);
+        chart.addSeries(engines ? "rawblock " + report.engine().label() : "rawblock", ops,
+                gbps(ops, report.put(), report.get()));
         for (Map.Entry<Peer, StoreReport.PeerRuns> e : report.peers().entrySet()) {
-            chart.addSeries(e.getKey().label(), ops, gbps(ops, e.getValue().put(), e.getValue().get()));
+            String name = e.getKey() == Peer.IO_URING ? "rawblock io_uring" : e.getKey().label();
+            chart.addSeries(name, ops, gbps(ops, e.getValue().put(), e.getValue().get()));
         }
         return chart;
     }

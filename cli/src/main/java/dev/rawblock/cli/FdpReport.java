@@ -21,11 +21,17 @@ import java.util.Locale;
  * @param status    the drive's figures, read when the report was made, or null without FDP
  */
 record FdpReport(String placement, FdpConfig config, FdpStatus status) {
-    /** Reads the figures from the store's device (two NVMe admin/management commands on an FDP namespace). */
-    static FdpReport of(BlockDevice device, Placement placement) throws IOException {
+    /**
+     * Reads the figures from the store's device (two NVMe admin/management commands on an FDP
+     * namespace). A read-only open writes nothing, so its placement is only what the default
+     * would do here; the handles the drive reports used say what the writers did.
+     */
+    static FdpReport of(BlockDevice device, Placement placement, boolean readOnly) throws IOException {
         FdpConfig config = device.fdp().orElse(null);
         FdpStatus status = config == null ? null : device.fdpStatus().orElse(null);
-        return new FdpReport(placement.toString(), config, status);
+        String text = placement.toString();
+        if (readOnly && placement.on()) text = "chosen by serve --placement (auto here: " + text + ")";
+        return new FdpReport(text, config, status);
     }
 
     void printHuman(PrintWriter out) {

@@ -5,6 +5,8 @@ import dev.rawblock.device.DeviceOptions;
 import dev.rawblock.device.Geometry;
 import dev.rawblock.store.DeviceContents;
 import dev.rawblock.store.FormatOptions;
+import dev.rawblock.store.Placement;
+import dev.rawblock.store.PlacementPolicy;
 import dev.rawblock.store.StoreFormat;
 import dev.rawblock.store.Superblock;
 import picocli.CommandLine.Command;
@@ -50,6 +52,14 @@ final class FormatCommand implements Callable<Integer> {
             description = "Size of the file to create when --path does not exist (default: --capacity).")
     Long createSize;
 
+    @Option(names = "--placement", paramLabel = "POLICY", defaultValue = "auto",
+            converter = ServeCommand.PlacementConverter.class,
+            description = "On an NVMe namespace with Flexible Data Placement: the policy whose metadata handle takes "
+                    + "the format's writes (the superblock, which lives as long as the store, and the empty checkpoint); "
+                    + "give serve the same one. auto, off or metadata=INDEX,bands=SIZE/... as for serve "
+                    + "(default: ${DEFAULT-VALUE}).")
+    PlacementPolicy placement;
+
     @Option(names = "--force", description = "Erase whatever the target holds (a store, a filesystem, data); "
             + "a mounted or busy device is still refused.")
     boolean force;
@@ -78,14 +88,17 @@ final class FormatCommand implements Callable<Integer> {
         Superblock sb;
         String kind;
         boolean created;
+        String placed = null; // the placement of the format's writes, on a drive that can place them
         // The open takes the target (a mounted, busy or held one is refused here, --force or not) and keeps it
         // until the format is done: nothing can change between the look and the write.
         try (BlockDevice device = BlockDevice.open(deviceOptions)) {
             created = device.created();
             kind = StatsCommand.kind(device);
             try {
+                ServeCommand.requirePlacement(device, placement);
                 refuseToErase(device, force);
-                sb = StoreFormat.format(device, options);
+                sb = StoreFormat.format(device, options, placement);
+                if (device.fdp().isPresent()) placed = Placement.of(device, placement).toString();
             } catch (IOException | RuntimeException e) {
                 // A file this format created (e.g. too small for a store) is not left behind.
                 if (created) Files.deleteIfExists(target);
@@ -95,6 +108,7 @@ final class FormatCommand implements Callable<Integer> {
 
         PrintWriter out = spec.commandLine().getOut();
         printHuman(out, target, kind, created, sb);
+        if (placed != null) out.printf(Locale.ROOT, "  %-14s %s%n", "placement", placed);
         if (json) out.println(json(target, kind, created, sb));
         out.flush();
         return 0;

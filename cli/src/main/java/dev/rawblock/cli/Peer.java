@@ -3,14 +3,20 @@ package dev.rawblock.cli;
 import java.util.Locale;
 
 /**
- * A system {@code bench store --against} runs beside rawblock, alternating with it run by run, so
- * that both see the same machine at nearly the same time.
+ * A system {@code bench store --against} (and {@code bench device --against}) runs beside rawblock,
+ * alternating with it run by run, so that both see the same machine at nearly the same time.
  */
 enum Peer {
     /** The device limit: the same bytes, block size and depth straight to the file, no store at all. */
     FIO("fio", "write", "read"),
     /** The embedded key-value store a Java user would pick instead of rawblock, tuned for large values. */
-    ROCKSDB("rocksdb", "put", "get");
+    ROCKSDB("rocksdb", "put", "get"),
+    /**
+     * rawblock itself with the io_uring engine on the NVMe namespace's block device
+     * ({@code /dev/nvmeXnY}), beside the uring_cmd engine on its generic device ({@code /dev/ngXnY}):
+     * the same namespace and the same bytes, through the block layer or past it ({@link EnginePeer}).
+     */
+    IO_URING("io_uring", "put", "get");
 
     private final String label;
     private final String putName;
@@ -37,8 +43,8 @@ enum Peer {
 
     static Peer parse(String text) {
         for (Peer p : values()) if (p.label.equals(text.strip().toLowerCase(Locale.ROOT))) return p;
-        throw new IllegalArgumentException("unknown peer '" + text.strip() + "' in --against (expected fio, rocksdb "
-                + "or both: fio,rocksdb)");
+        throw new IllegalArgumentException("unknown peer '" + text.strip() + "' in --against (expected fio, rocksdb, "
+                + "io_uring, or a list such as fio,rocksdb)");
     }
 
     /** Lets picocli take the items of a peer list; a bad one becomes a usage error naming the peers. */

@@ -9,6 +9,8 @@ import dev.rawblock.server.cluster.Topology;
 import dev.rawblock.store.DeviceContents;
 import dev.rawblock.store.Eviction;
 import dev.rawblock.store.FormatOptions;
+import dev.rawblock.store.Placement;
+import dev.rawblock.store.PlacementPolicy;
 import dev.rawblock.store.Store;
 import dev.rawblock.store.StoreFormat;
 import dev.rawblock.store.StoreOptions;
@@ -136,6 +138,15 @@ final class ServeCommand implements Callable<Integer> {
             description = "lru: evict the least recently used entries when full; none: refuse puts (default: lru).")
     Eviction eviction;
 
+    @Option(names = "--placement", paramLabel = "POLICY", defaultValue = "auto", converter = PlacementConverter.class,
+            description = "Where writes go on an NVMe namespace with Flexible Data Placement (the uring_cmd engine on "
+                    + "/dev/ngXnY): auto puts metadata (superblock, journal, checkpoints) on the first placement handle "
+                    + "and values on the others by the slot size of their size class (under 64k, 1m, 16m, and larger); "
+                    + "off sends no placement; metadata=INDEX,bands=SIZE/SIZE/... names the metadata handle (an index "
+                    + "into the namespace's handles) and the band bounds. Without FDP placement is off whatever this "
+                    + "says (default: ${DEFAULT-VALUE}; docs/nvme.md).")
+    PlacementPolicy placement;
+
     @Option(names = "--log-file", paramLabel = "FILE",
             description = "Append the log (dated lines with a level: INFO, WARN, ERROR) to this file instead of "
                     + "stderr; created if missing.")
@@ -172,7 +183,7 @@ final class ServeCommand implements Callable<Integer> {
         // Absolute: the log must say which file, whatever directory the server was started from.
         Path target = BenchDeviceCommand.target(path, DEFAULT_PATH).toAbsolutePath().normalize();
         StoreOptions storeOptions = StoreOptions.defaults().withEviction(eviction).withFlush(!noFlush)
-                .withEvents(events);
+                .withPlacement(placement).withEvents(events);
         try (Store store = openOrCreate(target, storeOptions)) {
             ServerConfig serverConfig = serverConfig(store.maxValueBytes());
             for (String name : new String[] {"TERM", "INT"}) Signal.handle(new Signal(name), s -> stop.countDown());
@@ -216,6 +227,7 @@ final class ServeCommand implements Callable<Integer> {
         BlockDevice device = BlockDevice.open(deviceOptions);
         boolean formatted;
         try {
+            requirePlacement(device, placement);
             formatted = formatIfNew(target, device);
         } catch (IOException | RuntimeException e) {
             // Still holding the device: a file this start created is removed before anyone else sees it.
@@ -235,7 +247,28 @@ final class ServeCommand implements Callable<Integer> {
         }
         progress.clear();
         log("opened " + target + ": " + store.recoverySummary());
+        // Where the writes go, on a drive that can place them or when a policy was asked for.
+        if (device.fdp().isPresent() || !placement.equals(PlacementPolicy.AUTO)) log("placement: " + store.placement());
         return store;
+    }
+
+    /**
+     * A policy the device cannot apply (a metadata handle it does not have) is a usage error,
+     * found before the store is formatted or recovered. Shared with {@code format}.
+     */
+    static void requirePlacement(BlockDevice device, PlacementPolicy policy) throws UsageException {
+        try {
+            Placement.of(device, policy);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+
+    /** Lets picocli take placement policies; a bad one becomes a usage error naming the option and the forms. */
+    static final class PlacementConverter extends ParsingConverter<PlacementPolicy> {
+        PlacementConverter() {
+            super(PlacementPolicy::parse);
+        }
     }
 
     /**
@@ -244,14 +277,14 @@ final class ServeCommand implements Callable<Integer> {
      */
     private boolean formatIfNew(Path target, BlockDevice device) throws IOException {
         if (device.created()) {
-            StoreFormat.format(device, FormatOptions.defaults()); // the same geometry as rawblock format
+            StoreFormat.format(device, FormatOptions.defaults(), placement); // the same geometry as rawblock format
             log("created and formatted " + target + " (" + SizeParser.format(device.size()) + ")");
             return true;
         }
         DeviceContents found = StoreFormat.identify(device);
         boolean file = device.geometry().kind() == Geometry.Kind.FILE;
         if (found.empty() && file) {
-            StoreFormat.format(device, FormatOptions.defaults()); // the same geometry as rawblock format
+            StoreFormat.format(device, FormatOptions.defaults(), placement); // the same geometry as rawblock format
             log("formatted " + target + " (" + SizeParser.format(device.size()) + "): it " + found.phrase()
                     + ", as a first start that was stopped before its format leaves it");
             return true;

@@ -48,7 +48,7 @@ final class StatsCommand implements Callable<Integer> {
         try (Store store = open(target, StoreOptions.defaults(), true, spec)) {
             stats = store.stats();
             sb = store.superblock();
-            fdp = FdpReport.of(store.device(), store.placement());
+            fdp = FdpReport.of(store.device(), store.placement(), true);
         }
         PrintWriter out = spec.commandLine().getOut();
         printHuman(out, target, sb, stats);

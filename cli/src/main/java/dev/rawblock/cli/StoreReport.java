@@ -184,7 +184,9 @@ record StoreReport(Path path, String kind, Superblock superblock, StoreWorkload.
             StringBuilder b = new StringBuilder("  ratio      ");
             if (!its.puts().isEmpty() && !puts.isEmpty()) b.append(String.format(Locale.ROOT, " put %.3f", ratio(put(), its.put())));
             if (!its.gets().isEmpty() && !gets.isEmpty()) b.append(String.format(Locale.ROOT, " get %.3f", ratio(get(), its.get())));
-            out.println(b.append("   (rawblock / ").append(peer.label()).append(", median GB/s)"));
+            // Against the io_uring engine both sides are rawblock: name ours by its engine.
+            String ours = peer == Peer.IO_URING ? engine.label() : "rawblock";
+            out.println(b.append("   (").append(ours).append(" / ").append(peer.label()).append(", median GB/s)"));
         });
         peers.forEach((peer, its) -> {
             if (its.setup() != null) out.println("  " + peer.label() + ": " + its.setup().describe());

@@ -29,11 +29,16 @@ import static org.junit.jupiter.api.Assertions.*;
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
 class NvmeCliTest {
     /** A device of the nvme-vm guest (core's NvmeVm, which this module's tests cannot see); skips the test elsewhere. */
-    private static Path vm(String variable) {
+    static Path vm(String variable) {
         String v = System.getenv(variable);
         Assumptions.assumeTrue(v != null && !v.isEmpty(),
                 variable + " not set: no NVMe passthrough device (these tests run under nvme-vm, see .ci/run)");
         return Path.of(v);
+    }
+
+    /** The LBA size of the guest's namespaces (--lbs). */
+    static long lbaBytes() {
+        return Long.parseLong(System.getenv().getOrDefault("NVME_VM_LBS", "4096"));
     }
 
     @Test

@@ -23,11 +23,22 @@ final class ServeProcess implements AutoCloseable {
 
     private ServeProcess(List<String> args) throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName()));
+                "--enable-native-access=ALL-UNNAMED"));
+        command.addAll(inheritedJitFlags());
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         command.addAll(args);
         process = new ProcessBuilder(command).redirectErrorStream(true).start();
         output = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The parent JVM's compiler and GC choices, for the child: in the nvme-vm guest the tests run
+     * with C1 only and the serial GC, because C2's compilations are what costs most under TCG
+     * emulation, and a child without them would take minutes to start serving.
+     */
+    static List<String> inheritedJitFlags() {
+        return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("-XX:TieredStopAtLevel=") || a.equals("-XX:+UseSerialGC")).toList();
     }
 
     /** Starts {@code rawblock serve ARGS} and returns at once (read its output with {@link #await}). */

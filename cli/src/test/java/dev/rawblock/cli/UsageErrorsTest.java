@@ -40,7 +40,17 @@ class UsageErrorsTest {
                 Arguments.of("--total", new String[] {"bench", "store", "--total", "100t", "--value-size", "64m", "--qd", "1"}),
                 Arguments.of("--size", new String[] {"bench", "device", "--size", "100t", "--block", "1m"}),
                 Arguments.of("--qd", new String[] {"bench", "store", "--qd", "0"}),
-                Arguments.of("--runs", new String[] {"bench", "device", "--runs", "0"}));
+                Arguments.of("--runs", new String[] {"bench", "device", "--runs", "0"}),
+                Arguments.of("--placement", new String[] {"serve", "--placement", "bogus"}),
+                Arguments.of("--placement", new String[] {"serve", "--placement", "metadata=0,bands=1m/64k"}),
+                Arguments.of("--placement", new String[] {"format", "--path", "s.img", "--capacity", "64m",
+                        "--placement", "metadata=x"}),
+                Arguments.of("--against", new String[] {"bench", "device", "--against", "rocksdb"}),
+                Arguments.of("--against", new String[] {"bench", "device", "--against", "io_uring"}),
+                Arguments.of("--against", new String[] {"bench", "device", "--path", "d.img", "--against", "io_uring"}),
+                Arguments.of("--against", new String[] {"bench", "store", "--against", "io_uring"}),
+                Arguments.of("--against fio", new String[] {"bench", "device", "--path", "/dev/ng9n9", "--against", "fio"}),
+                Arguments.of("--against fio", new String[] {"bench", "store", "--path", "/dev/ng9n9", "--against", "fio"}));
     }
 
     @ParameterizedTest(name = "{1}")

@@ -42,6 +42,16 @@ public interface BlockDevice extends AutoCloseable {
         }
     }
 
+    /**
+     * The block device of the NVMe namespace whose generic character device is {@code generic}:
+     * {@code /dev/nvmeXnY} for {@code /dev/ngXnY}, in the same directory, whether or not it exists
+     * (a namespace in a format the block layer cannot use has only its generic node); empty for
+     * any other name. The same namespace through the block layer, for the io_uring engine.
+     */
+    static Optional<Path> nvmeBlockDevice(Path generic) {
+        return NvmeNamespace.blockDeviceFor(generic);
+    }
+
     /** The file or device path. */
     Path path();
 

@@ -72,9 +72,14 @@ final class NvmeNamespace {
 
     /** {@code /dev/nvmeXnY} for {@code /dev/ngXnY} (same directory), or "the namespace's block device". */
     static String blockDeviceOf(Path path) {
+        return blockDeviceFor(path).map(Path::toString).orElse("the namespace's block device (/dev/nvmeXnY)");
+    }
+
+    /** {@code /dev/nvmeXnY} for {@code /dev/ngXnY} (same directory), whether or not it exists; empty for other names. */
+    static java.util.Optional<Path> blockDeviceFor(Path path) {
         Matcher m = GENERIC.matcher(String.valueOf(path.getFileName()));
-        if (!m.matches()) return "the namespace's block device (/dev/nvmeXnY)";
-        return path.resolveSibling("nvme" + m.group(1) + "n" + m.group(2)).toString();
+        if (!m.matches()) return java.util.Optional.empty();
+        return java.util.Optional.of(path.resolveSibling("nvme" + m.group(1) + "n" + m.group(2)));
     }
 
     /** Opens, locks and measures the namespace at {@code options.path()}. */
@@ -122,7 +127,7 @@ final class NvmeNamespace {
                             + " failed; a controller node such as /dev/nvme0 is not a namespace: use /dev/ngXnY)", -nsid);
                 }
                 DeviceFile.lock(p, fd, false, readOnly, node);
-                MemorySegment ns = NvmeIoctl.identify(fd, p, NvmeConstants.CNS_NAMESPACE, nsid, arena);
+                MemorySegment ns = identifyNamespace(fd, p, nsid, instead, arena);
                 if (ns == null) throw new IOException("Identify Namespace " + nsid + " failed on " + p);
                 long blocks = ns.get(JAVA_LONG, NvmeConstants.ID_NS_NSZE);
                 int flbas = Byte.toUnsignedInt(ns.get(JAVA_BYTE, NvmeConstants.ID_NS_FLBAS));
@@ -157,6 +162,23 @@ final class NvmeNamespace {
                 if (claim != null) claim.close();
                 throw e;
             }
+        }
+    }
+
+    /**
+     * Identify Namespace: the first NVMe command of an open. Opening the node needs only its file
+     * mode, but sending commands needs CAP_SYS_ADMIN on Linux 6.1 (later kernels let a writer of
+     * the node send I/O commands, not admin ones), so a caller without it is refused here, in one
+     * line that says what to use instead.
+     */
+    private static MemorySegment identifyNamespace(int fd, String p, int nsid, String instead, Arena arena)
+            throws IOException {
+        try {
+            return NvmeIoctl.identify(fd, p, NvmeConstants.CNS_NAMESPACE, nsid, arena);
+        } catch (DeviceIoException e) {
+            if (e.errno() != Errno.EACCES && e.errno() != Errno.EPERM) throw e;
+            throw new DeviceIoException("no permission to send NVMe commands to " + p + " (passthrough needs"
+                    + " CAP_SYS_ADMIN on this kernel): " + instead, e.errno());
         }
     }
 

@@ -46,7 +46,7 @@ public final class Placement {
         if (data.isEmpty()) data.add(metadata);
         int bands = policy.bandCount();
         int[] handle = new int[bands];
-        StringBuilder d = new StringBuilder("metadata on placement id " + metadata + "; values by size:");
+        StringBuilder d = new StringBuilder("metadata on placement id " + metadata + "; values by slot size:");
         for (int b = 0; b < bands; b++) {
             handle[b] = data.get((int) ((long) b * data.size() / bands));
             d.append(' ').append(bandName(policy, b)).append(" -> ").append(handle[b]).append(b + 1 < bands ? "," : "");
@@ -78,7 +78,11 @@ public final class Placement {
         return metadata;
     }
 
-    /** The placement identifier of a value's writes, by the bytes its slot takes; NO_PLACEMENT when off. */
+    /**
+     * The placement identifier of the writes of a value stored in a region of {@code slotBytes}
+     * slots (the region's size class, not the bytes the value itself writes, so that a region's
+     * values share a handle); NO_PLACEMENT when off.
+     */
     public int forSlot(long slotBytes) {
         return bandHandle == null ? IoOp.NO_PLACEMENT : bandHandle[policy.band(slotBytes)];
     }
@@ -88,7 +92,7 @@ public final class Placement {
         return policy;
     }
 
-    /** One line for reports, e.g. "metadata on placement id 0; values by size: <64K -> 1, ...". */
+    /** One line for reports, e.g. "metadata on placement id 0; values by slot size: <64K -> 1, ...". */
     @Override
     public String toString() {
         return description;

@@ -10,8 +10,10 @@ import java.util.Locale;
  * operator chooses ({@code --placement}); {@link Placement} applies it to the handles a device has.
  *
  * <p><b>The default ({@code auto}).</b> Metadata — superblock, journal, checkpoints — on the first
- * placement handle, and values on the others by size: under 64 KiB, under 1 MiB, under 16 MiB,
- * and larger (with fewer handles, neighbouring bands share one). Why size: a reclaim unit is
+ * placement handle, and values on the others by the slot size of their region's size class:
+ * under 64 KiB, under 1 MiB, under 16 MiB, and larger (with fewer handles, neighbouring bands
+ * share one). The slot size, not the value's own size, so that all of a region's writes share a
+ * handle even when its class holds values on both sides of a bound. Why size: a reclaim unit is
  * cheap to reclaim when everything in it dies at about the same time. The journal is rewritten
  * in a ring every few seconds and checkpoints every minute — their blocks die young and together,
  * and apart from values they never force a value to be copied. Values of one size class live in
@@ -48,7 +50,7 @@ public record PlacementPolicy(boolean enabled, int metadataIndex, long[] bands) 
         return bands.length + 1;
     }
 
-    /** The band of a value whose slot takes {@code slotBytes}. */
+    /** The band of the values in a region of {@code slotBytes} slots (its size class). */
     public int band(long slotBytes) {
         int b = 0;
         while (b < bands.length && slotBytes >= bands[b]) b++;
@@ -97,14 +99,14 @@ public record PlacementPolicy(boolean enabled, int metadataIndex, long[] bands) 
         }
         if (unit != 1) v = v.substring(0, v.length() - 1);
         try {
-            return Long.parseLong(v) * unit;
-        } catch (NumberFormatException e) {
+            return Math.multiplyExact(Long.parseLong(v), unit);
+        } catch (NumberFormatException | ArithmeticException e) {
             throw bad(text);
         }
     }
 
     private static IllegalArgumentException bad(String text) {
-        return new IllegalArgumentException("--placement '" + text + "': expected auto, off, or"
+        return new IllegalArgumentException("placement '" + text + "': expected auto, off, or"
                 + " metadata=INDEX,bands=SIZE/SIZE/... (e.g. metadata=0,bands=64k/1m/16m)");
     }
 

@@ -327,10 +327,14 @@ public final class Store implements AutoCloseable {
 
     /**
      * A key of a put batch that got a slot and is being written; with {@code replaces}, the key's
-     * stored value stays readable in its own slot until the commit.
+     * stored value stays readable in its own slot until the commit. {@code placement} is the FDP
+     * placement identifier of its writes, chosen by the slot size of its region, not by the bytes
+     * this value writes: every value in a region then goes to one handle, so the region's data is
+     * written, and later invalidated, in one reclaim unit stream, even when its size class (a
+     * geometric class, or a borrowed larger slot) holds values on both sides of a band boundary.
      */
     private record Planned(int key, Fingerprint fp, int slotId, long offset, long length, long ioBytes, long seq,
-                           boolean replaces, long expiresAt) {}
+                           boolean replaces, long expiresAt, int placement) {}
 
     /** A put in flight: the slot it writes, and what completes when it has ended, stored or not. */
     private record Pending(int slotId, CompletableFuture<Void> ended) {}
@@ -480,7 +484,7 @@ public final class Store implements AutoCloseable {
     }
 
     CompletableFuture<Void> submitWrite(Reserved slot, long offset, MemorySegment data) {
-        return submitOrFail(List.of(IoOp.write(offset, data, placement.forSlot(slot.planned().ioBytes)))).getFirst();
+        return submitOrFail(List.of(IoOp.write(offset, data, slot.planned().placement()))).getFirst();
     }
 
     /** Ends a {@link PutStream}: stores and journals the key if {@code written}, else frees the slot. */
@@ -561,7 +565,8 @@ public final class Store implements AutoCloseable {
                 space.region(Space.regionOf(slotId)).lastAccess = now;
                 pending.put(fps[i], new Pending(slotId, runtime.newFuture()));
                 planned.add(new Planned(i, fps[i], slotId, space.offset(slotId), length,
-                        SlotHeader.ioBytes(keys.get(i).length, length, block), ++seq, replaces, expiresAt[i]));
+                        SlotHeader.ioBytes(keys.get(i).length, length, block), ++seq, replaces, expiresAt[i],
+                        placement.forSlot(space.region(Space.regionOf(slotId)).slotBytes)));
             }
             return new Plan(planned, lastDeleteTicket, waits);
         } finally {
@@ -783,15 +788,15 @@ public final class Store implements AutoCloseable {
                             IoBuffer header = device.buffers().allocate(headerBytes);
                             buffers.add(header);
                             SlotHeader.encodeHeader(header.segment(), key, pl.fp, superblock.storeIdLo(), pl.seq, value, block);
-                            ops.add(IoOp.write(pl.offset, header.segment(), placement.forSlot(pl.ioBytes)));
-                            ops.add(IoOp.write(pl.offset + headerBytes, value, placement.forSlot(pl.ioBytes)));
+                            ops.add(IoOp.write(pl.offset, header.segment(), pl.placement));
+                            ops.add(IoOp.write(pl.offset + headerBytes, value, pl.placement));
                             owner.add(p);
                             owner.add(p);
                         } else {
                             IoBuffer slot = device.buffers().allocate(pl.ioBytes);
                             buffers.add(slot);
                             SlotHeader.encode(slot.segment(), key, pl.fp, superblock.storeIdLo(), pl.seq, value, block);
-                            ops.add(IoOp.write(pl.offset, slot.segment(), placement.forSlot(pl.ioBytes)));
+                            ops.add(IoOp.write(pl.offset, slot.segment(), pl.placement));
                             owner.add(p);
                         }
                     } catch (RuntimeException e) {

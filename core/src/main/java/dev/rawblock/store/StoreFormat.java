@@ -83,16 +83,32 @@ public final class StoreFormat {
      * carry its id and never match the new one.
      */
     public static Superblock format(BlockDevice device, FormatOptions options) throws IOException {
-        return format(device, options, Superblock.VERSION);
+        return format(device, options, PlacementPolicy.AUTO, Superblock.VERSION);
+    }
+
+    /**
+     * As {@link #format(BlockDevice, FormatOptions)}, with the format's writes (all metadata) on
+     * the metadata handle of {@code placement}: give it the policy the store will be served with,
+     * so that the superblock, which lives as long as the store, shares that handle.
+     *
+     * @throws IllegalArgumentException when the policy names a handle the device does not have
+     */
+    public static Superblock format(BlockDevice device, FormatOptions options, PlacementPolicy placement)
+            throws IOException {
+        return format(device, options, placement, Superblock.VERSION);
     }
 
     /** As {@link #format(BlockDevice, FormatOptions)} in format {@code version} (tests of older stores use 1). */
     static Superblock format(BlockDevice device, FormatOptions options, int version) throws IOException {
+        return format(device, options, PlacementPolicy.AUTO, version);
+    }
+
+    private static Superblock format(BlockDevice device, FormatOptions options, PlacementPolicy policy, int version)
+            throws IOException {
+        // First: a policy the device cannot apply is refused before anything is written.
+        Placement placement = Placement.of(device, policy);
         Superblock sb = plan(device.size(), device.alignment(), options, version);
         int block = sb.blockBytes();
-        // Format writes metadata only; it goes to the default policy's metadata handle (a store opened later
-        // with another policy writes its own metadata where that one says).
-        Placement placement = Placement.of(device, PlacementPolicy.AUTO);
         IoTracker io = new IoTracker(device, placement, sb.regionBase());
         try (Checkpoint.Writer empty = new Checkpoint.Writer(device, io, MetadataLayout.of(sb), block, 1)) {
             for (int r = 0; r < sb.regionCount(); r++) empty.region(0);

@@ -113,6 +113,44 @@ class NvmeFdpPlacementTest {
         }
     }
 
+    /**
+     * The band follows the region's slot size, not the bytes a value writes: a value of 250
+     * blocks lands in the geometric class of 256-block (1 MiB) slots, as does one of exactly
+     * 256 blocks, and with a band boundary at 1 MiB both go to the handle of the 1 MiB band, so
+     * the region's writes share one handle (by write size the first would take the band below).
+     */
+    @Test
+    void aRegionsValuesShareOneHandleAcrossABandBoundary() throws Exception {
+        java.nio.file.Path ng = NvmeVm.ng();
+        try (BlockDevice dev = open(ng)) {
+            StoreFormat.format(dev, new FormatOptions(256L << 20, 4L << 20, 0));
+        }
+        PlacementPolicy policy = PlacementPolicy.parse("metadata=0,bands=1m");
+        try (BlockDevice dev = open(ng); Store store = Store.open(dev, StoreOptions.defaults().withPlacement(policy))) {
+            Placement placement = store.placement();
+            int below = placement.forSlot((1 << 20) - 4096), at = placement.forSlot(1 << 20);
+            assertNotEquals(below, at, placement.toString());
+            int block = 4096;
+            long shortBytes = 249L * block, fullBytes = 255L * block; // + 1 header block: 250 and 256 blocks
+            assertEquals(250L * block, SlotHeader.slotBytes(StoreFixture.key("short").length, shortBytes, block));
+            assertEquals(256L * block, SlotHeader.slotBytes(StoreFixture.key("full").length, fullBytes, block));
+
+            FdpStatus before = dev.fdpStatus().orElseThrow();
+            // The short value first: its geometric class (256 blocks) is made for it; the full one fits it exactly.
+            assertEquals(PutResult.STORED, store.putMany(List.of(StoreFixture.key("short")),
+                    List.of(StoreFixture.value(1, (int) shortBytes)))[0]);
+            assertEquals(PutResult.STORED, store.putMany(List.of(StoreFixture.key("full")),
+                    List.of(StoreFixture.value(2, (int) fullBytes)))[0]);
+            FdpStatus after = dev.fdpStatus().orElseThrow();
+            assertEquals(List.of(1L << 20), store.stats().classes().stream().map(StoreStats.ClassStats::slotBytes).toList(),
+                    "both values are in one size class of 1 MiB slots");
+            Map<Integer, Long> taken = taken(before, after);
+            System.out.println("straddling values, blocks taken per placement id: " + taken);
+            assertEquals(0, taken.get(below), "nothing of the 1 MiB region went to the band below: " + taken);
+            assertTrue(taken.get(at) >= 250 + 256, "both values on the 1 MiB band's handle: " + taken);
+        }
+    }
+
     @Test
     void aNamespaceWithoutFdpRunsWithPlacementOff() throws Exception {
         java.nio.file.Path ng = NvmeVm.plainNg();
