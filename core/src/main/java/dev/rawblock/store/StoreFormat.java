@@ -46,7 +46,9 @@ public final class StoreFormat {
         long metaEnd = metaOffset + metaBytes;
         long regionBase = roundUp(metaEnd, MIB);
         long dataBytes = capacity - regionBase;
-        long regionBytes = options.regionBytes() != 0 ? options.regionBytes() : autoRegionBytes(dataBytes);
+        // The header table (version 3) takes at most one block per MiB of data, and its MiB rounding.
+        long tableBound = version >= 3 ? dataBytes / SlotLayout.LARGE_SLOT_BYTES * block + MIB : 0;
+        long regionBytes = options.regionBytes() != 0 ? options.regionBytes() : autoRegionBytes(dataBytes - tableBound);
         long regionCount = dataBytes > 0 ? dataBytes / regionBytes : 0;
         long headerTableBytes = 0;
         if (version >= 3) {
