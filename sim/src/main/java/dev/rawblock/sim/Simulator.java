@@ -95,7 +95,7 @@ public final class Simulator {
         // One seed in four stores large values: 4 MiB regions and values up to 2.5 MiB, some of them
         // exactly 1 or 2 MiB, so that slots of 1 MiB and more keep their headers in the header table
         // (SlotLayout). Its space is sized as the others': enough never to evict, or (tight) little.
-        this.shape = new Random(seed ^ 0x6C61726765L);
+        this.shape = new Random(new java.util.SplittableRandom(seed ^ 0x6C61726765L).nextLong()); // well mixed: seeds in a row differ
         this.large = shape.nextInt(4) == 0;
         long capacity = large ? (tight ? 40L : 320L) << 20 : (tight ? 14L : 48L) << 20;
         this.values = new Values(seed, large ? LARGE_VALUE_BYTES : random.nextInt(3) == 0 ? 300_000 : 40_000);
