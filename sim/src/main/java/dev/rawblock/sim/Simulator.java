@@ -82,6 +82,8 @@ public final class Simulator {
     private long lost, wrong, resurrected, checks;
     private int pinned;
     private long corruptionsSeen;
+    /** Evictions the running store has reported so far. */
+    private long evictionsSeen;
     private double corruptReads;
 
     private Simulator(long seed, Settings settings, java.util.function.Consumer<String> trace) {
@@ -145,6 +147,7 @@ public final class Simulator {
                 }
             }
             runtime.crashAfter(Long.MAX_VALUE);
+            noteEvictions(); // the next store counts afresh
             store.close();
             device.close();
             corruptReads = 0; // the final check reads what the media hold
@@ -173,12 +176,14 @@ public final class Simulator {
         store = Store.open(device, storeOptions);
         pinned = 0;
         corruptionsSeen = 0;
+        evictionsSeen = 0;
     }
 
     /** The machine crashed: the dead store lets go, a new boot recovers (and may crash again while it does). */
     private void restart() throws IOException {
         crashPoints++;
         trace("CRASH " + crashPoints);
+        noteEvictions(); // the next store counts afresh
         try {
             store.close();
         } catch (IOException | RuntimeException | Crash e) {
@@ -436,6 +441,7 @@ public final class Simulator {
     private void check(int k, MemorySegment value, String when) {
         checks++;
         noteCorruption();
+        noteEvictions();
         long seen = value == null ? Model.ABSENT : values.versionOf(value);
         Set<Long> allowed = model.allowed(k);
         digest.update(longBytes(k, seen));
@@ -450,7 +456,7 @@ public final class Simulator {
         }
         if (allowed.contains(seen)) {
             // A miss where the store may remove keys on its own (eviction, a failed check) may be undone by a crash.
-            if (seen == Model.ABSENT && (tight || corruptionsSeen > 0)) model.observedRemoval(k);
+            if (seen == Model.ABSENT && (tight || corruptionsSeen > 0 || evictionsSeen > 0)) model.observedRemoval(k);
             else model.observed(k, seen);
             return;
         }
@@ -466,6 +472,24 @@ public final class Simulator {
             problems.add("seed " + seed + ": key-" + k + " read " + when + " version " + seen + ", allowed " + allowed);
         }
         model.observed(k, seen);
+    }
+
+    /**
+     * An eviction (the store's own removal when space is short) may have taken any key that is not
+     * pinned: a miss is then no loss. Read from the store's counter, so that a run without evictions
+     * still counts every miss of an acknowledged value as lost.
+     */
+    private void noteEvictions() {
+        long evictions;
+        try {
+            evictions = store.stats().evictions();
+        } catch (IllegalStateException offline) {
+            return;
+        }
+        if (evictions > evictionsSeen) {
+            evictionsSeen = evictions;
+            model.mayAllBeAbsent(settings.keys());
+        }
     }
 
     /** A read the device corrupted makes the store drop that entry (its checksum failed): any key may be gone. */
