@@ -8,7 +8,6 @@ import dev.rawblock.store.FormatOptions;
 import dev.rawblock.store.Store;
 import dev.rawblock.store.StoreFormat;
 import dev.rawblock.store.StoreOptions;
-import dev.rawblock.store.SlotHeader;
 import dev.rawblock.store.Superblock;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -143,13 +142,13 @@ final class BenchServerCommand implements Callable<Integer> {
             usage("--capacity " + SizeParser.format(capacity) + " is too small for a store (" + e.getMessage() + ")");
             return;
         }
-        long largest = sb.regionBytes() - sb.blockBytes();
+        long largest = sb.maxValueBytes();
         if (valueSize > largest) {
             usage("--value-size " + SizeParser.format(valueSize) + " is larger than the largest value of a --capacity "
                     + SizeParser.format(capacity) + " store (" + SizeParser.format(largest) + ")");
         }
         // A pass stores its requests, the GET keys and, while SETs replace them, one new slot per client.
-        long slotBytes = SlotHeader.slotBytes(16, valueSize, sb.blockBytes());
+        long slotBytes = sb.slotBytes(16, valueSize);
         long slots = sb.regionCount() * (sb.regionBytes() / slotBytes);
         long needed = (long) requests + GET_KEYS + clients;
         if (needed > slots) {

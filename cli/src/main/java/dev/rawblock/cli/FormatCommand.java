@@ -45,7 +45,7 @@ final class FormatCommand implements Callable<Integer> {
 
     @Option(names = "--region-size", paramLabel = "SIZE", converter = SizeParser.Converter.class,
             description = "Region size, a power of two from 1m to 1g (default: 256m, larger on devices beyond 4 TiB, "
-                    + "smaller under 2 GiB so that there are at least 8); the largest value is a region less one block.")
+                    + "smaller under 2 GiB so that there are at least 8); the largest value fills a whole region.")
     Long regionSize;
 
     @Option(names = "--create-size", paramLabel = "SIZE", converter = SizeParser.Converter.class,
@@ -156,7 +156,7 @@ final class FormatCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "  %-14s %d x %s from offset %s%n", "regions", sb.regionCount(),
                 SizeParser.format(sb.regionBytes()), SizeParser.format(sb.regionBase()));
         out.printf(Locale.ROOT, "  %-14s %s (%d bytes)%n", "largest value",
-                SizeParser.format(sb.regionBytes() - sb.blockBytes()), sb.regionBytes() - sb.blockBytes());
+                SizeParser.format(sb.maxValueBytes()), sb.maxValueBytes());
         out.printf(Locale.ROOT, "  %-14s %d%n", "max entries", sb.maxEntries());
         out.printf(Locale.ROOT, "  %-14s %s at offset %s (checkpoint and journal)%n", "metadata",
                 SizeParser.format(sb.metaBytes()), SizeParser.format(sb.metaOffset()));
@@ -166,7 +166,7 @@ final class FormatCommand implements Callable<Integer> {
         return new Json().put("path", target.toString()).put("kind", kind).put("created", created)
                 .put("store_id", sb.storeId()).put("capacity_bytes", sb.capacity()).put("block_bytes", sb.blockBytes())
                 .put("region_bytes", sb.regionBytes()).put("region_count", sb.regionCount())
-                .put("region_base", sb.regionBase()).put("max_value_bytes", sb.regionBytes() - sb.blockBytes())
+                .put("region_base", sb.regionBase()).put("max_value_bytes", sb.maxValueBytes())
                 .put("max_entries", sb.maxEntries()).put("metadata_offset", sb.metaOffset())
                 .put("metadata_bytes", sb.metaBytes()).toString();
     }

@@ -5,8 +5,8 @@ package dev.rawblock.store;
  *
  * @param capacity    bytes of the device to use (default: all of it)
  * @param regionBytes region size, a power of two from 1 MiB to 1 GiB (default: 256 MiB, larger on
- *                    devices beyond 4 TiB, smaller on devices under 2 GiB, so that there are at least 8); the largest value is a region less
- *                    its header block
+ *                    devices beyond 4 TiB, smaller on devices under 2 GiB, so that there are at least 8); the largest value
+ *                    fills a whole region (its header in the header table, see {@link SlotLayout})
  * @param maxEntries  most entries the checkpoint area has room for (default: one per block of
  *                    capacity, the most a store can hold, about 0.6% of capacity per checkpoint
  *                    copy); the in-memory index grows with the entries actually stored

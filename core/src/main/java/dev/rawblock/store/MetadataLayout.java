@@ -14,6 +14,9 @@ package dev.rawblock.store;
  * maximum entry count): {@value #ENTRY_BYTES} bytes with its expiry time, {@value #V1_ENTRY_BYTES} in
  * stores of format version 1, which had none.
  *
+ * <p>The header table of the large slots ({@link SlotLayout}) follows the metadata area, outside
+ * it: the superblock gives its offset and size, and nothing here changes with it.
+ *
  * @param checkpointA offset of copy A
  * @param checkpointB offset of copy B
  * @param copyBytes   bytes of each copy

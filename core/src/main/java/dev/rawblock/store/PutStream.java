@@ -94,7 +94,7 @@ public final class PutStream implements AutoCloseable {
         if (!cleared && !(cleared = store.awaitDeleteDurable(slot))) {
             return CompletableFuture.failedFuture(new IllegalStateException("the journal failed"));
         }
-        CompletableFuture<Void> w = store.submitWrite(slot, slot.payloadOffset() + from, piece);
+        CompletableFuture<Void> w = store.submitWrite(slot, slot.headerBytes() + from, piece); // image bytes: after the header blocks
         writes.add(w);
         return w;
     }
@@ -113,7 +113,7 @@ public final class PutStream implements AutoCloseable {
             try (IoBuffer header = store.buffers().allocate(slot.headerBytes())) {
                 SlotHeader.encodeHeader(header.segment(), key, slot.fp(), slot.storeId(), slot.seq(), length,
                         (int) crc.getValue(), block);
-                store.submitWrite(slot, slot.offset(), header.segment()).join();
+                store.submitWrite(slot, 0, header.segment()).join();
             } catch (RuntimeException e) {
                 ok = false;
             }

@@ -18,7 +18,8 @@ import static dev.rawblock.store.RecoveryProgress.Phase.REPLAYING_JOURNAL;
 /**
  * Rebuilds the index and the space map at open, in work bounded by recent change rather than by
  * the device: the newest valid checkpoint, then the journal written since it, then a check of
- * only the slots the journal named (their headers, read in batched submissions).
+ * only the slots the journal named (their headers, read in batched submissions; a large slot's
+ * header is in the header table, see {@link SlotLayout}).
  *
  * <p>Replay applies each change in order, so for every key the last change wins; a checkpoint
  * taken while the store ran is "fuzzy" (regions were scanned one at a time) and replay from the
@@ -191,12 +192,13 @@ final class Recovery {
     private static boolean payloadIntact(BlockDevice device, Superblock sb, KeyIndex index, long[] regionSlotBytes,
                                          Fingerprint fp, long pos) {
         int slotId = index.slotId(pos);
+        SlotLayout slots = SlotLayout.of(sb);
         long slotBytes = regionSlotBytes[Space.regionOf(slotId)];
-        try (IoBuffer buf = device.buffers().allocate(slotBytes)) {
+        try (IoBuffer buf = device.buffers().allocate(slots.imageBytes(slotBytes))) {
             // A failed check is read once more: a fault in transit must not pass for data that never landed.
             for (int attempt = 0; attempt < 2; attempt++) {
                 try {
-                    device.submit(List.of(IoOp.read(offset(sb, regionSlotBytes, slotId), buf.segment()))).getFirst().join();
+                    readAll(device, place(sb, regionSlotBytes, slotId).read(0, buf.segment()));
                     if (SlotHeader.verifySlot(buf.segment(), fp, sb.storeIdLo(), index.length(pos), sb.blockBytes()) == null) {
                         return true;
                     }
@@ -214,9 +216,14 @@ final class Recovery {
      */
     private record Replaced(int slotId, long length, long expiresAt, long seq, long putPosition) {}
 
-    private static long offset(Superblock sb, long[] regionSlotBytes, int slotId) {
-        int region = Space.regionOf(slotId);
-        return sb.regionBase() + region * sb.regionBytes() + Space.slotOf(slotId) * regionSlotBytes[region];
+    /** Where the image of a slot lives, by the region slot sizes recovered so far. */
+    private static SlotLayout.Place place(Superblock sb, long[] regionSlotBytes, int slotId) {
+        return SlotLayout.of(sb).place(slotId, regionSlotBytes[Space.regionOf(slotId)]);
+    }
+
+    /** Submits the reads and waits for every one of them (so their memory is free again); throws if one failed. */
+    private static void readAll(BlockDevice device, List<IoOp> reads) {
+        SlotLayout.all(device.submit(reads)).join();
     }
 
     /**
@@ -230,15 +237,16 @@ final class Recovery {
         int block = sb.blockBytes();
         List<Fingerprint> bad = new ArrayList<>();
         List<Fingerprint> readable = new ArrayList<>(touched.size());
-        List<Long> offsets = new ArrayList<>(touched.size());
+        List<SlotLayout.Place> places = new ArrayList<>(touched.size());
         for (Fingerprint fp : touched.keySet()) {
             int slotId = index.slotId(index.find(fp));
             int region = Space.regionOf(slotId);
             if (region >= regionSlotBytes.length || regionSlotBytes[region] == 0) bad.add(fp);
             else readable.add(fp);
         }
-        readable.sort(java.util.Comparator.comparingLong(fp -> offset(sb, regionSlotBytes, index.slotId(index.find(fp)))));
-        for (Fingerprint fp : readable) offsets.add(offset(sb, regionSlotBytes, index.slotId(index.find(fp))));
+        // The first image block holds the header of any key up to 4032 bytes (in the header table, for a large slot).
+        readable.sort(java.util.Comparator.comparingLong(fp -> place(sb, regionSlotBytes, index.slotId(index.find(fp))).first()));
+        for (Fingerprint fp : readable) places.add(place(sb, regionSlotBytes, index.slotId(index.find(fp))));
 
         java.util.ArrayDeque<Batch> inFlight = new java.util.ArrayDeque<>();
         try {
@@ -247,9 +255,9 @@ final class Recovery {
                 IoBuffer buf = device.buffers().allocate((long) (end - start) * block);
                 List<IoOp> ops = new ArrayList<>(end - start);
                 for (int i = start; i < end; i++) {
-                    ops.add(IoOp.read(offsets.get(i), buf.segment().asSlice((long) (i - start) * block, block)));
+                    ops.add(IoOp.read(places.get(i).first(), buf.segment().asSlice((long) (i - start) * block, block)));
                 }
-                inFlight.add(new Batch(readable.subList(start, end), ops, buf, device.submit(ops)));
+                inFlight.add(new Batch(readable.subList(start, end), places.subList(start, end), ops, buf, device.submit(ops)));
                 if (inFlight.size() == BATCHES_IN_FLIGHT) {
                     check(inFlight.poll(), device, sb, index, touched, bad);
                     progress.report(CHECKING_SLOTS, end - (long) (BATCHES_IN_FLIGHT - 1) * VALIDATE_BATCH, readable.size());
@@ -269,7 +277,8 @@ final class Recovery {
 
     private static final int BATCHES_IN_FLIGHT = 4;
 
-    private record Batch(List<Fingerprint> fps, List<IoOp> ops, IoBuffer buffer, List<CompletableFuture<Void>> done) {}
+    private record Batch(List<Fingerprint> fps, List<SlotLayout.Place> places, List<IoOp> ops, IoBuffer buffer,
+                         List<CompletableFuture<Void>> done) {}
 
     private static void check(Batch batch, BlockDevice device, Superblock sb, KeyIndex index,
                               Map<Fingerprint, Long> touched, List<Fingerprint> bad) {
@@ -280,15 +289,15 @@ final class Recovery {
                 String problem;
                 try {
                     batch.done.get(i).join();
-                    problem = verifyHeader(device, sb, batch.ops.get(i).offset(), batch.ops.get(i).buffer(), fp,
+                    problem = verifyHeader(device, sb, batch.places.get(i), batch.ops.get(i).buffer(), fp,
                             index.length(pos), touched.get(fp));
                 } catch (RuntimeException ex) {
                     problem = "unreadable: " + ex.getMessage();
                 }
                 if (problem != null) { // read once more: a fault in transit must not pass for data that never landed
                     try {
-                        var again = readLonger(device, batch.ops.get(i).offset(), sb.blockBytes(), sb.blockBytes());
-                        problem = verifyHeader(device, sb, batch.ops.get(i).offset(), again, fp, index.length(pos),
+                        var again = readLonger(device, batch.places.get(i), sb.blockBytes(), sb.blockBytes());
+                        problem = verifyHeader(device, sb, batch.places.get(i), again, fp, index.length(pos),
                                 touched.get(fp));
                     } catch (RuntimeException ex) {
                         problem = "unreadable: " + ex.getMessage();
@@ -303,19 +312,21 @@ final class Recovery {
     }
 
     /** The problem with the slot header whose first block is {@code first} (reading the rest when it is longer), or null. */
-    private static String verifyHeader(BlockDevice device, Superblock sb, long offset, java.lang.foreign.MemorySegment first,
-                                       Fingerprint fp, long length, long seq) {
+    private static String verifyHeader(BlockDevice device, Superblock sb, SlotLayout.Place place,
+                                       java.lang.foreign.MemorySegment first, Fingerprint fp, long length, long seq) {
         java.lang.foreign.MemorySegment header = first;
         long need = SlotHeader.headerLength(header);
-        if (need > sb.blockBytes()) header = readLonger(device, offset, need, sb.blockBytes());
+        if (need > sb.blockBytes()) header = readLonger(device, place, need, sb.blockBytes());
         return SlotHeader.verifyHeader(header, fp, sb.storeIdLo(), length, seq);
     }
 
-    private static java.lang.foreign.MemorySegment readLonger(BlockDevice device, long offset, long need, int block) {
+    /** The first {@code need} bytes of a slot's image (rounded up to the block), read on their own. */
+    private static java.lang.foreign.MemorySegment readLonger(BlockDevice device, SlotLayout.Place place, long need,
+                                                              int block) {
         long bytes = (need + block - 1) / block * block;
         IoBuffer buf = device.buffers().allocate(bytes);
         try {
-            device.submit(List.of(IoOp.read(offset, buf.segment()))).getFirst().join();
+            readAll(device, place.read(0, buf.segment()));
             return java.lang.foreign.MemorySegment.ofArray(buf.segment().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
         } finally {
             buf.close();

@@ -10,11 +10,11 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
 /**
- * The self-describing header at the start of every slot: it proves which key the slot holds, how
- * long the value is, when it was written, and that neither header nor payload changed since.
+ * The self-describing header of every slot: it proves which key the slot holds, how long the
+ * value is, when it was written, and that neither header nor payload changed since.
  *
  * <pre>
- * slot:  [ header block(s) ............... | payload, zero-padded to the block ]
+ * image: [ header block(s) ............... | payload, zero-padded to the block ]
  *        [ fixed 64 B | key | inline value ]
  *
  * fixed part (little-endian):
@@ -34,6 +34,11 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
  * A value that fits beside its key in one block lives inside the header block (LMCache's 28-byte
  * {@code <key>metadata} values take one 4 KiB slot, not a chunk). Otherwise the header takes
  * enough blocks for the key and the payload starts at the next block.
+ *
+ * <p>This class encodes and checks the <em>image</em> of a slot, one contiguous run of bytes;
+ * {@link SlotLayout} says where on the device it lives: from the slot's start, or, in a large slot,
+ * with its first block in the header table and the rest from the slot's start (so {@link #slotBytes}
+ * and {@link #ioBytes} are the image's size; {@link SlotLayout#need} is what a slot must have).
  */
 public final class SlotHeader {
     private SlotHeader() {}
@@ -59,7 +64,7 @@ public final class SlotHeader {
         return roundUp(FIXED_BYTES + keyLength, block);
     }
 
-    /** Bytes a slot must have to hold this key and value. */
+    /** Bytes of the image of this key and value (a slot keeping all of it must have that many). */
     public static long slotBytes(int keyLength, long length, int block) {
         if (inline(keyLength, length, block)) return block;
         return headerBytes(keyLength, length, block) + roundUp(length, block);

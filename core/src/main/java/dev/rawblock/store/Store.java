@@ -86,6 +86,7 @@ public final class Store implements AutoCloseable {
     private final IoTracker io;
     private final Placement placement;
     private final MetadataLayout layout;
+    private final SlotLayout slots;
     private final Journal journal;
     private final Recovery.Report recovery;
     private final Reservations reservations;
@@ -139,7 +140,8 @@ public final class Store implements AutoCloseable {
         this.options = options;
         this.runtime = options.runtime();
         this.block = superblock.blockBytes();
-        this.maxValueBytes = superblock.regionBytes() - block;
+        this.slots = SlotLayout.of(superblock);
+        this.maxValueBytes = slots.maxValueBytes();
         this.placement = Placement.of(device, options.placement());
         this.io = new IoTracker(device, placement, superblock.regionBase());
         this.layout = MetadataLayout.of(superblock);
@@ -238,7 +240,6 @@ public final class Store implements AutoCloseable {
         return superblock;
     }
 
-    /** The largest value a put accepts, in bytes (a region less its header block). */
     /**
      * Aligned memory of the store's device: a value put from it, or loaded into it, moves between
      * the device and that memory without a copy (for values a multiple of the block size).
@@ -257,6 +258,11 @@ public final class Store implements AutoCloseable {
         return device.buffers();
     }
 
+    /**
+     * The largest value a put accepts, in bytes: a whole region (its header in the header table,
+     * see {@link SlotLayout}), or in a store of format version 2 and before a region less its header
+     * block. A key longer than 4032 bytes needs one block more.
+     */
     public long maxValueBytes() {
         return maxValueBytes;
     }
@@ -333,8 +339,8 @@ public final class Store implements AutoCloseable {
      * written, and later invalidated, in one reclaim unit stream, even when its size class (a
      * geometric class, or a borrowed larger slot) holds values on both sides of a band boundary.
      */
-    private record Planned(int key, Fingerprint fp, int slotId, long offset, long length, long ioBytes, long seq,
-                           boolean replaces, long expiresAt, int placement) {}
+    private record Planned(int key, Fingerprint fp, int slotId, SlotLayout.Place place, long length, long ioBytes,
+                           long seq, boolean replaces, long expiresAt, int placement) {}
 
     /** A put in flight: the slot it writes, and what completes when it has ended, stored or not. */
     private record Pending(int slotId, CompletableFuture<Void> ended) {}
@@ -470,12 +476,8 @@ public final class Store implements AutoCloseable {
             return planned.seq();
         }
 
-        long offset() {
-            return planned.offset();
-        }
-
-        long payloadOffset() {
-            return planned.offset() + headerBytes;
+        SlotLayout.Place place() {
+            return planned.place();
         }
     }
 
@@ -483,8 +485,9 @@ public final class Store implements AutoCloseable {
         return awaitDurable(slot.deleteMarker());
     }
 
-    CompletableFuture<Void> submitWrite(Reserved slot, long offset, MemorySegment data) {
-        return submitOrFail(List.of(IoOp.write(offset, data, slot.planned().placement()))).getFirst();
+    /** Writes {@code data} as the bytes of the slot's image from {@code from} on (see {@link SlotLayout}). */
+    CompletableFuture<Void> submitWrite(Reserved slot, long from, MemorySegment data) {
+        return SlotLayout.all(submitOrFail(slot.place().write(from, data, slot.planned().placement())));
     }
 
     /** Ends a {@link PutStream}: stores and journals the key if {@code written}, else frees the slot. */
@@ -538,7 +541,7 @@ public final class Store implements AutoCloseable {
                     continue;
                 }
                 long length = lengths[i];
-                long need = SlotHeader.slotBytes(keys.get(i).length, length, block);
+                long need = slots.need(keys.get(i).length, length);
                 int cls = length > maxValueBytes ? -1 : classes.classFor(need, c -> space.regionsOf(c).isEmpty());
                 if (cls < 0) {
                     results[i] = PutResult.TOO_LARGE;
@@ -564,7 +567,7 @@ public final class Store implements AutoCloseable {
                 }
                 space.region(Space.regionOf(slotId)).lastAccess = now;
                 pending.put(fps[i], new Pending(slotId, runtime.newFuture()));
-                planned.add(new Planned(i, fps[i], slotId, space.offset(slotId), length,
+                planned.add(new Planned(i, fps[i], slotId, place(slotId), length,
                         SlotHeader.ioBytes(keys.get(i).length, length, block), ++seq, replaces, expiresAt[i],
                         placement.forSlot(space.region(Space.regionOf(slotId)).slotBytes)));
             }
@@ -760,6 +763,11 @@ public final class Store implements AutoCloseable {
         return pos >= 0 && index.readable(pos) && index.slotId(pos) == slotId && !stale(pos) ? pos : -1;
     }
 
+    /** Under the lock: where the image of a used slot lives. */
+    private SlotLayout.Place place(int slotId) {
+        return slots.place(slotId, space.region(Space.regionOf(slotId)).slotBytes);
+    }
+
     private void touch(long pos, int now) {
         index.touch(pos, now);
         space.region(Space.regionOf(index.slotId(pos))).lastAccess = now;
@@ -788,16 +796,20 @@ public final class Store implements AutoCloseable {
                             IoBuffer header = device.buffers().allocate(headerBytes);
                             buffers.add(header);
                             SlotHeader.encodeHeader(header.segment(), key, pl.fp, superblock.storeIdLo(), pl.seq, value, block);
-                            ops.add(IoOp.write(pl.offset, header.segment(), pl.placement));
-                            ops.add(IoOp.write(pl.offset + headerBytes, value, pl.placement));
-                            owner.add(p);
+                            for (IoOp op : pl.place.write(0, header.segment(), pl.placement)) {
+                                ops.add(op);
+                                owner.add(p);
+                            }
+                            ops.add(IoOp.write(pl.place.payload(headerBytes), value, pl.placement));
                             owner.add(p);
                         } else {
                             IoBuffer slot = device.buffers().allocate(pl.ioBytes);
                             buffers.add(slot);
                             SlotHeader.encode(slot.segment(), key, pl.fp, superblock.storeIdLo(), pl.seq, value, block);
-                            ops.add(IoOp.write(pl.offset, slot.segment(), pl.placement));
-                            owner.add(p);
+                            for (IoOp op : pl.place.write(0, slot.segment(), pl.placement)) {
+                                ops.add(op);
+                                owner.add(p);
+                            }
                         }
                     } catch (RuntimeException e) {
                         writeErrors.increment(); // a preparation failure fails this key alone
@@ -855,7 +867,7 @@ public final class Store implements AutoCloseable {
     // ------------------------------------------------------------------ load
 
     /** A key of a load batch that was found in the index. */
-    private record Found(int key, Fingerprint fp, int slotId, long offset, long length, long ioBytes) {}
+    private record Found(int key, Fingerprint fp, int slotId, SlotLayout.Place place, long length, long ioBytes) {}
 
     /**
      * Loads each key's value into its destination.
@@ -897,7 +909,7 @@ public final class Store implements AutoCloseable {
                 touch(pos, now);
                 int slotId = index.slotId(pos);
                 readers.merge(slotId, 1, Integer::sum); // not reused while it is read (see releaseSlot)
-                found.add(new Found(i, fp, slotId, space.offset(slotId), length,
+                found.add(new Found(i, fp, slotId, place(slotId), length,
                         SlotHeader.ioBytes(keys.get(i).length, length, block)));
             }
         } finally {
@@ -927,10 +939,13 @@ public final class Store implements AutoCloseable {
             int start = run[0], end = run[1];
             List<IoBuffer> buffers = new ArrayList<>(end - start);
             try {
-                // Per key: its slot into a staging buffer, or (zero-copy) its header blocks into a
-                // staging buffer and its payload straight into the caller's destination.
+                // Per key: its slot image into a staging buffer, or (zero-copy) its header blocks into a
+                // staging buffer and its payload straight into the caller's destination; each one or
+                // two operations (see SlotLayout).
                 List<IoOp> ops = new ArrayList<>(2 * (end - start));
                 boolean[] direct = new boolean[end - start];
+                int[] opEnd = new int[end - start];
+                MemorySegment[] image = new MemorySegment[end - start];
                 for (int f = start; f < end; f++) {
                     Found fd = found.get(f);
                     int keyLen = keys.get(fd.key).length;
@@ -940,35 +955,38 @@ public final class Store implements AutoCloseable {
                         int headerBytes = SlotHeader.headerBytes(keyLen, fd.length, block);
                         IoBuffer header = device.buffers().allocate(headerBytes);
                         buffers.add(header);
-                        ops.add(IoOp.read(fd.offset, header.segment()));
-                        ops.add(IoOp.read(fd.offset + headerBytes, dst.asSlice(0, SlotHeader.roundUp(fd.length, block))));
+                        ops.addAll(fd.place.read(0, header.segment()));
+                        ops.add(IoOp.read(fd.place.payload(headerBytes), dst.asSlice(0, SlotHeader.roundUp(fd.length, block))));
+                        image[f - start] = header.segment();
                     } else {
                         IoBuffer slot = device.buffers().allocate(fd.ioBytes);
                         buffers.add(slot);
-                        ops.add(IoOp.read(fd.offset, slot.segment()));
+                        ops.addAll(fd.place.read(0, slot.segment()));
+                        image[f - start] = slot.segment();
                     }
+                    opEnd[f - start] = ops.size();
                 }
                 List<CompletableFuture<Void>> futures = submitOrFail(ops);
                 for (int f = start, op = 0; f < end; f++) {
                     Found fd = found.get(f);
                     boolean zc = direct[f - start];
-                    boolean ok = succeeded(futures.get(op)) & (!zc || succeeded(futures.get(op + 1)));
-                    IoOp first = ops.get(op);
-                    op += zc ? 2 : 1;
+                    boolean ok = true;
+                    for (; op < opEnd[f - start]; op++) ok &= succeeded(futures.get(op));
                     if (!ok) {
                         readErrors.increment();
                         continue;
                     }
                     byte[] key = keys.get(fd.key);
                     MemorySegment dst = destinations.get(fd.key);
+                    MemorySegment read = image[f - start];
                     String problem = zc
-                            ? SlotHeader.verify(first.buffer(), dst.asSlice(0, fd.length), key, superblock.storeIdLo(), fd.length, block)
-                            : SlotHeader.verify(first.buffer(), key, superblock.storeIdLo(), fd.length, block);
+                            ? SlotHeader.verify(read, dst.asSlice(0, fd.length), key, superblock.storeIdLo(), fd.length, block)
+                            : SlotHeader.verify(read, key, superblock.storeIdLo(), fd.length, block);
                     if (problem != null) {
                         corrupt.add(fd);
                         continue;
                     }
-                    if (!zc) MemorySegment.copy(SlotHeader.payload(first.buffer(), key.length, fd.length, block), 0, dst, 0, fd.length);
+                    if (!zc) MemorySegment.copy(SlotHeader.payload(read, key.length, fd.length, block), 0, dst, 0, fd.length);
                     results[fd.key] = fd.length;
                 }
             } finally {
@@ -989,7 +1007,8 @@ public final class Store implements AutoCloseable {
         return guarded(() -> {
             Fingerprint fp = Fingerprint.of(key);
             int slotId;
-            long length, offset;
+            long length;
+            SlotLayout.Place place;
             lock();
             try {
                 long pos = index.find(fp);
@@ -1001,12 +1020,12 @@ public final class Store implements AutoCloseable {
                 if (SlotHeader.inline(key.length, length, block)) return null;
                 touch(pos, ++clock);
                 slotId = index.slotId(pos);
-                offset = space.offset(slotId);
+                place = place(slotId);
                 readers.merge(slotId, 1, Integer::sum); // the slot stays this value's until the reader closes
             } finally {
                 lock.unlock();
             }
-            return new ValueReader(this, key.clone(), fp, slotId, offset, length,
+            return new ValueReader(this, key.clone(), fp, slotId, place, length,
                     superblock.storeIdLo(), block, io);
         });
     }
@@ -1040,7 +1059,7 @@ public final class Store implements AutoCloseable {
 
     /** A {@link ValueReader} found its slot failing verification. */
     void dropIfCorrupt(Fingerprint fp, int slotId) {
-        dropCorrupt(List.of(new Found(-1, fp, slotId, 0, 0, 0)));
+        dropCorrupt(List.of(new Found(-1, fp, slotId, null, 0, 0)));
     }
 
     /**
@@ -1522,7 +1541,7 @@ public final class Store implements AutoCloseable {
                     if (pos < 0 || index.expired(pos, nowMillis)) continue;
                     // One block holds the header of any key up to 4 KiB less 64 bytes; longer ones are re-read.
                     page.add(new Found(-1, new Fingerprint(index.fpHi(pos), index.fpLo(pos)), slotId,
-                            space.offset(slotId), index.length(pos), block));
+                            place(slotId), index.length(pos), block));
                 }
                 next = r >= space.regionCount() ? 0 : (long) r << Space.SLOT_BITS | slot;
             } finally {
@@ -1552,7 +1571,7 @@ public final class Store implements AutoCloseable {
                         if (index.empty(pos) || !index.readable(pos) || stale(pos) || index.expired(pos, nowMillis)) continue;
                         int slotId = index.slotId(pos);
                         one.add(new Found(-1, new Fingerprint(index.fpHi(pos), index.fpLo(pos)), slotId,
-                                space.offset(slotId), index.length(pos), block));
+                                place(slotId), index.length(pos), block));
                     }
                 } finally {
                     lock.unlock();
@@ -1574,7 +1593,7 @@ public final class Store implements AutoCloseable {
                 for (int i = run[0]; i < run[1]; i++) {
                     IoBuffer b = device.buffers().allocate(entries.get(i).ioBytes);
                     buffers.add(b);
-                    ops.add(IoOp.read(entries.get(i).offset, b.segment()));
+                    ops.add(IoOp.read(entries.get(i).place.first(), b.segment())); // the image's first block
                 }
                 List<CompletableFuture<Void>> done = submitOrFail(ops);
                 for (int i = run[0]; i < run[1]; i++) {
@@ -1582,7 +1601,7 @@ public final class Store implements AutoCloseable {
                     MemorySegment header = buffers.get(i - run[0]).segment();
                     if (!succeeded(done.get(i - run[0]))) continue;
                     long need = SlotHeader.headerLength(header);
-                    if (need > block) header = readHeader(f.offset, need);
+                    if (need > block) header = readHeader(f.place, need);
                     if (header == null || SlotHeader.verifyHeader(header, f.fp, superblock.storeIdLo(), f.length,
                             SlotHeader.seq(header)) != null) continue;
                     visitor.visit(SlotHeader.key(header), f.length);
@@ -1594,9 +1613,9 @@ public final class Store implements AutoCloseable {
     }
 
     /** A header longer than one block, read on its own; null if the read failed. */
-    private MemorySegment readHeader(long offset, long bytes) {
+    private MemorySegment readHeader(SlotLayout.Place place, long bytes) {
         try (IoBuffer buf = device.buffers().allocate(SlotHeader.roundUp(bytes, block))) {
-            if (!succeeded(submitOrFail(List.of(IoOp.read(offset, buf.segment()))).getFirst())) return null;
+            if (!succeeded(SlotLayout.all(submitOrFail(place.read(0, buf.segment()))))) return null;
             return MemorySegment.ofArray(buf.segment().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
         }
     }
@@ -1636,9 +1655,9 @@ public final class Store implements AutoCloseable {
                         if (pos < 0) continue;
                         int slotId = Space.slotId(r, slot);
                         long length = index.length(pos);
-                        // The key length is unknown here: read the whole slot, which covers any header.
+                        // The key length is unknown here: read all the image the slot can hold, which covers any header.
                         region.add(new Found(-1, new Fingerprint(index.fpHi(pos), index.fpLo(pos)), slotId,
-                                space.offset(slotId), length, reg.slotBytes));
+                                place(slotId), length, slots.imageBytes(reg.slotBytes)));
                     }
                 } finally {
                     lock.unlock();
@@ -1649,17 +1668,27 @@ public final class Store implements AutoCloseable {
                     List<IoBuffer> buffers = new ArrayList<>();
                     try {
                         List<IoOp> ops = new ArrayList<>();
+                        int[] opEnd = new int[end - start];
                         for (int i = start; i < end; i++) {
                             IoBuffer b = device.buffers().allocate(region.get(i).ioBytes);
                             buffers.add(b);
-                            ops.add(IoOp.read(region.get(i).offset, b.segment()));
+                            ops.addAll(region.get(i).place.read(0, b.segment()));
+                            opEnd[i - start] = ops.size();
                         }
                         List<CompletableFuture<Void>> done = submitOrFail(ops);
                         for (int i = start; i < end; i++) {
                             Found f = region.get(i);
                             String problem;
                             try {
-                                done.get(i - start).join();
+                                RuntimeException failure = null; // each read of the slot is waited for: the buffer is freed after
+                                for (int op = i == start ? 0 : opEnd[i - start - 1]; op < opEnd[i - start]; op++) {
+                                    try {
+                                        done.get(op).join();
+                                    } catch (RuntimeException e) {
+                                        if (failure == null) failure = e;
+                                    }
+                                }
+                                if (failure != null) throw failure;
                                 problem = SlotHeader.verifySlot(buffers.get(i - start).segment(), f.fp, superblock.storeIdLo(),
                                         f.length, block);
                             } catch (RuntimeException e) {

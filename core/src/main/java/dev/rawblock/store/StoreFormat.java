@@ -43,10 +43,23 @@ public final class StoreFormat {
         long metaOffset = (long) Superblock.COPIES * block;
         long metaBytes = 2 * MetadataLayout.copyBytes(block, maxEntries, MetadataLayout.entryBytes(version))
                 + MetadataLayout.journalBytes(capacity);
-        long regionBase = roundUp(metaOffset + metaBytes, MIB);
+        long metaEnd = metaOffset + metaBytes;
+        long regionBase = roundUp(metaEnd, MIB);
         long dataBytes = capacity - regionBase;
-        long regionBytes = options.regionBytes() != 0 ? options.regionBytes() : autoRegionBytes(dataBytes);
+        // The header table (version 3) takes at most one block per MiB of data, and its MiB rounding.
+        long tableBound = version >= 3 ? dataBytes / SlotLayout.LARGE_SLOT_BYTES * block + MIB : 0;
+        long regionBytes = options.regionBytes() != 0 ? options.regionBytes() : autoRegionBytes(dataBytes - tableBound);
         long regionCount = dataBytes > 0 ? dataBytes / regionBytes : 0;
+        long headerTableBytes = 0;
+        if (version >= 3) {
+            // The header table of the large slots goes before the regions (see SlotLayout): sized for the
+            // regions there would be without it, it may leave room for one region fewer.
+            long perRegion = SlotLayout.headersPerRegion(regionBytes) * block;
+            regionBase = roundUp(metaEnd + regionCount * perRegion, MIB);
+            dataBytes = capacity - regionBase;
+            regionCount = dataBytes > 0 ? dataBytes / regionBytes : 0;
+            headerTableBytes = regionCount * perRegion;
+        }
         if (regionCount < 1) {
             throw new IOException("device too small: " + capacity + " bytes leave no room for one region of "
                     + regionBytes + " bytes after " + regionBase + " bytes of superblock and metadata");
@@ -57,14 +70,16 @@ public final class StoreFormat {
         }
         SecureRandom random = new SecureRandom();
         return new Superblock(random.nextLong(), random.nextLong(), block, capacity, regionBytes, (int) regionCount,
-                regionBase, metaOffset, metaBytes, maxEntries, System.currentTimeMillis(), version);
+                regionBase, metaOffset, metaBytes, maxEntries, System.currentTimeMillis(), version,
+                version >= 3 ? metaEnd : 0, headerTableBytes);
     }
 
     /**
      * 256 MiB, more when the device needs more than the region limit, less when it would have fewer
-     * than 8. KV chunks are 1–80 MiB and often a power of two: a slot is the value plus a header
-     * block, so a 32 MiB chunk fills a 64 MiB region only once, where a 256 MiB region holds seven,
-     * and an 80 MiB chunk needs a region of 128 MiB or more (stores from 2 GiB up have one).
+     * than 8. KV chunks are 1–80 MiB and often a power of two: a slot of 1 MiB or more holds
+     * exactly its value (its header is in the header table, see {@link SlotLayout}), so a 256 MiB
+     * region holds eight 32 MiB chunks, and an 80 MiB chunk needs a region of 128 MiB or more
+     * (stores from 2 GiB up have one).
      */
     static long autoRegionBytes(long dataBytes) {
         long bytes = 256 * MIB;
@@ -229,6 +244,11 @@ public final class StoreFormat {
         }
         if (sb.regionBase() + (long) sb.regionCount() * sb.regionBytes() > sb.capacity()) {
             throw new IOException(device.path() + ": superblock geometry does not fit its capacity");
+        }
+        if (sb.hasHeaderTable() && (sb.headerTable() < sb.metaOffset() + sb.metaBytes()
+                || sb.headerTable() + sb.headerTableBytes() > sb.regionBase()
+                || sb.headerTableBytes() < sb.regionCount() * SlotLayout.headersPerRegion(sb.regionBytes()) * sb.blockBytes())) {
+            throw new IOException(device.path() + ": superblock's header table does not fit its geometry");
         }
         return sb;
     }

@@ -12,14 +12,15 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
  * is refused with a message: rawblock never starts empty over someone else's data.
  *
  * <pre>
- * 0          4096        8192             regionBase                       capacity
- * | copy A   | copy B    | metadata area  | region 0 | region 1 | ... |    |
+ * 0          4096        8192                            regionBase                       capacity
+ * | copy A   | copy B    | metadata area | header table  | region 0 | region 1 | ... |    |
  *
  * superblock (little-endian, zero-padded to one block):
  *   0  magic          u64  "RAWBLOCK"
  *   8  crc            u32  CRC32C of bytes 12..127
- *  12  version        u32  {@value #VERSION} (1: stores formatted before entries had expiry times, read as
- *                          such: their checkpoints have 24-byte entries and no expiry)
+ *  12  version        u32  {@value #VERSION}; older ones are read as what they are: 1 (before entries had
+ *                          expiry times: 24-byte checkpoint entries, no expiry) and 2 (no header table:
+ *                          every slot keeps its header inline, see {@link SlotLayout})
  *  16  store id       2u64 random at format
  *  32  block bytes    u32  unit of every offset and length
  *  36  (reserved)     u32
@@ -32,13 +33,15 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
  *  80  meta bytes     u64
  *  88  max entries    u64  index capacity (and checkpoint sizing)
  *  96  created        u64  epoch milliseconds
+ * 104  header table   u64  offset of the large slots' header table (version 3; 0 before)
+ * 112  table bytes    u64  its size: one block per possible large slot of every region
  * </pre>
  */
 public record Superblock(long storeIdHi, long storeIdLo, int blockBytes, long capacity, long regionBytes,
                          int regionCount, long regionBase, long metaOffset, long metaBytes, long maxEntries,
-                         long createdMillis, int version) {
+                         long createdMillis, int version, long headerTable, long headerTableBytes) {
     public static final long MAGIC = 0x4b434f4c42574152L; // "RAWBLOCK" as little-endian bytes
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
     /** The oldest format this rawblock still opens. */
     static final int OLDEST_VERSION = 1;
     static final int ENCODED_BYTES = 128;
@@ -61,6 +64,8 @@ public record Superblock(long storeIdHi, long storeIdLo, int blockBytes, long ca
         block.set(JAVA_LONG_UNALIGNED, 80, metaBytes);
         block.set(JAVA_LONG_UNALIGNED, 88, maxEntries);
         block.set(JAVA_LONG_UNALIGNED, 96, createdMillis);
+        block.set(JAVA_LONG_UNALIGNED, 104, headerTable);
+        block.set(JAVA_LONG_UNALIGNED, 112, headerTableBytes);
         block.set(JAVA_INT_UNALIGNED, 8, SlotHeader.crc(block.asSlice(12, ENCODED_BYTES - 12)));
     }
 
@@ -90,12 +95,32 @@ public record Superblock(long storeIdHi, long storeIdLo, int blockBytes, long ca
                 block.get(JAVA_LONG_UNALIGNED, 48), block.get(JAVA_INT_UNALIGNED, 56),
                 block.get(JAVA_LONG_UNALIGNED, 64), block.get(JAVA_LONG_UNALIGNED, 72),
                 block.get(JAVA_LONG_UNALIGNED, 80), block.get(JAVA_LONG_UNALIGNED, 88),
-                block.get(JAVA_LONG_UNALIGNED, 96), block.get(JAVA_INT_UNALIGNED, 12));
+                block.get(JAVA_LONG_UNALIGNED, 96), block.get(JAVA_INT_UNALIGNED, 12),
+                block.get(JAVA_LONG_UNALIGNED, 104), block.get(JAVA_LONG_UNALIGNED, 112));
     }
 
     /** Whether entries of this store can have expiry times (its checkpoints have room for them). */
     public boolean keepsExpiry() {
         return version >= 2;
+    }
+
+    /**
+     * Whether slots of 1 MiB and more keep their header in the header table, so that a
+     * value of 2^k bytes fills a slot of 2^k bytes (see {@link SlotLayout}); stores of format
+     * version 1 and 2 keep every header inline.
+     */
+    public boolean hasHeaderTable() {
+        return version >= 3;
+    }
+
+    /** The largest value a store of this geometry holds (with a key of up to 4032 bytes). */
+    public long maxValueBytes() {
+        return SlotLayout.of(this).maxValueBytes();
+    }
+
+    /** Bytes of slot a value of {@code length} bytes under a key of {@code keyLength} bytes needs in this store. */
+    public long slotBytes(int keyLength, long length) {
+        return SlotLayout.of(this).need(keyLength, length);
     }
 
     /** The store id as text, for logs and stats. */

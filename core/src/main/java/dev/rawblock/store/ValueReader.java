@@ -41,7 +41,7 @@ public final class ValueReader implements AutoCloseable {
     private boolean failed;
     private boolean closed;
 
-    ValueReader(Store store, byte[] key, Fingerprint fp, int slotId, long slotOffset, long length, long storeId,
+    ValueReader(Store store, byte[] key, Fingerprint fp, int slotId, SlotLayout.Place place, long length, long storeId,
                 int block, IoTracker io) {
         this.store = store;
         this.key = key;
@@ -51,10 +51,10 @@ public final class ValueReader implements AutoCloseable {
         this.storeId = storeId;
         this.block = block;
         int headerBytes = SlotHeader.headerBytes(key.length, length, block);
-        this.payloadOffset = slotOffset + headerBytes;
+        this.payloadOffset = place.payload(headerBytes);
         this.header = store.buffers().allocate(headerBytes);
         this.io = io;
-        this.headerRead = io.submit(List.of(IoOp.read(slotOffset, header.segment()))).getFirst();
+        this.headerRead = SlotLayout.all(io.submit(place.read(0, header.segment())));
     }
 
     /** Bytes of the value. */

@@ -30,7 +30,8 @@ import java.util.zip.CRC32C;
 /**
  * Runs a store on a {@link SimulatedDevice} under a {@link SimRuntime} with a random workload of one
  * seed — puts of every mode, overwrites, deletes, pins, streamed puts and reads, batched loads,
- * checkpoints, journal wrap, eviction — and crashes the simulated machine at random steps inside
+ * checkpoints, journal wrap, eviction; one seed in four with values of megabytes in 4 MiB regions,
+ * which meet the large-slot layout — and crashes the simulated machine at random steps inside
  * that sequence (in the middle of an operation, a journal write, a checkpoint, or a recovery).
  * After every restart, and at the end after a clean close, every key is read back and checked
  * against the {@link Model}: an acknowledged value that is gone is <em>lost</em>, bytes that are
@@ -40,6 +41,8 @@ import java.util.zip.CRC32C;
  */
 public final class Simulator {
     private static final int BLOCK = 4096;
+    /** The largest value of a large seed: more than half a region of 4 MiB, so some regions hold one slot. */
+    private static final int LARGE_VALUE_BYTES = 2_600_000;
 
     /** What one seed's run found. */
     public record Result(long seed, int operations, int crashPoints, long lost, long wrong, long resurrected,
@@ -60,6 +63,10 @@ public final class Simulator {
     private final Settings settings;
     private final Random random;
     private final boolean tight;
+    /** Whether this seed stores large values (see the constructor). */
+    private final boolean large;
+    /** Choices only large seeds make, apart from {@link #random} so that the other seeds run as they always did. */
+    private final Random shape;
     private final Values values;
     private final Model model = new Model();
     private final SimRuntime runtime;
@@ -75,6 +82,8 @@ public final class Simulator {
     private long lost, wrong, resurrected, checks, inconsistent;
     private int pinned;
     private long corruptionsSeen;
+    /** Evictions the running store has reported so far. */
+    private long evictionsSeen;
     private double corruptReads;
 
     private Simulator(long seed, Settings settings, java.util.function.Consumer<String> trace) {
@@ -85,8 +94,13 @@ public final class Simulator {
         this.random = new Random(seed);
         // One seed in four has little space, so that eviction runs; the others never evict.
         this.tight = random.nextInt(4) == 0;
-        long capacity = (tight ? 14L : 48L) << 20;
-        this.values = new Values(seed, random.nextInt(3) == 0 ? 300_000 : 40_000);
+        // One seed in four stores large values: 4 MiB regions and values up to 2.5 MiB, some of them
+        // exactly 1 or 2 MiB, so that slots of 1 MiB and more keep their headers in the header table
+        // (SlotLayout). Its space is sized as the others': enough never to evict, or (tight) little.
+        this.shape = new Random(new java.util.SplittableRandom(seed ^ 0x6C61726765L).nextLong()); // well mixed: seeds in a row differ
+        this.large = shape.nextInt(4) == 0;
+        long capacity = large ? (tight ? 40L : 320L) << 20 : (tight ? 14L : 48L) << 20;
+        this.values = new Values(seed, large ? LARGE_VALUE_BYTES : random.nextInt(3) == 0 ? 300_000 : 40_000);
         this.media = new SimulatedMedia(capacity, BLOCK);
         this.runtime = new SimRuntime(1_800_000_000_000L);
         this.storeOptions = StoreOptions.defaults()
@@ -134,6 +148,7 @@ public final class Simulator {
                 }
             }
             runtime.crashAfter(Long.MAX_VALUE);
+            noteEvictions(); // the next store counts afresh
             store.close();
             device.close();
             corruptReads = 0; // the final check reads what the media hold
@@ -155,18 +170,20 @@ public final class Simulator {
     private void boot(boolean format) throws IOException {
         SimulatedDevice.Config config = new SimulatedDevice.Config(random.nextLong(), SimulatedDevice.Mode.DRIVEN, 1,
                 1 + random.nextInt(12), SimulatedFaults.NONE.withReadCorruption(corruptReads)).withFutures(runtime::newFuture);
-        device = SimulatedDevice.open(media, DeviceOptions.of(Path.of("sim")).withArenaBytes(8L << 20), config);
+        device = SimulatedDevice.open(media, DeviceOptions.of(Path.of("sim")).withArenaBytes((large ? 64L : 8L) << 20), config);
         runtime.attach(device);
-        if (format) StoreFormat.format(device, new FormatOptions(0, 1L << 20, 0));
+        if (format) StoreFormat.format(device, new FormatOptions(0, (large ? 4L : 1L) << 20, 0));
         store = Store.open(device, storeOptions);
         pinned = 0;
         corruptionsSeen = 0;
+        evictionsSeen = 0;
     }
 
     /** The machine crashed: the dead store lets go, a new boot recovers (and may crash again while it does). */
     private void restart() throws IOException {
         crashPoints++;
         trace("CRASH " + crashPoints);
+        noteEvictions(); // the next store counts afresh
         try {
             store.close();
         } catch (IOException | RuntimeException | Crash e) {
@@ -233,17 +250,33 @@ public final class Simulator {
         List<byte[]> names = new ArrayList<>();
         List<MemorySegment> data = new ArrayList<>();
         long[] versions = new long[keys.size()];
+        // A large seed puts half its batches from the device's memory: the payload goes without a copy.
+        boolean zeroCopy = large && shape.nextBoolean();
+        List<IoBuffer> buffers = new ArrayList<>();
         for (int i = 0; i < keys.size(); i++) {
             versions[i] = nextVersion++;
             names.add(key(keys.get(i)));
-            data.add(MemorySegment.ofArray(values.bytes(versions[i])));
+            byte[] bytes = values.bytes(versions[i]);
+            if (zeroCopy) {
+                IoBuffer b = device.buffers().allocate(roundUp(bytes.length));
+                buffers.add(b);
+                MemorySegment.copy(bytes, 0, b.segment(), ValueLayout.JAVA_BYTE, 0, bytes.length);
+                data.add(b.segment().asSlice(0, bytes.length));
+            } else {
+                data.add(MemorySegment.ofArray(bytes));
+            }
             int k = keys.get(i);
             long v = versions[i];
             undo.add(() -> model.mayBe(k, v));
             undo.add(() -> model.mayBe(k, Model.ABSENT)); // a failed replacing put may leave the key absent
         }
         trace("put " + mode + " keys " + keys + " versions " + java.util.Arrays.toString(versions));
-        PutResult[] results = store.putMany(names, data, mode);
+        PutResult[] results;
+        try {
+            results = store.putMany(names, data, mode);
+        } finally {
+            buffers.forEach(IoBuffer::close);
+        }
         trace("  -> " + java.util.Arrays.toString(results));
         record(results.length);
         for (int i = 0; i < keys.size(); i++) {
@@ -323,7 +356,7 @@ public final class Simulator {
         List<MemorySegment> dst = new ArrayList<>();
         try {
             for (int i = 0; i < keys.size(); i++) {
-                IoBuffer b = device.buffers().allocate(roundUp(values.length(1) + 300_000));
+                IoBuffer b = device.buffers().allocate(roundUp(Math.max(values.length(1) + 300_000, values.maxLength())));
                 buffers.add(b);
                 dst.add(b.segment());
             }
@@ -419,6 +452,7 @@ public final class Simulator {
     private void check(int k, MemorySegment value, String when) {
         checks++;
         noteCorruption();
+        noteEvictions();
         long seen = value == null ? Model.ABSENT : values.versionOf(value);
         Set<Long> allowed = model.allowed(k);
         digest.update(longBytes(k, seen));
@@ -433,7 +467,7 @@ public final class Simulator {
         }
         if (allowed.contains(seen)) {
             // A miss where the store may remove keys on its own (eviction, a failed check) may be undone by a crash.
-            if (seen == Model.ABSENT && (tight || corruptionsSeen > 0)) model.observedRemoval(k);
+            if (seen == Model.ABSENT && (tight || corruptionsSeen > 0 || evictionsSeen > 0)) model.observedRemoval(k);
             else model.observed(k, seen);
             return;
         }
@@ -449,6 +483,24 @@ public final class Simulator {
             problems.add("seed " + seed + ": key-" + k + " read " + when + " version " + seen + ", allowed " + allowed);
         }
         model.observed(k, seen);
+    }
+
+    /**
+     * An eviction (the store's own removal when space is short) may have taken any key that is not
+     * pinned: a miss is then no loss. Read from the store's counter, so that a run without evictions
+     * still counts every miss of an acknowledged value as lost.
+     */
+    private void noteEvictions() {
+        long evictions;
+        try {
+            evictions = store.stats().evictions();
+        } catch (IllegalStateException offline) {
+            return;
+        }
+        if (evictions > evictionsSeen) {
+            evictionsSeen = evictions;
+            model.mayAllBeAbsent(settings.keys());
+        }
     }
 
     /** A read the device corrupted makes the store drop that entry (its checksum failed): any key may be gone. */

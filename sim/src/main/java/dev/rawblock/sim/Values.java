@@ -24,7 +24,21 @@ final class Values {
         SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + version);
         // Mostly small, sometimes up to the largest: lengths at every block boundary get their turn.
         int bound = r.nextInt(4) == 0 ? maxLength : Math.min(maxLength, 9000);
+        // Runs with values of megabytes also meet the sizes at the large-slot boundary (SlotLayout):
+        // 1 and 2 MiB exactly (a slot of the same size), and a block less than 1 MiB, or one byte more.
+        if (maxLength >= 2 << 20 && bound == maxLength && r.nextInt(3) == 0) {
+            return switch (r.nextInt(4)) {
+                case 0 -> 1 << 20;
+                case 1 -> 2 << 20;
+                case 2 -> (1 << 20) - 4096;
+                default -> (1 << 20) + 1;
+            };
+        }
         return MIN_LENGTH + r.nextInt(bound - MIN_LENGTH + 1);
+    }
+
+    int maxLength() {
+        return maxLength;
     }
 
     byte[] bytes(long version) {

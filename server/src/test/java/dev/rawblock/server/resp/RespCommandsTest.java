@@ -136,7 +136,8 @@ class RespCommandsTest extends ServerFixture {
         }
         // Flip a byte in the value's last MiB, in the file, behind the store's back: not through a second
         // rawblock open, which the store's lock refuses while the server holds it.
-        long at = store.superblock().regionBase() + 4096 + size - 1000;
+        // A 3 MiB value fills a large slot (its header is in the header table): slot 0 starts with the payload.
+        long at = store.superblock().regionBase() + size - 1000;
         try (var ch = java.nio.channels.FileChannel.open(dir.resolve("store.img"), java.nio.file.StandardOpenOption.READ,
                 java.nio.file.StandardOpenOption.WRITE)) {
             java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
