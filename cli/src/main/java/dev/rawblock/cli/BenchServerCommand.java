@@ -23,11 +23,13 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * {@code rawblock bench server}: what the network costs. In one run, alternating, the embedded
@@ -87,8 +89,11 @@ final class BenchServerCommand implements Callable<Integer> {
     @Option(names = "--json", description = "End the output with one line of JSON.")
     boolean json;
 
-    /** One pass's GB/s: put (SET of new keys), get, and for the server SET of keys that exist (0 for the embedded store). */
-    private record Rates(double putGbps, double getGbps, double overwriteGbps) {
+    /**
+     * One pass: GB/s of put (SET of new keys), of get, and for the server of SET over keys that
+     * exist (0 elsewhere); and the CPU seconds per GB the serving process spent on put and get.
+     */
+    private record Rates(double putGbps, double getGbps, double overwriteGbps, double putCpu, double getCpu) {
     }
 
     @Override
@@ -105,24 +110,23 @@ final class BenchServerCommand implements Callable<Integer> {
                 .withArenaBytes(Math.min(1L << 30, 4L * clients * Long.highestOneBit(valueSize * 2 - 1)));
         if (create) options = options.withCreateSize(capacity);
 
-        List<Rates> embedded = new ArrayList<>(), served = new ArrayList<>();
-        try (BlockDevice device = BlockDevice.open(options)) {
+        List<Rates> embedded = new ArrayList<>(), served = new ArrayList<>(), reference = new ArrayList<>();
+        try (BlockDevice device = BlockDevice.open(options); RedisServer redis = RedisServer.startIfInstalled()) {
             FormatCommand.refuseToErase(device, scratch.mayErase(force));
             for (int run = 1; run <= runs; run++) {
                 String label = "run " + run + "/" + runs;
                 embedded.add(embeddedPass(device, storeOptions, run, progress, label));
-                progress.line(String.format(Locale.ROOT, "%s embedded: put %.2f GB/s, get %.2f GB/s", label,
-                        embedded.getLast().putGbps(), embedded.getLast().getGbps()));
+                progress.line(passLine(label + " embedded:    ", "put", embedded.getLast()));
                 served.add(serverPass(device, storeOptions, redisBenchmark, run));
-                progress.line(String.format(Locale.ROOT, "%s server:   SET %.2f GB/s, GET %.2f GB/s", label,
-                        served.getLast().putGbps(), served.getLast().getGbps()));
+                progress.line(passLine(label + " server:      ", "SET", served.getLast()));
+                if (redis != null) {
+                    reference.add(referencePass(redisBenchmark, redis));
+                    progress.line(passLine(label + " redis-server:", "SET", reference.getLast()));
+                }
             }
             double[] ours = noSmall ? null : smallPass(device, storeOptions, redisBenchmark);
-            double[] redis = null;
-            try (RedisServer reference = RedisServer.startIfInstalled()) {
-                if (reference != null) redis = referencePass(redisBenchmark, reference.port);
-            }
-            report(embedded, served, ours, redis);
+            double[] theirs = redis == null || noSmall ? null : smallRates(redisBenchmark, redis.port);
+            report(embedded, served, reference.isEmpty() ? null : reference, ours, theirs);
         } finally {
             if (create) Files.deleteIfExists(target);
         }
@@ -173,8 +177,14 @@ final class BenchServerCommand implements Callable<Integer> {
             if (put.failed() > 0 || get.failed() > 0 || get.missed() > 0) {
                 throw new IOException(label + ": the embedded pass lost keys (" + put.firstFailure() + ")");
             }
-            return new Rates(put.figures().gbps(), get.figures().gbps(), 0);
+            return new Rates(put.figures().gbps(), get.figures().gbps(), 0, put.figures().cpuSPerGb(),
+                    get.figures().cpuSPerGb());
         }
+    }
+
+    private static String passLine(String label, String put, Rates r) {
+        return String.format(Locale.ROOT, "%s %s %.2f GB/s (%.3f CPU-s/GB), GET %.2f GB/s (%.3f CPU-s/GB)", label, put,
+                r.putGbps(), r.putCpu(), r.getGbps(), r.getCpu());
     }
 
     private Rates serverPass(BlockDevice device, StoreOptions storeOptions, RedisBenchmark rb, int run)
@@ -182,19 +192,37 @@ final class BenchServerCommand implements Callable<Integer> {
         StoreFormat.format(device, formatOptions());
         try (Store store = Store.open(device, storeOptions); Server server = serve(store)) {
             int port = server.respAddress().getPort();
+            // The server runs in this JVM, which does nothing else meanwhile: its CPU time is the server's.
+            LongSupplier cpu = DeviceWorkload::processCpuNanos;
             // SET: fresh keys (a key space far larger than the requests), as the embedded put writes new keys.
-            double set = rb.rps(port, "set", clients, requests, valueSize, 1_000_000_000L);
+            Timed set = timed(cpu, () -> rb.rps(port, "set", clients, requests, valueSize, 1_000_000_000L));
             // GET: the keys redis-benchmark will draw, stored beforehand through the store itself (untimed).
             fillGetKeys(store);
-            double get = rb.rps(port, "get", clients, requests, valueSize, GET_KEYS);
+            Timed get = timed(cpu, () -> rb.rps(port, "get", clients, requests, valueSize, GET_KEYS));
             if (server.stats().misses() > 0) {
                 throw new IOException("run " + run + ": " + server.stats().misses() + " GETs missed; the GET pass "
                         + "would not measure reads (is --capacity large enough?)");
             }
             // SET again over the same keys: every one exists, so each SET replaces a value atomically.
             double overwrite = rb.rps(port, "set", clients, requests, valueSize, GET_KEYS);
-            return new Rates(set * valueSize / 1e9, get * valueSize / 1e9, overwrite * valueSize / 1e9);
+            return new Rates(set.gbps(), get.gbps(), overwrite * valueSize / 1e9, set.cpuSPerGb(), get.cpuSPerGb());
         }
+    }
+
+    /** A redis-benchmark pass: GB/s, and the serving process's CPU seconds per GB over it. */
+    private record Timed(double gbps, double cpuSPerGb) {}
+
+    @FunctionalInterface
+    private interface RatePass {
+        /** @return requests per second */
+        double run() throws IOException, InterruptedException;
+    }
+
+    private Timed timed(LongSupplier cpuNanos, RatePass pass) throws IOException, InterruptedException {
+        long cpu0 = cpuNanos.getAsLong();
+        double rps = pass.run();
+        long cpu = cpuNanos.getAsLong() - cpu0;
+        return new Timed(rps * valueSize / 1e9, cpu / ((double) requests * valueSize)); // ns per byte = s per GB
     }
 
     /** Stores the {@link #GET_KEYS} keys redis-benchmark's {@code -r} draws from: key:000000000000 and on. */
@@ -212,17 +240,16 @@ final class BenchServerCommand implements Callable<Integer> {
 
     /**
      * The same passes against redis-server, which keeps values in memory: what redis-benchmark and
-     * loopback TCP can carry on this machine, the ceiling for any server measured this way.
-     * Returns large SET and GET GB/s, then (unless --no-small) small SET and GET requests/s.
+     * loopback TCP can carry on this machine, the ceiling for any server measured this way, and the
+     * CPU a server needs for it. Its keys are flushed first, so each run starts alike.
      */
-    private double[] referencePass(RedisBenchmark rb, int port) throws IOException, InterruptedException {
-        double set = rb.rps(port, "set", clients, requests, valueSize, 1_000_000_000L) * valueSize / 1e9;
+    private Rates referencePass(RedisBenchmark rb, RedisServer redis) throws IOException, InterruptedException {
+        redis.flushAll();
+        Timed set = timed(redis::cpuNanos, () -> rb.rps(redis.port, "set", clients, requests, valueSize, 1_000_000_000L));
         // Filled through the network (8 draws per key; a key left out, 2% of runs, makes a few GETs quick misses).
-        rb.rps(port, "set", clients, 8 * GET_KEYS, valueSize, GET_KEYS);
-        double get = rb.rps(port, "get", clients, requests, valueSize, GET_KEYS) * valueSize / 1e9;
-        if (noSmall) return new double[] {set, get};
-        double[] small = smallRates(rb, port);
-        return new double[] {set, get, small[0], small[1]};
+        rb.rps(redis.port, "set", clients, 8 * GET_KEYS, valueSize, GET_KEYS);
+        Timed get = timed(redis::cpuNanos, () -> rb.rps(redis.port, "get", clients, requests, valueSize, GET_KEYS));
+        return new Rates(set.gbps(), get.gbps(), 0, set.cpuSPerGb(), get.cpuSPerGb());
     }
 
     /** Pipelined SET then GET of small values: requests per second. */
@@ -251,51 +278,68 @@ final class BenchServerCommand implements Callable<Integer> {
         return new Server(store, store.buffers(), config, message -> { }).start();
     }
 
-    private void report(List<Rates> embedded, List<Rates> served, double[] small, double[] redis) {
-        double ePut = Figures.median(embedded, Rates::putGbps);
-        double eGet = Figures.median(embedded, Rates::getGbps);
-        double sSet = Figures.median(served, Rates::putGbps);
-        double sGet = Figures.median(served, Rates::getGbps);
-        double sOverwrite = Figures.median(served, Rates::overwriteGbps);
+    private void report(List<Rates> embedded, List<Rates> served, List<Rates> reference, double[] small,
+                        double[] smallRedis) {
+        Rates e = medians(embedded), sv = medians(served), r = reference == null ? null : medians(reference);
         PrintWriter out = spec.commandLine().getOut();
-        out.printf(Locale.ROOT, "%s values, %d clients, %d per pass, flush %s, medians of %d runs (GB/s):%n",
+        out.printf(Locale.ROOT, "%s values, %d clients, %d per pass, flush %s, medians of %d alternating runs:%n",
                 SizeParser.format(valueSize), clients, requests, noFlush ? "off" : "on", runs);
-        out.printf(Locale.ROOT, "  %-4s %9s %9s %15s %14s %16s%n", "", "embedded", "server", "server/embedded",
-                redis != null ? "redis-server" : "", redis != null ? "server/redis" : "");
-        row(out, "put", ePut, sSet, redis == null ? 0 : redis[0]);
-        row(out, "get", eGet, sGet, redis == null ? 0 : redis[1]);
-        if (redis != null) out.println("  (redis-server keeps values in memory: its figures are what redis-benchmark and "
+        out.printf(Locale.ROOT, "  %-4s %9s %9s %15s %14s %13s%n", "GB/s", "embedded", "server", "server/embedded",
+                r != null ? "redis-server" : "", r != null ? "server/redis" : "");
+        row(out, "put", e.putGbps(), sv.putGbps(), r == null ? 0 : r.putGbps());
+        row(out, "get", e.getGbps(), sv.getGbps(), r == null ? 0 : r.getGbps());
+        out.printf(Locale.ROOT, "  %-4s %9s %9s %15s %14s%n", "CPU", "embedded", "server", "", r != null ? "redis-server" : "");
+        cpuRow(out, "put", e.putCpu(), sv.putCpu(), r == null ? Double.NaN : r.putCpu());
+        cpuRow(out, "get", e.getCpu(), sv.getCpu(), r == null ? Double.NaN : r.getCpu());
+        out.println("  (CPU: seconds per GB of the process that holds the values, JIT and GC included: this one for "
+                + "the embedded store and the server, redis-server's own; redis-benchmark's is not counted)");
+        if (r != null) out.println("  (redis-server keeps values in memory: its figures are what redis-benchmark and "
                 + "loopback carry here)");
         out.printf(Locale.ROOT, "  SET of existing keys (each replaces a value): %.2f GB/s, %.2f x SET of new keys%n",
-                sOverwrite, sOverwrite / sSet);
+                sv.overwriteGbps(), sv.overwriteGbps() / sv.putGbps());
         if (small != null) {
             out.printf(Locale.ROOT, "%d-byte values, %d clients, pipeline %d (requests/s):%n", SMALL_VALUE, clients,
                     SMALL_PIPELINE);
-            out.printf(Locale.ROOT, "  %-4s %12s %14s%n", "", "rawblock", redis != null ? "redis-server" : "");
-            out.printf(Locale.ROOT, "  %-4s %12.0f %14s%n", "SET", small[0], redis != null ? String.format(Locale.ROOT, "%.0f", redis[2]) : "");
-            out.printf(Locale.ROOT, "  %-4s %12.0f %14s%n", "GET", small[1], redis != null ? String.format(Locale.ROOT, "%.0f", redis[3]) : "");
+            out.printf(Locale.ROOT, "  %-4s %12s %14s%n", "", "rawblock", smallRedis != null ? "redis-server" : "");
+            out.printf(Locale.ROOT, "  %-4s %12.0f %14s%n", "SET", small[0], smallRedis != null ? String.format(Locale.ROOT, "%.0f", smallRedis[0]) : "");
+            out.printf(Locale.ROOT, "  %-4s %12.0f %14s%n", "GET", small[1], smallRedis != null ? String.format(Locale.ROOT, "%.0f", smallRedis[1]) : "");
         }
-        if (redis == null) out.println("  (redis-server not installed: no reference figures)");
+        if (r == null) out.println("  (redis-server not installed: no reference figures)");
         if (json) {
             Json j = new Json().put("value_bytes", valueSize).put("clients", clients).put("requests", requests)
-                    .put("runs", runs).put("flush", !noFlush).put("embedded_put_gbps", ePut).put("embedded_get_gbps", eGet)
-                    .put("server_set_gbps", sSet).put("server_get_gbps", sGet).put("set_ratio", sSet / ePut)
-                    .put("get_ratio", sGet / eGet).put("server_overwrite_gbps", sOverwrite)
-                    .put("overwrite_ratio", sOverwrite / sSet);
+                    .put("runs", runs).put("flush", !noFlush).put("embedded_put_gbps", e.putGbps())
+                    .put("embedded_get_gbps", e.getGbps()).put("server_set_gbps", sv.putGbps())
+                    .put("server_get_gbps", sv.getGbps()).put("set_ratio", sv.putGbps() / e.putGbps())
+                    .put("get_ratio", sv.getGbps() / e.getGbps()).put("server_overwrite_gbps", sv.overwriteGbps())
+                    .put("overwrite_ratio", sv.overwriteGbps() / sv.putGbps())
+                    .put("embedded_put_cpu_s_per_gb", e.putCpu()).put("embedded_get_cpu_s_per_gb", e.getCpu())
+                    .put("server_set_cpu_s_per_gb", sv.putCpu()).put("server_get_cpu_s_per_gb", sv.getCpu());
             if (small != null) j.put("small_set_rps", small[0]).put("small_get_rps", small[1]);
-            if (redis != null) {
-                j.put("redis_set_gbps", redis[0]).put("redis_get_gbps", redis[1]);
-                if (small != null) j.put("redis_small_set_rps", redis[2]).put("redis_small_get_rps", redis[3]);
+            if (r != null) {
+                j.put("redis_set_gbps", r.putGbps()).put("redis_get_gbps", r.getGbps())
+                        .put("redis_set_cpu_s_per_gb", r.putCpu()).put("redis_get_cpu_s_per_gb", r.getCpu());
+                if (smallRedis != null) j.put("redis_small_set_rps", smallRedis[0]).put("redis_small_get_rps", smallRedis[1]);
             }
             out.println(j);
         }
         out.flush();
     }
 
+    private static Rates medians(List<Rates> runs) {
+        return new Rates(Figures.median(runs, Rates::putGbps), Figures.median(runs, Rates::getGbps),
+                Figures.median(runs, Rates::overwriteGbps), Figures.median(runs, Rates::putCpu),
+                Figures.median(runs, Rates::getCpu));
+    }
+
     private static void row(PrintWriter out, String op, double embedded, double server, double redis) {
-        out.printf(Locale.ROOT, "  %-4s %9.2f %9.2f %15.2f %14s %16s%n", op, embedded, server, server / embedded,
+        out.printf(Locale.ROOT, "  %-4s %9.2f %9.2f %15.2f %14s %13s%n", op, embedded, server, server / embedded,
                 redis > 0 ? String.format(Locale.ROOT, "%.2f", redis) : "",
                 redis > 0 ? String.format(Locale.ROOT, "%.2f", server / redis) : "");
+    }
+
+    private static void cpuRow(PrintWriter out, String op, double embedded, double server, double redis) {
+        out.printf(Locale.ROOT, "  %-4s %9.3f %9.3f %15s %14s%n", op, embedded, server, "",
+                Double.isNaN(redis) ? "" : String.format(Locale.ROOT, "%.3f", redis));
     }
 
     /** redis-benchmark, run as a process; its --csv line gives requests per second. */
@@ -366,6 +410,22 @@ final class BenchServerCommand implements Callable<Integer> {
             }
             server.close();
             throw new IOException("redis-server did not start on port " + port);
+        }
+
+        /** CPU time the server has used so far. */
+        long cpuNanos() {
+            return process.info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
+        }
+
+        /** Drops every key, so that a run starts with an empty server. */
+        void flushAll() throws IOException {
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+                s.getOutputStream().write("*1\r\n$8\r\nFLUSHALL\r\n".getBytes(StandardCharsets.US_ASCII));
+                byte[] reply = new byte[5];
+                if (s.getInputStream().readNBytes(reply, 0, 5) != 5 || !new String(reply, StandardCharsets.US_ASCII).equals("+OK\r\n")) {
+                    throw new IOException("redis-server on port " + port + " did not answer FLUSHALL with +OK");
+                }
+            }
         }
 
         @Override

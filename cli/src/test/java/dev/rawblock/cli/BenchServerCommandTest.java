@@ -27,10 +27,18 @@ class BenchServerCommandTest {
         assertEquals(0, run.exitCode(), run.err());
         Map<?, ?> json = assertInstanceOf(Map.class, JsonReader.parse(run.lastLine()));
         for (String key : new String[] {"embedded_put_gbps", "embedded_get_gbps", "server_set_gbps", "server_get_gbps",
-                "set_ratio", "get_ratio", "server_overwrite_gbps", "overwrite_ratio"}) {
+                "set_ratio", "get_ratio", "server_overwrite_gbps", "overwrite_ratio", "embedded_put_cpu_s_per_gb",
+                "embedded_get_cpu_s_per_gb", "server_set_cpu_s_per_gb", "server_get_cpu_s_per_gb"}) {
             assertTrue((Double) json.get(key) > 0, key + " in " + json);
         }
         assertTrue(run.out().contains("server/embedded"), run.out());
+        if (Files.isExecutable(Path.of("/usr/bin/redis-server"))) {
+            // The reference runs in every run, beside the other two, with its CPU measured the same way.
+            for (String key : new String[] {"redis_set_gbps", "redis_get_gbps", "redis_set_cpu_s_per_gb", "redis_get_cpu_s_per_gb"}) {
+                assertTrue((Double) json.get(key) > 0, key + " in " + json);
+            }
+            assertTrue(run.err().contains("redis-server: SET"), run.err());
+        }
         assertFalse(Files.exists(scratch), "the scratch file it created is removed");
     }
 }
