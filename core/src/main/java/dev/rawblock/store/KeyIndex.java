@@ -147,7 +147,15 @@ final class KeyIndex implements AutoCloseable {
 
     private long home(Fingerprint fp) {
         // Lemire's multiply-shift maps the hash onto any capacity, not only powers of two.
-        return Math.unsignedMultiplyHigh(fp.lo() ^ fp.hi() * 0x9E3779B97F4A7C15L, capacity);
+        return Math.unsignedMultiplyHigh(hash(fp.hi(), fp.lo()), capacity);
+    }
+
+    /**
+     * The hash a fingerprint's home cell is taken from. Homes rise with it (unsigned), whatever
+     * the capacity: entries inserted in its order fill the table front to back ({@link Recovery}).
+     */
+    static long hash(long fpHi, long fpLo) {
+        return fpLo ^ fpHi * 0x9E3779B97F4A7C15L;
     }
 
     private long next(long pos) {

@@ -67,8 +67,10 @@ final class Recovery {
         }
         long[] regionSlotBytes = image.regionSlotBytes().clone();
         long dropped = 0;
-        long[] e = image.entries();
-        index.reserve(image.entryCount(), KeyIndex.MoveListener.NONE);
+        long[] e = image.entries(); // in index order: see Checkpoint.Image
+        // Headroom of a quarter: the journal's PUTs, and the first puts after the open, land
+        // without a rehash of the whole table (one at 80% load would come with the very next put).
+        index.reserve(image.entryCount() + image.entryCount() / 4, KeyIndex.MoveListener.NONE);
         for (int i = 0, k = 0; i < image.entryCount(); i++, k += Checkpoint.PACKED) {
             Fingerprint fp = new Fingerprint(e[k], e[k + 1]);
             if (index.insertIfAbsent(fp, (int) (e[k + 2] >>> 32), e[k + 2] & 0xffffffffL, e[k + 3],
