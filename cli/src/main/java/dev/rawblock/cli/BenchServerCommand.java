@@ -10,6 +10,7 @@ import dev.rawblock.store.StoreFormat;
 import dev.rawblock.store.StoreOptions;
 import dev.rawblock.store.Superblock;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -83,6 +84,9 @@ final class BenchServerCommand implements Callable<Integer> {
     @Option(names = "--no-small", description = "Skip the small-value comparison with redis-server.")
     boolean noSmall;
 
+    @Mixin
+    IoDelayOption ioDelay;
+
     @Option(names = "--force", description = "Erase an existing rawblock store at --path.")
     boolean force;
 
@@ -111,7 +115,7 @@ final class BenchServerCommand implements Callable<Integer> {
         if (create) options = options.withCreateSize(capacity);
 
         List<Rates> embedded = new ArrayList<>(), served = new ArrayList<>(), reference = new ArrayList<>();
-        try (BlockDevice device = BlockDevice.open(options); RedisServer redis = RedisServer.startIfInstalled()) {
+        try (BlockDevice device = ioDelay.apply(BlockDevice.open(options)); RedisServer redis = RedisServer.startIfInstalled()) {
             FormatCommand.refuseToErase(device, scratch.mayErase(force));
             for (int run = 1; run <= runs; run++) {
                 String label = "run " + run + "/" + runs;
@@ -135,6 +139,7 @@ final class BenchServerCommand implements Callable<Integer> {
 
     /** Usage errors (exit code 2), before any file is made or any pass runs. */
     private void validate() throws IOException {
+        ioDelay.validate();
         if (runs < 1 || runs > 1000) usage("--runs must be between 1 and 1000, got " + runs);
         if (clients < 1 || clients > 1024) usage("--clients must be between 1 and 1024, got " + clients);
         if (requests < 1) usage("--requests must be at least 1, got " + requests);

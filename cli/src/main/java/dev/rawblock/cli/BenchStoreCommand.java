@@ -13,6 +13,7 @@ import dev.rawblock.store.StoreOptions;
 import dev.rawblock.store.StoreStats;
 import dev.rawblock.store.Superblock;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -163,6 +164,9 @@ final class BenchStoreCommand implements Callable<Integer> {
             description = "Draw the median GB/s of rawblock and its peers as a bar chart into a PNG file.")
     Path plot;
 
+    @Mixin
+    IoDelayOption ioDelay;
+
     @Option(names = "--force", description = "Overwrite an existing rawblock store at --path.")
     boolean force;
 
@@ -296,6 +300,7 @@ final class BenchStoreCommand implements Callable<Integer> {
 
     /** Usage errors (exit code 2) found by looking at the options together. */
     private void validate() {
+        ioDelay.validate();
         if (opList == null || opList.isEmpty()) usage("--ops needs put, get or both");
         ops = EnumSet.copyOf(opList);
         if (qd < 1 || qd > 1024) usage("--qd must be between 1 and 1024, got " + qd);
@@ -463,7 +468,7 @@ final class BenchStoreCommand implements Callable<Integer> {
 
         /** The device, opened if it is not (the store is not opened by this). */
         BlockDevice device() throws IOException {
-            if (device == null) device = BlockDevice.open(options);
+            if (device == null) device = ioDelay.apply(BlockDevice.open(options));
             return device;
         }
 

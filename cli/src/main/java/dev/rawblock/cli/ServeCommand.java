@@ -15,6 +15,7 @@ import dev.rawblock.store.Store;
 import dev.rawblock.store.StoreFormat;
 import dev.rawblock.store.StoreOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -152,6 +153,9 @@ final class ServeCommand implements Callable<Integer> {
                     + "stderr; created if missing.")
     Path logFile;
 
+    @Mixin
+    IoDelayOption ioDelay;
+
     @Option(names = "--no-flush", description = "Do not fdatasync acknowledged writes (they survive a process crash, "
             + "not a power loss).")
     boolean noFlush;
@@ -167,6 +171,7 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         // The checks that need no store, before anything (even ./data) is created or recovered.
+        ioDelay.validate();
         PortProbe.requireFree(serverConfig(1));
         serveLog = logFile != null ? ServeLog.append(logFile) : ServeLog.to(spec.commandLine().getErr());
         try (ServeLog closing = serveLog; EventReporter events = new EventReporter(serveLog)) {
@@ -224,7 +229,7 @@ final class ServeCommand implements Callable<Integer> {
         } else if (capacity != null) {
             serveLog.warn("--capacity is ignored: " + target + " exists");
         }
-        BlockDevice device = BlockDevice.open(deviceOptions);
+        BlockDevice device = ioDelay.apply(BlockDevice.open(deviceOptions));
         boolean formatted;
         try {
             requirePlacement(device, placement);

@@ -30,6 +30,8 @@ class UsageErrorsTest {
         return Stream.of(
                 Arguments.of("--entries", new String[] {"bench", "index", "--entries", "1717986879"}),
                 Arguments.of("--runs", new String[] {"bench", "server", "--runs", "0"}),
+                Arguments.of("--io-delay", new String[] {"serve", "--io-delay", "-1"}),
+                Arguments.of("--io-delay", new String[] {"bench", "store", "--io-delay", "2000000"}),
                 Arguments.of("--clients", new String[] {"bench", "server", "--clients", "0"}),
                 Arguments.of("--requests", new String[] {"bench", "server", "--requests", "0"}),
                 Arguments.of("--value-size", new String[] {"bench", "server", "--value-size", "600m"}),
