@@ -10,8 +10,8 @@ import dev.rawblock.store.PutResult;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -60,7 +60,8 @@ final class PipelinedBatch {
     RespRequest run(RespRequest first, Single single) throws IOException, InterruptedException {
         String kind = kind(first);
         List<RespRequest> batch = new ArrayList<>(List.of(first));
-        Set<String> keys = new HashSet<>(List.of(Arrays.toString(first.arg(1).bytes())));
+        // Keys by content (a ByteBuffer's equals and hashCode are its bytes'), without copying them.
+        Set<ByteBuffer> keys = new HashSet<>(List.of(ByteBuffer.wrap(first.arg(1).bytes())));
         RespRequest after = null;
         RuntimeException unreadable = null;
         try {
@@ -74,7 +75,7 @@ final class PipelinedBatch {
                     unreadable = e;
                     break;
                 }
-                if (kind.equals(kind(next)) && keys.add(Arrays.toString(next.arg(1).bytes()))) {
+                if (kind.equals(kind(next)) && keys.add(ByteBuffer.wrap(next.arg(1).bytes()))) {
                     batch.add(next);
                 } else {
                     after = next;
