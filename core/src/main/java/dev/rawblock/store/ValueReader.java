@@ -1,7 +1,6 @@
 package dev.rawblock.store;
 
 import dev.rawblock.device.IoBuffer;
-import dev.rawblock.device.IoOp;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -25,15 +24,15 @@ import java.util.zip.CRC32C;
  * Not thread-safe: one caller at a time. {@link #close} gives back the header buffer.
  */
 public final class ValueReader implements AutoCloseable {
-    private final Store store;
+    private final SlotIo slots;
+    private final Catalog catalog;
+    private final StoreCounters.Loads counted;
     private final byte[] key;
     private final Fingerprint fp;
     private final int slotId;
     private final long payloadOffset;
     private final long length;
-    private final long storeId;
     private final int block;
-    private final IoTracker io;
     private final IoBuffer header;
     private final CompletableFuture<Void> headerRead;
     private final CRC32C crc = new CRC32C();
@@ -41,20 +40,21 @@ public final class ValueReader implements AutoCloseable {
     private boolean failed;
     private boolean closed;
 
-    ValueReader(Store store, byte[] key, Fingerprint fp, int slotId, SlotLayout.Place place, long length, long storeId,
-                int block, IoTracker io) {
-        this.store = store;
+    /** A reader of the value in {@code slotId}, which the caller has leased for it (given back at {@link #close}). */
+    ValueReader(SlotIo slots, Catalog catalog, StoreCounters.Loads counted, byte[] key, Fingerprint fp, int slotId,
+                SlotLayout.Place place, long length) {
+        this.slots = slots;
+        this.catalog = catalog;
+        this.counted = counted;
         this.key = key;
         this.fp = fp;
         this.slotId = slotId;
         this.length = length;
-        this.storeId = storeId;
-        this.block = block;
+        this.block = slots.block();
         int headerBytes = SlotHeader.headerBytes(key.length, length, block);
         this.payloadOffset = place.payload(headerBytes);
-        this.header = store.buffers().allocate(headerBytes);
-        this.io = io;
-        this.headerRead = SlotLayout.all(io.submit(place.read(0, header.segment())));
+        this.header = slots.buffers().allocate(headerBytes);
+        this.headerRead = slots.readImage(place, header.segment());
     }
 
     /** Bytes of the value. */
@@ -75,10 +75,10 @@ public final class ValueReader implements AutoCloseable {
         try {
             headerRead.join();
         } catch (RuntimeException e) {
-            store.countReadError();
+            slots.health().readFailed();
             return fail(false);
         }
-        String problem = SlotHeader.verifyHeaderOf(header.segment(), key, storeId, length, block);
+        String problem = SlotHeader.verifyHeaderOf(header.segment(), key, slots.storeId(), length, block);
         return problem == null || fail(true);
     }
 
@@ -88,9 +88,7 @@ public final class ValueReader implements AutoCloseable {
             throw new IllegalArgumentException("piece [" + from + ", +" + dst.byteSize() + ") is not whole blocks "
                     + "within the value's " + length + " bytes");
         }
-        return io.submit(List.of(IoOp.read(payloadOffset + from, dst))).getFirst().whenComplete((v, e) -> {
-            if (e != null) store.countReadError();
-        });
+        return slots.read(payloadOffset + from, dst);
     }
 
     /** Adds the next bytes of the value, in order, to the checksum (the padding of the last piece excluded). */
@@ -109,15 +107,15 @@ public final class ValueReader implements AutoCloseable {
         if (failed || checked != length) return false;
         boolean ok = (int) crc.getValue() == SlotHeader.payloadCrc(header.segment());
         if (!ok) return fail(true);
-        store.countLoad(true);
+        counted.count(true);
         return true;
     }
 
     /** Counts the miss once; a corrupt slot is also dropped. */
     private boolean fail(boolean corrupt) {
         if (!failed) {
-            store.countLoad(false);
-            if (corrupt) store.dropIfCorrupt(fp, slotId);
+            counted.count(false);
+            if (corrupt) catalog.dropCorrupt(List.of(new LoadBatch.Found(-1, fp, slotId, null, 0, 0)));
         }
         failed = true;
         return false;
@@ -131,7 +129,10 @@ public final class ValueReader implements AutoCloseable {
             headerRead.handle((v, e) -> null).join(); // the kernel may still write into the buffer
         } finally {
             header.close();
-            store.readerClosed(slotId);
+            catalog.locked(() -> {
+                catalog.unlease(slotId);
+                return null;
+            });
         }
     }
 }
