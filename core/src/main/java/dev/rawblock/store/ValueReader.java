@@ -4,6 +4,7 @@ import dev.rawblock.device.IoBuffer;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.zip.CRC32C;
@@ -14,13 +15,17 @@ import java.util.zip.CRC32C;
  *
  * <p><b>Checked at both ends.</b> {@link #headerMatches} reads the slot header before any byte
  * is passed on: a slot that no longer holds this key (an eviction or delete raced the lookup) is
- * a miss like any other. The payload checksum can only be known once every piece has gone
- * through {@link #check}, in order; {@link #finish} then says whether the bytes were right. A
- * caller must hold back the end of whatever it forwards (the last piece) until {@code finish}
- * returns true, and abort it otherwise, so that no consumer ever completes on a wrong byte.
+ * a miss like any other. The payload checksum is the reader's own: it adds each piece it read, in
+ * the order read, once the piece has arrived and before its memory can be read into again (at the
+ * caller's next {@link #read}, {@link #check} or {@link #finish}), so the verdict does not depend
+ * on what the caller hands to {@code check}. {@link #finish} waits for every piece and says
+ * whether the bytes were right. A caller must hold back the end of whatever it forwards (the last
+ * piece) until {@code finish} returns true, and abort it otherwise, so that no consumer ever
+ * completes on a wrong byte.
  *
- * <p>Pieces start at multiples of the block size and their destinations are aligned and a whole
- * number of blocks ({@link #block}); the last may run past the value's end, up to the next block.
+ * <p>Pieces are read in order, each from where the previous one ended; they start at multiples of
+ * the block size and their destinations are aligned and a whole number of blocks ({@link #block});
+ * the last may run past the value's end, up to the next block.
  * Not thread-safe: one caller at a time. {@link #close} gives back the header buffer.
  */
 public final class ValueReader implements AutoCloseable {
@@ -36,9 +41,21 @@ public final class ValueReader implements AutoCloseable {
     private final IoBuffer header;
     private final CompletableFuture<Void> headerRead;
     private final CRC32C crc = new CRC32C();
+    /** Pieces read and not yet added to the checksum, in order. */
+    private final ArrayDeque<Piece> arriving = new ArrayDeque<>();
+    /** The value byte the next piece must start at. */
+    private long nextRead;
+    /** Value bytes added to the checksum. */
     private long checked;
+    /** Value bytes the caller handed to {@link #check}. */
+    private long offered;
+    /** Whether a piece's read failed: the value cannot be verified. */
+    private boolean readFailed;
     private boolean failed;
     private boolean closed;
+
+    /** A piece being read: the value bytes of its destination (padding excluded), and its read. */
+    private record Piece(MemorySegment bytes, CompletableFuture<Void> read) {}
 
     /** A reader of the value in {@code slotId}, which the caller has leased for it (given back at {@link #close}). */
     ValueReader(SlotIo slots, Catalog catalog, StoreCounters.Loads counted, byte[] key, Fingerprint fp, int slotId,
@@ -82,33 +99,64 @@ public final class ValueReader implements AutoCloseable {
         return problem == null || fail(true);
     }
 
-    /** Starts reading the payload bytes from {@code from} into {@code dst}. */
+    /**
+     * Starts reading the payload bytes from {@code from}, where the previous piece ended, into
+     * {@code dst}. Do not touch {@code dst} until the returned future completes.
+     */
     public CompletableFuture<Void> read(long from, MemorySegment dst) {
         if (from % block != 0 || dst.byteSize() % block != 0 || from + dst.byteSize() > SlotHeader.roundUp(length, block)) {
             throw new IllegalArgumentException("piece [" + from + ", +" + dst.byteSize() + ") is not whole blocks "
                     + "within the value's " + length + " bytes");
         }
-        return slots.read(payloadOffset + from, dst);
-    }
-
-    /** Adds the next bytes of the value, in order, to the checksum (the padding of the last piece excluded). */
-    public void check(MemorySegment bytes) {
-        if (checked + bytes.byteSize() > length) throw new IllegalArgumentException("more bytes than the value holds");
-        ByteBuffer b = bytes.asByteBuffer();
-        crc.update(b);
-        checked += bytes.byteSize();
+        if (from != nextRead) {
+            throw new IllegalArgumentException("piece at " + from + " is not the next one: pieces are read in order, the"
+                    + " next from " + nextRead);
+        }
+        addArrived(); // dst may be the memory of a piece that arrived: it is checksummed before it is read into again
+        nextRead = from + dst.byteSize();
+        CompletableFuture<Void> read = slots.read(payloadOffset + from, dst);
+        arriving.add(new Piece(dst.asSlice(0, Math.min(dst.byteSize(), length - from)), read));
+        return read;
     }
 
     /**
-     * Whether every byte has been checked and the checksum matches the header's. A mismatch drops
-     * the entry (unless it changed meanwhile) and counts a checksum failure, as a load does.
+     * Tells the reader the caller has the next bytes of the value (the padding of the last piece
+     * excluded). The checksum is the reader's own (see the class comment): this only checks that
+     * the caller does not go past the value's end.
+     */
+    public void check(MemorySegment bytes) {
+        if (offered + bytes.byteSize() > length) throw new IllegalArgumentException("more bytes than the value holds");
+        offered += bytes.byteSize();
+        addArrived();
+    }
+
+    /**
+     * Waits for the pieces read, and says whether they cover the value and its checksum matches
+     * the header's. A mismatch drops the entry (unless it changed meanwhile) and counts a checksum
+     * failure, as a load does.
      */
     public boolean finish() {
-        if (failed || checked != length) return false;
+        for (Piece p : arriving) p.read.handle((v, e) -> null).join();
+        addArrived();
+        if (failed || readFailed || checked != length) return false;
         boolean ok = (int) crc.getValue() == SlotHeader.payloadCrc(header.segment());
         if (!ok) return fail(true);
         counted.count(true);
         return true;
+    }
+
+    /** Adds the pieces that have arrived, in order, to the checksum; stops at the first still being read. */
+    private void addArrived() {
+        while (!arriving.isEmpty() && arriving.peek().read.isDone()) {
+            Piece p = arriving.poll();
+            if (p.read.isCompletedExceptionally()) {
+                readFailed = true;
+                continue;
+            }
+            ByteBuffer b = p.bytes.asByteBuffer();
+            crc.update(b);
+            checked += p.bytes.byteSize();
+        }
     }
 
     /** Counts the miss once; a corrupt slot is also dropped. */
