@@ -117,6 +117,8 @@ final class Catalog {
 
     /** Evicts a stored entry to make room: a delete, counted and told. */
     void evict(long pos) {
+        assert index.pins(pos) == 0 && index.state(pos) == KeyIndex.STORED
+                : "eviction chose a pinned entry or one being written, at " + pos;
         delete(pos);
         counters.removals.evictions.increment();
         events.evicted();

@@ -1,6 +1,7 @@
 package dev.rawblock.store;
 
 import java.util.List;
+import java.util.function.LongUnaryOperator;
 
 /**
  * Questions about keys answered from the index alone, one lock hold per batch: whether they are
@@ -36,18 +37,7 @@ final class Lookups {
 
     /** Per key, the stored value's length, or {@link Store#MISS}. */
     long[] lengths(List<byte[]> keys) {
-        catalog.lock();
-        try {
-            long[] out = new long[keys.size()];
-            long nowMillis = runtime.currentTimeMillis();
-            for (int i = 0; i < out.length; i++) {
-                long pos = catalog.find(Fingerprint.of(keys.get(i)), nowMillis);
-                out[i] = pos >= 0 ? catalog.index.length(pos) : Store.MISS;
-            }
-            return out;
-        } finally {
-            catalog.unlock();
-        }
+        return perKey(keys, catalog.index::length);
     }
 
     /** The number of leading keys stored; with {@code pin}, those pinned. */
@@ -70,13 +60,18 @@ final class Lookups {
 
     /** Per key, its expiry time (0 for none), or {@link Store#MISS}. */
     long[] expiries(List<byte[]> keys) {
-        long[] out = new long[keys.size()];
-        long nowMillis = runtime.currentTimeMillis();
+        return perKey(keys, catalog.index::expiresAt);
+    }
+
+    /** Per key that can be served now, {@code field} of its entry, else {@link Store#MISS}; one lock hold. */
+    private long[] perKey(List<byte[]> keys, LongUnaryOperator field) {
         catalog.lock();
         try {
+            long[] out = new long[keys.size()];
+            long nowMillis = runtime.currentTimeMillis();
             for (int i = 0; i < out.length; i++) {
                 long pos = catalog.find(Fingerprint.of(keys.get(i)), nowMillis);
-                out[i] = pos >= 0 ? catalog.index.expiresAt(pos) : Store.MISS;
+                out[i] = pos >= 0 ? field.applyAsLong(pos) : Store.MISS;
             }
             return out;
         } finally {

@@ -159,6 +159,8 @@ final class PutBatch {
                 // The stored value stays readable, and out of reach of the evictions reserve may do.
                 if (replaces) index.setState(pos, KeyIndex.REPLACING);
                 int slotId = catalog.reservations.reserve(cls, need);
+                assert slotId == Space.NONE || space.used(slotId) && space.region(Space.regionOf(slotId)).slotBytes >= need
+                        : "reserved slot " + slotId + " is free, or smaller than the " + need + " bytes needed";
                 if (replaces) pos = index.find(fps[i]); // evictions move cells
                 if (slotId == Space.NONE) {
                     if (replaces) index.setState(pos, KeyIndex.STORED);

@@ -50,7 +50,18 @@ final class Recovery {
      * @param millis        time taken
      */
     record Report(long checkpointSeq, long journalFrom, long journalEnd, long entries, long replayed, long validated,
-                  long dropped, long restored, long maxSeq, List<String> problems, long millis) {}
+                  long dropped, long restored, long maxSeq, List<String> problems, long millis) {
+        /** One line for an operator: what was recovered, how, and what was wrong. */
+        String summary(Superblock sb) {
+            // The checkpoint area, not the space, bounds the entries of a store formatted before it had room for one per block.
+            boolean entryLimited = sb.maxEntries() < Math.min(FormatOptions.MAX_ENTRIES, sb.capacity() / sb.blockBytes());
+            return "recovered " + entries + " entries from checkpoint " + checkpointSeq + " and " + replayed
+                    + " journal changes (" + validated + " slots checked, " + dropped + " dropped) in "
+                    + millis + " ms" + (problems.isEmpty() ? "" : "; " + String.join("; ", problems))
+                    + (entryLimited ? "; holds at most " + sb.maxEntries() + " entries (fixed when it was"
+                            + " formatted: beyond them the oldest are evicted; a store formatted now holds one per block)" : "");
+        }
+    }
 
     static Report run(BlockDevice device, Superblock sb, MetadataLayout layout, KeyIndex index, Space space,
                       SizeClasses classes, RecoveryProgress progress) throws IOException {

@@ -179,6 +179,12 @@ final class Space {
         moved(slotId, PARKED);
     }
 
+    /** Whether a slot is used (holding, or being written with, a value; or parked). */
+    boolean used(int slotId) {
+        Region r = regions[regionOf(slotId)];
+        return slotOf(slotId) < r.slotCount && r.used(slotOf(slotId));
+    }
+
     /** The index position of the entry in a used slot, or -1 for a free or parked slot. */
     long positionOf(int slotId) {
         Region r = regions[regionOf(slotId)];

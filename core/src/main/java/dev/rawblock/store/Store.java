@@ -77,7 +77,6 @@ public final class Store implements AutoCloseable {
     private final BlockDevice device;
     private final boolean ownsDevice;
     private final Superblock superblock;
-    private final StoreOptions options;
     private final StoreRuntime runtime;
     private final int block;
     private final IoTracker io;
@@ -104,7 +103,6 @@ public final class Store implements AutoCloseable {
         this.device = device;
         this.ownsDevice = ownsDevice;
         this.superblock = superblock;
-        this.options = options;
         this.runtime = options.runtime();
         this.block = superblock.blockBytes();
         this.slots = SlotLayout.of(superblock);
@@ -195,17 +193,7 @@ public final class Store implements AutoCloseable {
 
     /** What recovery found when the store opened. */
     public String recoverySummary() {
-        Recovery.Report r = recovery;
-        return "recovered " + r.entries() + " entries from checkpoint " + r.checkpointSeq() + " and " + r.replayed()
-                + " journal changes (" + r.validated() + " slots checked, " + r.dropped() + " dropped) in "
-                + r.millis() + " ms" + (r.problems().isEmpty() ? "" : "; " + String.join("; ", r.problems()))
-                + (entryLimited() ? "; holds at most " + superblock.maxEntries() + " entries (fixed when it was"
-                        + " formatted: beyond them the oldest are evicted; a store formatted now holds one per block)" : "");
-    }
-
-    /** Whether the checkpoint area, not the space, bounds the entries (a store formatted before it had room for one per block). */
-    private boolean entryLimited() {
-        return superblock.maxEntries() < Math.min(FormatOptions.MAX_ENTRIES, superblock.capacity() / block);
+        return recovery.summary(superblock);
     }
 
     /** The geometry the store was formatted with. */
