@@ -18,10 +18,14 @@ import java.util.zip.CRC32C;
  * a miss like any other. The payload checksum is the reader's own: it adds each piece it read, in
  * the order read, once the piece has arrived and before its memory can be read into again (at the
  * caller's next {@link #read}, {@link #check} or {@link #finish}), so the verdict does not depend
- * on what the caller hands to {@code check}. {@link #finish} waits for every piece and says
- * whether the bytes were right. A caller must hold back the end of whatever it forwards (the last
- * piece) until {@code finish} returns true, and abort it otherwise, so that no consumer ever
- * completes on a wrong byte.
+ * on what the caller hands to {@code check}.
+ *
+ * <p><b>The last piece is held back.</b> The bytes before it must go out before the checksum can
+ * be known; the last piece is what a consumer needs to complete, so the reader reads it into a
+ * buffer of its own and copies it into the caller's memory only when {@link #finish} has found the
+ * checksum right. A caller that forwards the last piece after {@code finish} returns true (and
+ * aborts otherwise) never lets a consumer complete on a wrong byte, and one that forgets to ask
+ * has nothing wrong to forward.
  *
  * <p>Pieces are read in order, each from where the previous one ended; they start at multiples of
  * the block size and their destinations are aligned and a whole number of blocks ({@link #block});
@@ -51,6 +55,10 @@ public final class ValueReader implements AutoCloseable {
     private long offered;
     /** Whether a piece's read failed: the value cannot be verified. */
     private boolean readFailed;
+    /** The last piece, read into the reader's own buffer until {@link #finish} vouches for it; and where it goes then. */
+    private IoBuffer held;
+    private MemorySegment heldFor;
+    private CompletableFuture<Void> heldRead;
     private boolean failed;
     private boolean closed;
 
@@ -101,7 +109,9 @@ public final class ValueReader implements AutoCloseable {
 
     /**
      * Starts reading the payload bytes from {@code from}, where the previous piece ended, into
-     * {@code dst}. Do not touch {@code dst} until the returned future completes.
+     * {@code dst}. Do not touch {@code dst} until the returned future completes. The last piece
+     * (the one reaching the value's end) arrives in {@code dst} only when {@link #finish} returns
+     * true; its future says that it has been read.
      */
     public CompletableFuture<Void> read(long from, MemorySegment dst) {
         if (from % block != 0 || dst.byteSize() % block != 0 || from + dst.byteSize() > SlotHeader.roundUp(length, block)) {
@@ -114,8 +124,15 @@ public final class ValueReader implements AutoCloseable {
         }
         addArrived(); // dst may be the memory of a piece that arrived: it is checksummed before it is read into again
         nextRead = from + dst.byteSize();
-        CompletableFuture<Void> read = slots.read(payloadOffset + from, dst);
-        arriving.add(new Piece(dst.asSlice(0, Math.min(dst.byteSize(), length - from)), read));
+        MemorySegment into = dst;
+        if (nextRead >= length) { // the last piece: held back until finish
+            held = slots.buffers().allocate(dst.byteSize());
+            heldFor = dst;
+            into = held.segment();
+        }
+        CompletableFuture<Void> read = slots.read(payloadOffset + from, into);
+        if (into != dst) heldRead = read;
+        arriving.add(new Piece(into.asSlice(0, Math.min(into.byteSize(), length - from)), read));
         return read;
     }
 
@@ -132,8 +149,8 @@ public final class ValueReader implements AutoCloseable {
 
     /**
      * Waits for the pieces read, and says whether they cover the value and its checksum matches
-     * the header's. A mismatch drops the entry (unless it changed meanwhile) and counts a checksum
-     * failure, as a load does.
+     * the header's; if so, the last piece is now in the caller's memory. A mismatch drops the
+     * entry (unless it changed meanwhile) and counts a checksum failure, as a load does.
      */
     public boolean finish() {
         for (Piece p : arriving) p.read.handle((v, e) -> null).join();
@@ -141,6 +158,7 @@ public final class ValueReader implements AutoCloseable {
         if (failed || readFailed || checked != length) return false;
         boolean ok = (int) crc.getValue() == SlotHeader.payloadCrc(header.segment());
         if (!ok) return fail(true);
+        MemorySegment.copy(held.segment(), 0, heldFor, 0, heldFor.byteSize());
         counted.count(true);
         return true;
     }
@@ -174,9 +192,11 @@ public final class ValueReader implements AutoCloseable {
         if (closed) return;
         closed = true;
         try {
-            headerRead.handle((v, e) -> null).join(); // the kernel may still write into the buffer
+            headerRead.handle((v, e) -> null).join(); // the kernel may still write into the buffers
+            if (heldRead != null) heldRead.handle((v, e) -> null).join();
         } finally {
             header.close();
+            if (held != null) held.close();
             catalog.locked(() -> {
                 catalog.unlease(slotId);
                 return null;
