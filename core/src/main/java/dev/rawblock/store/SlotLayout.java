@@ -53,7 +53,8 @@ final class SlotLayout {
     private final long regionBase;
     private final long regionBytes;
 
-    private SlotLayout(int block, boolean tabled, long table, long regionBase, long regionBytes) {
+    /** A layout of the given geometry ({@link #of} reads it from a superblock; tests build one directly). */
+    SlotLayout(int block, boolean tabled, long table, long regionBase, long regionBytes) {
         this.block = block;
         this.tabled = tabled;
         this.table = table;
