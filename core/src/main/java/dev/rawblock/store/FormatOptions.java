@@ -14,13 +14,16 @@ package dev.rawblock.store;
 public record FormatOptions(long capacity, long regionBytes, long maxEntries) {
     public FormatOptions {
         if (capacity < 0) throw new IllegalArgumentException("capacity must be >= 0, got " + capacity);
-        if (regionBytes != 0 && (Long.bitCount(regionBytes) != 1 || regionBytes < (1 << 20) || regionBytes > (1L << 30))) {
+        if (regionBytes != 0 && (Long.bitCount(regionBytes) != 1 || regionBytes < MIN_REGION_BYTES || regionBytes > MAX_REGION_BYTES)) {
             throw new IllegalArgumentException("region size must be a power of two from 1 MiB to 1 GiB, got " + regionBytes);
         }
         if (maxEntries < 0 || maxEntries > MAX_ENTRIES) {
             throw new IllegalArgumentException("max entries must be in 0.." + MAX_ENTRIES + ", got " + maxEntries);
         }
     }
+
+    /** Bounds of the region size (1 MiB, 1 GiB). */
+    static final long MIN_REGION_BYTES = 1 << 20, MAX_REGION_BYTES = 1L << 30;
 
     /** The index addresses cells with 31 bits at its 80% load. */
     public static final long MAX_ENTRIES = (1L << 31) / 100 * 80 - 1;

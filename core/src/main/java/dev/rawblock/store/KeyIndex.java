@@ -73,6 +73,23 @@ final class KeyIndex implements AutoCloseable {
      */
     static final long MAX_CELLS = Integer.MAX_VALUE - 1;
 
+
+    // What the cell layout and the index's limits rely on, checked once.
+    static {
+        if (EXPIRES + Long.BYTES > CELL) throw new AssertionError("the last field of a cell runs past its " + CELL + " bytes");
+        if (!(FP_LO >= FP_HI + 8 && SLOT >= FP_LO + 8 && LENGTH >= SLOT + 4 && ACCESS >= LENGTH + 4 && PINS >= ACCESS + 4
+                && STATE >= PINS + 2 && GEN >= STATE + 1 && EXPIRES >= GEN + 1)) {
+            throw new AssertionError("the fields of a cell overlap");
+        }
+        if (MAX_CELLS >= Integer.MAX_VALUE) throw new AssertionError("the slot table keeps the largest int for its own marker");
+        if (FormatOptions.MAX_ENTRIES * 100 / MAX_LOAD_PERCENT >= MAX_CELLS) {
+            throw new AssertionError("the most entries a store holds do not fit the index at its largest load");
+        }
+        if (FormatOptions.MAX_REGION_BYTES > Integer.MAX_VALUE) {
+            throw new AssertionError("a value fills at most a region, and a cell keeps its length in an int");
+        }
+    }
+
     private Arena arena;
     private MemorySegment cells;
     private long capacity;
@@ -324,6 +341,24 @@ final class KeyIndex implements AutoCloseable {
 
     void setState(long pos, byte state) {
         cells.set(JAVA_BYTE, pos * CELL + STATE, state);
+    }
+
+    /**
+     * What linear probing with backward-shift deletion keeps: every occupied cell is found from its
+     * key's home position without crossing an empty cell, the count matches the occupied cells, and
+     * the table stays within its entry limit. O(N): for {@code assert} only.
+     */
+    boolean checkInvariants() {
+        long occupied = 0;
+        for (long pos = 0; pos < capacity; pos++) {
+            if (empty(pos)) continue;
+            occupied++;
+            Fingerprint fp = new Fingerprint(fpHi(pos), fpLo(pos));
+            assert find(fp) == pos : "cell " + pos + " is not reachable from its home " + home(fp);
+        }
+        assert occupied == size : occupied + " occupied cells, size " + size;
+        assert size <= maxEntries : size + " entries, at most " + maxEntries;
+        return true;
     }
 
     @Override

@@ -1,8 +1,5 @@
 package dev.rawblock.store;
 
-import dev.rawblock.device.IoBuffer;
-import dev.rawblock.device.IoOp;
-
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,10 +24,15 @@ import java.util.zip.CRC32C;
  * must stay untouched until the returned future completes. One writer at a time.
  */
 public final class PutStream implements AutoCloseable {
-    private final Store store;
+    private final PutBatch puts;
+    private final SlotIo slots;
     private final PutResult refusal;
     private final byte[] key;
-    private final Store.Reserved slot;
+    /** The slot reserved for the value, and the put's sequence number and placement. */
+    private final PutBatch.Planned slot;
+    /** The DELETE that must be durable before the slot may be written (see {@link Store#putMany}). */
+    private final long deleteMarker;
+    private final int headerBytes;
     private final long length;
     private final int block;
     private final CRC32C crc = new CRC32C();
@@ -39,20 +41,26 @@ public final class PutStream implements AutoCloseable {
     private boolean cleared;
     private boolean done;
 
-    PutStream(Store store, byte[] key, Store.Reserved slot, long length, int block) {
-        this.store = store;
+    PutStream(PutBatch puts, SlotIo slots, byte[] key, PutBatch.Planned slot, long deleteMarker, long length) {
+        this.puts = puts;
+        this.slots = slots;
         this.refusal = null;
         this.key = key;
         this.slot = slot;
+        this.deleteMarker = deleteMarker;
         this.length = length;
-        this.block = block;
+        this.block = slots.block();
+        this.headerBytes = SlotHeader.headerBytes(key.length, length, block);
     }
 
     private PutStream(PutResult refusal) {
-        this.store = null;
+        this.puts = null;
+        this.slots = null;
         this.refusal = refusal;
         this.key = null;
         this.slot = null;
+        this.deleteMarker = 0;
+        this.headerBytes = 0;
         this.length = 0;
         this.block = 0;
         this.done = true;
@@ -91,10 +99,11 @@ public final class PutStream implements AutoCloseable {
         crc.update(piece.asSlice(0, bytes).asByteBuffer());
         next = from + bytes;
         // A slot freed by a delete is rewritten only after that delete is durable (see putMany).
-        if (!cleared && !(cleared = store.awaitDeleteDurable(slot))) {
+        if (!cleared && !(cleared = slots.health().awaitDurable(deleteMarker))) {
             return CompletableFuture.failedFuture(new IllegalStateException("the journal failed"));
         }
-        CompletableFuture<Void> w = store.submitWrite(slot, slot.headerBytes() + from, piece); // image bytes: after the header blocks
+        // Image bytes: after the header blocks.
+        CompletableFuture<Void> w = slots.write(slot.place(), headerBytes + from, piece, slot.placement());
         writes.add(w);
         return w;
     }
@@ -108,17 +117,8 @@ public final class PutStream implements AutoCloseable {
     public PutResult commit() {
         if (done) throw new IllegalStateException("the put is finished");
         done = true;
-        boolean ok = next == length && awaitWrites();
-        if (ok) {
-            try (IoBuffer header = store.buffers().allocate(slot.headerBytes())) {
-                SlotHeader.encodeHeader(header.segment(), key, slot.fp(), slot.storeId(), slot.seq(), length,
-                        (int) crc.getValue(), block);
-                store.submitWrite(slot, 0, header.segment()).join();
-            } catch (RuntimeException e) {
-                ok = false;
-            }
-        }
-        return store.finishPut(slot, ok);
+        boolean ok = next == length && awaitWrites() && slots.writeStreamedHeader(slot, key, headerBytes, (int) crc.getValue());
+        return puts.finish(slot, ok);
     }
 
     private boolean awaitWrites() {
@@ -139,6 +139,6 @@ public final class PutStream implements AutoCloseable {
         if (done) return;
         done = true;
         awaitWrites(); // the device may still be reading the caller's memory
-        store.finishPut(slot, false);
+        puts.finish(slot, false);
     }
 }

@@ -50,7 +50,18 @@ final class Recovery {
      * @param millis        time taken
      */
     record Report(long checkpointSeq, long journalFrom, long journalEnd, long entries, long replayed, long validated,
-                  long dropped, long restored, long maxSeq, List<String> problems, long millis) {}
+                  long dropped, long restored, long maxSeq, List<String> problems, long millis) {
+        /** One line for an operator: what was recovered, how, and what was wrong. */
+        String summary(Superblock sb) {
+            // The checkpoint area, not the space, bounds the entries of a store formatted before it had room for one per block.
+            boolean entryLimited = sb.maxEntries() < Math.min(FormatOptions.MAX_ENTRIES, sb.capacity() / sb.blockBytes());
+            return "recovered " + entries + " entries from checkpoint " + checkpointSeq + " and " + replayed
+                    + " journal changes (" + validated + " slots checked, " + dropped + " dropped) in "
+                    + millis + " ms" + (problems.isEmpty() ? "" : "; " + String.join("; ", problems))
+                    + (entryLimited ? "; holds at most " + sb.maxEntries() + " entries (fixed when it was"
+                            + " formatted: beyond them the oldest are evicted; a store formatted now holds one per block)" : "");
+        }
+    }
 
     static Report run(BlockDevice device, Superblock sb, MetadataLayout layout, KeyIndex index, Space space,
                       SizeClasses classes, RecoveryProgress progress) throws IOException {
@@ -234,12 +245,10 @@ final class Recovery {
      * entries whose header does not match, and returns them.
      */
     private static List<Fingerprint> validate(BlockDevice device, Superblock sb, KeyIndex index, long[] regionSlotBytes,
-                                              Map<Fingerprint, Long> touched, RecoveryProgress progress)
-            throws IOException {
+                                              Map<Fingerprint, Long> touched, RecoveryProgress progress) {
         int block = sb.blockBytes();
         List<Fingerprint> bad = new ArrayList<>();
         List<Fingerprint> readable = new ArrayList<>(touched.size());
-        List<SlotLayout.Place> places = new ArrayList<>(touched.size());
         for (Fingerprint fp : touched.keySet()) {
             int slotId = index.slotId(index.find(fp));
             int region = Space.regionOf(slotId);
@@ -248,70 +257,47 @@ final class Recovery {
         }
         // The first image block holds the header of any key up to 4032 bytes (in the header table, for a large slot).
         readable.sort(java.util.Comparator.comparingLong(fp -> place(sb, regionSlotBytes, index.slotId(index.find(fp))).first()));
-        for (Fingerprint fp : readable) places.add(place(sb, regionSlotBytes, index.slotId(index.find(fp))));
-
-        java.util.ArrayDeque<Batch> inFlight = new java.util.ArrayDeque<>();
-        try {
-            for (int start = 0; start < readable.size(); start += VALIDATE_BATCH) {
-                int end = Math.min(readable.size(), start + VALIDATE_BATCH);
-                IoBuffer buf = device.buffers().allocate((long) (end - start) * block);
-                List<IoOp> ops = new ArrayList<>(end - start);
-                for (int i = start; i < end; i++) {
-                    ops.add(IoOp.read(places.get(i).first(), buf.segment().asSlice((long) (i - start) * block, block)));
-                }
-                inFlight.add(new Batch(readable.subList(start, end), places.subList(start, end), ops, buf, device.submit(ops)));
-                if (inFlight.size() == BATCHES_IN_FLIGHT) {
-                    check(inFlight.poll(), device, sb, index, touched, bad);
-                    progress.report(CHECKING_SLOTS, end - (long) (BATCHES_IN_FLIGHT - 1) * VALIDATE_BATCH, readable.size());
-                }
-            }
-            while (!inFlight.isEmpty()) check(inFlight.poll(), device, sb, index, touched, bad);
-            progress.report(CHECKING_SLOTS, readable.size(), readable.size());
-        } finally {
-            for (Batch b : inFlight) { // only after a failure: wait for the kernel before reusing memory
-                b.done.forEach(f -> f.handle((v, e) -> null).join());
-                b.buffer.close();
-            }
-        }
+        List<FirstBlock> slots = new ArrayList<>(readable.size());
+        for (Fingerprint fp : readable) slots.add(new FirstBlock(place(sb, regionSlotBytes, index.slotId(index.find(fp))), block));
+        new SlotScan(device.buffers(), device::submit, Long.MAX_VALUE, VALIDATE_BATCH, BATCHES_IN_FLIGHT).read(slots,
+                (i, first, failure) -> {
+                    Fingerprint fp = readable.get(i);
+                    long pos = index.find(fp);
+                    SlotLayout.Place place = slots.get(i).place();
+                    String problem = failure != null ? "unreadable: " + failure.getMessage()
+                            : checkHeader(device, sb, place, first, fp, index.length(pos), touched.get(fp));
+                    if (problem != null) { // read once more: a fault in transit must not pass for data that never landed
+                        try {
+                            problem = verifyHeader(device, sb, place, readLonger(device, place, block, block), fp,
+                                    index.length(pos), touched.get(fp));
+                        } catch (RuntimeException ex) {
+                            problem = "unreadable: " + ex.getMessage();
+                        }
+                    }
+                    if (problem == null) index.setState(pos, KeyIndex.STORED);
+                    else bad.add(fp);
+                }, checked -> {
+                    if (checked < readable.size()) progress.report(CHECKING_SLOTS, checked, readable.size()); // the end is told below
+                });
+        progress.report(CHECKING_SLOTS, readable.size(), readable.size());
         for (Fingerprint fp : bad) index.remove(index.find(fp), KeyIndex.MoveListener.NONE);
         return bad;
     }
 
-    private static final int BATCHES_IN_FLIGHT = 4;
+    /** A replayed slot to check: its image's first block, which holds its header. */
+    private record FirstBlock(SlotLayout.Place place, long readBytes) implements SlotScan.Target {}
 
-    private record Batch(List<Fingerprint> fps, List<SlotLayout.Place> places, List<IoOp> ops, IoBuffer buffer,
-                         List<CompletableFuture<Void>> done) {}
-
-    private static void check(Batch batch, BlockDevice device, Superblock sb, KeyIndex index,
-                              Map<Fingerprint, Long> touched, List<Fingerprint> bad) {
+    /** As {@link #verifyHeader}, a failure to read the rest of a longer header being a problem too. */
+    private static String checkHeader(BlockDevice device, Superblock sb, SlotLayout.Place place,
+                                      java.lang.foreign.MemorySegment first, Fingerprint fp, long length, long seq) {
         try {
-            for (int i = 0; i < batch.fps.size(); i++) {
-                Fingerprint fp = batch.fps.get(i);
-                long pos = index.find(fp);
-                String problem;
-                try {
-                    batch.done.get(i).join();
-                    problem = verifyHeader(device, sb, batch.places.get(i), batch.ops.get(i).buffer(), fp,
-                            index.length(pos), touched.get(fp));
-                } catch (RuntimeException ex) {
-                    problem = "unreadable: " + ex.getMessage();
-                }
-                if (problem != null) { // read once more: a fault in transit must not pass for data that never landed
-                    try {
-                        var again = readLonger(device, batch.places.get(i), sb.blockBytes(), sb.blockBytes());
-                        problem = verifyHeader(device, sb, batch.places.get(i), again, fp, index.length(pos),
-                                touched.get(fp));
-                    } catch (RuntimeException ex) {
-                        problem = "unreadable: " + ex.getMessage();
-                    }
-                }
-                if (problem == null) index.setState(pos, KeyIndex.STORED);
-                else bad.add(fp);
-            }
-        } finally {
-            batch.buffer.close();
+            return verifyHeader(device, sb, place, first, fp, length, seq);
+        } catch (RuntimeException ex) {
+            return "unreadable: " + ex.getMessage();
         }
     }
+
+    private static final int BATCHES_IN_FLIGHT = 4;
 
     /** The problem with the slot header whose first block is {@code first} (reading the rest when it is longer), or null. */
     private static String verifyHeader(BlockDevice device, Superblock sb, SlotLayout.Place place,

@@ -53,6 +53,11 @@ public final class SlotHeader {
     static final int OFF_MAGIC = 0, OFF_HEADER_CRC = 8, OFF_VERSION = 12, OFF_FLAGS = 14, OFF_STORE_ID = 16,
             OFF_SEQ = 24, OFF_FP_HI = 32, OFF_FP_LO = 40, OFF_LENGTH = 48, OFF_PAYLOAD_CRC = 56, OFF_KEY_LEN = 60;
 
+    // The fixed part of a header ends where the key begins.
+    static {
+        if (OFF_KEY_LEN + Integer.BYTES != FIXED_BYTES) throw new AssertionError("the fixed header fields do not end at " + FIXED_BYTES);
+    }
+
     /** Whether a value of {@code length} bytes is stored inside the header block of a key of {@code keyLength}. */
     public static boolean inline(int keyLength, long length, int block) {
         return FIXED_BYTES + keyLength + length <= block;

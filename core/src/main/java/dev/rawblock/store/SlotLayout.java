@@ -40,6 +40,12 @@ final class SlotLayout {
     /** Slots of this size and more keep their first image block in the header table. */
     static final long LARGE_SLOT_BYTES = 1 << 20;
 
+    // A region of the smallest size has room for a large slot's header, so the header table's
+    // blocks per region ({@link #headersPerRegion}) is never zero for a region that can hold one.
+    static {
+        if (LARGE_SLOT_BYTES > FormatOptions.MIN_REGION_BYTES) throw new AssertionError("a large slot must fit the smallest region");
+    }
+
     private final int block;
     private final boolean tabled;
     private final long table;
@@ -47,7 +53,8 @@ final class SlotLayout {
     private final long regionBase;
     private final long regionBytes;
 
-    private SlotLayout(int block, boolean tabled, long table, long regionBase, long regionBytes) {
+    /** A layout of the given geometry ({@link #of} reads it from a superblock; tests build one directly). */
+    SlotLayout(int block, boolean tabled, long table, long regionBase, long regionBytes) {
         this.block = block;
         this.tabled = tabled;
         this.table = table;

@@ -38,6 +38,17 @@ final class Space {
     private static final int PARKED = Integer.MAX_VALUE;
     static final int NONE = -1;
 
+    // What the slot id encoding and the slot table's markers rely on, checked once.
+    static {
+        // Slot ids are read unsigned (regionOf shifts with >>>): region and slot fill at most the 32 bits.
+        if (SLOT_BITS + Integer.numberOfTrailingZeros(MAX_REGIONS) > Integer.SIZE) {
+            throw new AssertionError("a slot id of " + SLOT_BITS + " slot bits and " + MAX_REGIONS + " regions does not fit an int");
+        }
+        if (Integer.bitCount(MAX_REGIONS) != 1) throw new AssertionError("MAX_REGIONS must be a power of two");
+        if (PARKED <= KeyIndex.MAX_CELLS - 1) throw new AssertionError("PARKED must be a position no index cell has");
+        if ((FREE_BIT & PARKED) != 0) throw new AssertionError("a parked slot must read as used");
+    }
+
     /** One region's state. */
     static final class Region {
         final int id;
@@ -168,6 +179,12 @@ final class Space {
         moved(slotId, PARKED);
     }
 
+    /** Whether a slot is used (holding, or being written with, a value; or parked). */
+    boolean used(int slotId) {
+        Region r = regions[regionOf(slotId)];
+        return slotOf(slotId) < r.slotCount && r.used(slotOf(slotId));
+    }
+
     /** The index position of the entry in a used slot, or -1 for a free or parked slot. */
     long positionOf(int slotId) {
         Region r = regions[regionOf(slotId)];
@@ -274,6 +291,39 @@ final class Space {
             usage[r.classId][1] += r.slotCount;
         }
         return usage;
+    }
+
+    /**
+     * What holds between the regions, their free lists and the class lists whenever the store lock
+     * is free: a region is free (no class, no slots, in the free pool) or assigned (its free list
+     * threads exactly its free slots, it is among its class's regions, and among those with a free
+     * slot exactly when it has one), and the used bytes are the sum of the used slots. O(slots):
+     * for {@code assert} only.
+     */
+    boolean checkInvariants() {
+        long used = 0;
+        int free = 0;
+        for (Region r : regions) {
+            if (r.classId == NONE) {
+                assert r.slotCount == 0 && freeRegions.contains(r) : "region " + r.id + " has no class but is not free";
+                free++;
+                continue;
+            }
+            assert !freeRegions.contains(r) : "region " + r.id + " is assigned and in the free pool";
+            assert ofClass.get(r.classId).contains(r) : "region " + r.id + " is missing from its class";
+            assert (r.freeCount > 0) == withFree.get(r.classId).contains(r)
+                    : "region " + r.id + " with " + r.freeCount + " free slots is misfiled";
+            int threaded = 0;
+            for (int s = r.freeHead; s != END && threaded <= r.slotCount; s = r.slots[s] == END ? END : r.slots[s] & ~FREE_BIT) {
+                assert !r.used(s) : "slot " + s + " of region " + r.id + " is on its free list but used";
+                threaded++;
+            }
+            assert threaded == r.freeCount : "region " + r.id + " threads " + threaded + " free slots, counts " + r.freeCount;
+            used += (r.slotCount - r.freeCount) * r.slotBytes;
+        }
+        assert free == freeRegions.size() : free + " free regions, pool holds " + freeRegions.size();
+        assert used == usedSlotBytes : used + " used slot bytes, counted " + usedSlotBytes;
+        return true;
     }
 
     @Override

@@ -384,17 +384,20 @@ public final class Simulator {
             long padded = roundUp(reader.length());
             int piece = BLOCK * (1 + random.nextInt(8));
             byte[] all = new byte[(int) reader.length()];
+            boolean ok;
             try (IoBuffer buf = device.buffers().allocate(piece)) {
-                for (long from = 0; from < padded; from += piece) {
+                long from = 0;
+                MemorySegment got = null;
+                for (; from < padded; from += piece) {
+                    if (got != null) MemorySegment.copy(got, ValueLayout.JAVA_BYTE, 0, all, (int) (from - piece), (int) got.byteSize());
                     int n = (int) Math.min(piece, padded - from);
                     reader.read(from, buf.segment().asSlice(0, n)).join();
-                    int useful = (int) Math.min(n, reader.length() - from);
-                    MemorySegment got = buf.segment().asSlice(0, useful);
+                    got = buf.segment().asSlice(0, (int) Math.min(n, reader.length() - from));
                     reader.check(got);
-                    MemorySegment.copy(got, ValueLayout.JAVA_BYTE, 0, all, (int) from, useful);
                 }
+                ok = reader.finish(); // the last piece is in the buffer only once the checksum vouched for it
+                if (ok) MemorySegment.copy(got, ValueLayout.JAVA_BYTE, 0, all, (int) (from - piece), (int) got.byteSize());
             }
-            boolean ok = reader.finish();
             if (runtime.crashed()) return;
             // Only bytes the checksum vouched for may be served; a failed check is a miss.
             check(k, ok ? MemorySegment.ofArray(all) : null, "a streamed read");

@@ -74,9 +74,11 @@ class StoreLargeValueTest extends StoreFixture {
                 int n = (int) Math.min(piece, r.length() - from);
                 r.read(from, buf.asSlice(0, (n + 4095) / 4096 * 4096)).join();
                 r.check(buf.asSlice(0, n));
+                // The last piece arrives once finish() has vouched for the checksum.
+                if (from + n == r.length() && !r.finish()) return null;
                 MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, 0, out, (int) from, n);
             }
-            return r.finish() ? out : null;
+            return out;
         }
     }
 

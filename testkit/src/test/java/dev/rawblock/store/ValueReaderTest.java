@@ -22,7 +22,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ValueReaderTest extends StoreFixture {
     private static final int PIECE = 64 * 1024;
 
-    /** Reads the whole value in pieces with two in flight, as the server does; null when finish() refuses. */
+    /**
+     * Reads the whole value in pieces with two in flight, as the server does: the last piece only
+     * after finish() vouched for it; null when finish() refuses.
+     */
     private byte[] readInPieces(ValueReader r) {
         assertTrue(r.headerMatches());
         long length = r.length();
@@ -38,11 +41,12 @@ class ValueReaderTest extends StoreFixture {
                 int n = (int) Math.min(PIECE, length - from);
                 MemorySegment bytes = buf[k % 2].asSlice(0, n);
                 r.check(bytes);
+                if (k == pieces - 1 && !r.finish()) return null;
                 MemorySegment.copy(bytes, 0, MemorySegment.ofArray(out), from, n);
                 if (k + 2 < pieces) inFlight[k % 2] = r.read((long) (k + 2) * PIECE, padded(buf[k % 2], k + 2, length, r));
             }
         }
-        return r.finish() ? out : null;
+        return out;
     }
 
     private static MemorySegment padded(MemorySegment buffer, int k, long length, ValueReader r) {
@@ -72,6 +76,49 @@ class ValueReaderTest extends StoreFixture {
             }
         }
         assertEquals(4, store.stats().hits());
+    }
+
+    /**
+     * Puts a value of two halves of {@code 2 * PIECE} bytes, optionally corrupts it, reads it in its
+     * two halves without ever calling check(), and checks that the second half is held back until
+     * finish(); returns finish()'s verdict and the caller's memory after it.
+     */
+    private boolean readHalvesWithoutCheck(boolean corrupt, byte[] after) throws IOException {
+        open(64 * MIB, 8 * MIB, StoreOptions.defaults());
+        int half = 2 * PIECE;
+        put("k", bytes(6, 2 * half));
+        try (ValueReader r = store.openReader(key("k")); Arena arena = Arena.ofConfined()) {
+            assertTrue(r.headerMatches());
+            if (corrupt) flipPayloadByteOfFirstSlot();
+            MemorySegment dst = arena.allocate(2 * half, 4096);
+            r.read(0, dst.asSlice(0, half)).join();
+            r.read(half, dst.asSlice(half, half)).join();
+            for (long i = half; i < 2 * half; i++) {
+                assertEquals(0, dst.get(ValueLayout.JAVA_BYTE, i), "the last piece is held back before finish(): byte " + i);
+            }
+            boolean ok = r.finish();
+            MemorySegment.copy(dst, ValueLayout.JAVA_BYTE, 0, after, 0, after.length);
+            return ok;
+        }
+    }
+
+    @Test
+    void theVerdictIsTheReadersOwnAndTheLastPieceWaitsForIt() throws IOException {
+        byte[] after = new byte[4 * PIECE];
+        assertTrue(readHalvesWithoutCheck(false, after), "no check() calls needed: the reader checksums what it read");
+        assertArrayEquals(bytes(6, 4 * PIECE), after);
+        assertThrows(IllegalArgumentException.class, () -> {
+            try (ValueReader r = store.openReader(key("k"))) {
+                r.read(PIECE, MemorySegment.NULL); // pieces go in order, from the start
+            }
+        });
+    }
+
+    @Test
+    void aCorruptValuesLastPieceNeverReachesTheCaller() throws IOException {
+        byte[] after = new byte[4 * PIECE];
+        assertFalse(readHalvesWithoutCheck(true, after));
+        for (int i = 2 * PIECE; i < 4 * PIECE; i++) assertEquals(0, after[i], "byte " + i);
     }
 
     @Test
