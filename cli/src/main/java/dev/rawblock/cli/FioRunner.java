@@ -43,10 +43,30 @@ final class FioRunner {
      * drawn with replacement ({@code --norandommap}).
      */
     List<String> command(Path target, long size, long block, AccessPattern pattern, int qd) {
+        List<String> cmd = common(target, block, pattern, qd);
+        cmd.add("--size=" + size);
+        return cmd;
+    }
+
+    /**
+     * The fio command line for one run of a sweep: the same window as ours ({@code --offset} and
+     * {@code --size} are the span), for a fixed time ({@code --time_based}), with the run's own
+     * random seed, so that no two runs replay the same offsets.
+     */
+    List<String> command(Path target, DeviceWorkload.Window window, long block, AccessPattern pattern, int qd) {
+        List<String> cmd = common(target, block, pattern, qd);
+        cmd.addAll(List.of("--offset=" + window.start(), "--size=" + window.span(), "--time_based",
+                "--runtime=" + Math.max(1, TimeUnit.NANOSECONDS.toMillis(window.nanos())) + "ms",
+                // fio wants a seed it can print as a signed 64-bit number; ours may be any long.
+                "--randseed=" + (window.seed() & Long.MAX_VALUE)));
+        return cmd;
+    }
+
+    private List<String> common(Path target, long block, AccessPattern pattern, int qd) {
         List<String> cmd = new java.util.ArrayList<>(List.of(fio.toString(), "--name=rawblock-vs-fio",
                 // fio splits --filename at ':' (a list of files); escape it so any path works.
                 "--filename=" + target.toAbsolutePath().toString().replace(":", "\\:"),
-                "--size=" + size, "--bs=" + block, "--rw=" + pattern.label(), "--ioengine=io_uring",
+                "--bs=" + block, "--rw=" + pattern.label(), "--ioengine=io_uring",
                 "--iodepth=" + qd, "--direct=1", "--invalidate=1", "--output-format=json"));
         if (pattern.kind() == IoOp.Kind.WRITE) cmd.add("--end_fsync=1");
         if (pattern.random()) cmd.add("--norandommap");
@@ -60,7 +80,18 @@ final class FioRunner {
      */
     Figures run(Path target, long size, long block, AccessPattern pattern, int qd, LongConsumer tick)
             throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command(target, size, block, pattern, qd)).start();
+        return run(command(target, size, block, pattern, qd), pattern, tick);
+    }
+
+    /** Runs one fio pass over a window (a sweep's run) and returns its figures. */
+    Figures run(Path target, DeviceWorkload.Window window, long block, AccessPattern pattern, int qd,
+                LongConsumer tick) throws IOException, InterruptedException {
+        return run(command(target, window, block, pattern, qd), pattern, tick);
+    }
+
+    private Figures run(List<String> command, AccessPattern pattern, LongConsumer tick)
+            throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).start();
         try {
             process.getOutputStream().close();
             CompletableFuture<String> stdout = drain(process.getInputStream());
