@@ -26,7 +26,7 @@ record SweepReport(Path path, String kind, Engine engine, long span, int spans, 
         out.printf(Locale.ROOT, "bench device --sweep: %s (%s), %s against fio (io_uring), %d points, %d runs per side "
                         + "per point of %.1f s, order ABBA, each run on the next of %d spans of %s%n",
                 path, kind, engine.label(), points.size(), runs, runNanos / 1e9, spans, SizeParser.format(span));
-        out.printf(Locale.ROOT, "%-8s %5s %3s | %-24s | %-24s | %-19s %-9s | %7s %7s | %8s %8s%n", "pattern", "block",
+        out.printf(Locale.ROOT, "%-8s %6s %3s | %-24s | %-24s | %-19s %-9s | %7s %7s | %8s %8s%n", "pattern", "block",
                 "qd", "rawblock GB/s [min-max]", "fio GB/s [min-max]", "ratio [range]", "verdict", "kIOPS", "fio",
                 "p99 ms", "fio");
         for (SweepPoint p : points) out.println(row(p));
@@ -45,7 +45,7 @@ record SweepReport(Path path, String kind, Engine engine, long span, int spans, 
         Spread ours = p.oursGbps();
         Spread fio = p.fioGbps();
         Spread r = p.ratio();
-        return String.format(Locale.ROOT, "%-8s %5s %3d | %-24s | %-24s | %-19s %-9s | %7.1f %7.1f | %8.3f %8.3f",
+        return String.format(Locale.ROOT, "%-8s %6s %3d | %-24s | %-24s | %-19s %-9s | %7.1f %7.1f | %8.3f %8.3f",
                 p.point().pattern().label(), SizeParser.format(p.point().block()), p.point().qd(), spread(ours),
                 spread(fio), String.format(Locale.ROOT, "%.2f [%.2f-%.2f]", r.median(), r.min(), r.max()),
                 p.verdict().label(), Spread.of(p.ours(), Figures::iops).median() / 1e3,
