@@ -63,8 +63,8 @@ final class BenchDeviceCommand implements Callable<Integer> {
     int qd;
 
     @Option(names = "--size", paramLabel = "SIZE", defaultValue = "2g", converter = SizeParser.Converter.class,
-            description = "Bytes moved per run and the span of offsets used (default: ${DEFAULT-VALUE}); "
-                    + "k, m, g, t are powers of 1024.")
+            description = "Bytes moved per run and the span of offsets used (default: ${DEFAULT-VALUE}; with --sweep, "
+                    + "the span of one run, default 1g); k, m, g, t are powers of 1024.")
     long size;
 
     @Option(names = "--engine", paramLabel = "io_uring|posix|uring_cmd",
