@@ -80,8 +80,8 @@ final class CurvePlot {
 
     static String title(SweepReport report, LocalDate date) {
         return String.format(Locale.ROOT, "rawblock bench device --sweep: %s (%s), %s vs fio, %d runs per side "
-                        + "of %.1f s, ABBA, %d spans of %s, %s", report.path(), report.kind(), report.engine().label(),
-                report.runs(), report.runNanos() / 1e9, report.spans(), SizeParser.format(report.span()), date);
+                        + "of %s s, ABBA, %d spans of %s, %s", report.path(), report.kind(), report.engine().label(),
+                report.runs(), SweepReport.seconds(report.runNanos()), report.spans(), SizeParser.format(report.span()), date);
     }
 
     private static void legend(Graphics2D g, int x, int y) {

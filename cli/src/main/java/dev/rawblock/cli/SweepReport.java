@@ -24,8 +24,8 @@ record SweepReport(Path path, String kind, Engine engine, long span, int spans, 
 
     void printHuman(PrintWriter out) {
         out.printf(Locale.ROOT, "bench device --sweep: %s (%s), %s against fio (io_uring), %d points, %d runs per side "
-                        + "per point of %.1f s, order ABBA, each run on the next of %d spans of %s%n",
-                path, kind, engine.label(), points.size(), runs, runNanos / 1e9, spans, SizeParser.format(span));
+                        + "per point of %s s, order ABBA, each run on the next of %d spans of %s%n",
+                path, kind, engine.label(), points.size(), runs, seconds(runNanos), spans, SizeParser.format(span));
         out.printf(Locale.ROOT, "%-8s %6s %3s | %-24s | %-24s | %-19s %-9s | %7s %7s | %8s %8s%n", "pattern", "block",
                 "qd", "rawblock GB/s [min-max]", "fio GB/s [min-max]", "ratio [range]", "verdict", "kIOPS", "fio",
                 "p99 ms", "fio");
@@ -38,6 +38,14 @@ record SweepReport(Path path, String kind, Engine engine, long span, int spans, 
                 + "\"at fio\" means that range contains 1.0: the runs overlap, the machine's noise is larger than the "
                 + "difference. GB/s = 10^9 bytes/s; writes include a final flush on both sides; p99 is the completion "
                 + "latency's 99th percentile (median over runs).");
+        out.printf(Locale.ROOT, "With %d runs per side, two engines of equal speed would still get \"above\" or \"below\" "
+                + "at a point with a chance of %.1f%%%s.%n", runs, 100 * DeviceSweep.falseVerdictChance(runs),
+                runs < 5 ? ": too few runs to trust a verdict, use --runs 5 or more" : "");
+    }
+
+    /** Seconds for people: 1, 0.25, 2.5 (no trailing zeros). */
+    static String seconds(long nanos) {
+        return new java.math.BigDecimal(nanos).movePointLeft(9).stripTrailingZeros().toPlainString();
     }
 
     /** A point as one table row; also the line printed as each point finishes. */

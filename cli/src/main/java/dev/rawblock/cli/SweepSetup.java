@@ -58,8 +58,8 @@ final class SweepSetup {
         PrintWriter out = c.spec.commandLine().getOut();
         Progress progress = new Progress(c.spec.commandLine().getErr(), Progress.stderrIsTerminal());
         int points = grid.points().size();
-        progress.line(String.format(Locale.ROOT, "sweep: %d points x %d runs x 2 sides of %.1f s, and %d warm-up runs: "
-                        + "about %s plus fio's start-up", points, runs, runNanos / 1e9, c.spans,
+        progress.line(String.format(Locale.ROOT, "sweep: %d points x %d runs x 2 sides of %s s, and %d warm-up runs: "
+                        + "about %s", points, runs, SweepReport.seconds(runNanos), c.spans,
                 Progress.duration(DeviceSweep.estimatedSeconds(points, runs, c.spans, runNanos))));
 
         SweepReport report;

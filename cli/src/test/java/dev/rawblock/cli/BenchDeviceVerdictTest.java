@@ -7,6 +7,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The arithmetic of {@code bench device --sweep}: medians, spreads, verdicts, the run order and the estimate. */
 class BenchDeviceVerdictTest {
@@ -87,6 +88,22 @@ class BenchDeviceVerdictTest {
             assertEquals(true, points.contains(p), p.label());
         }
         double seconds = DeviceSweep.estimatedSeconds(points.size(), BenchDeviceCommand.SWEEP_RUNS, 5, 1_000_000_000L);
-        assertEquals(405, seconds, 1e-9); // 40 points x 2 sides x 5 runs of 1 s, and 5 warm-up runs
+        // 40 points x 2 sides x 5 runs of 1 s, and 5 warm-up runs, each with its overhead: under 10 minutes.
+        assertEquals(405 * (1 + DeviceSweep.OVERHEAD_SECONDS_PER_RUN), seconds, 1e-9);
+        assertTrue(seconds < 600, seconds + " s");
+    }
+
+    @Test
+    void falseVerdictChanceFallsWithRuns() {
+        assertEquals(2.0 / 6, DeviceSweep.falseVerdictChance(2), 1e-12);   // C(4,2) = 6
+        assertEquals(2.0 / 20, DeviceSweep.falseVerdictChance(3), 1e-12);  // C(6,3) = 20
+        assertEquals(2.0 / 252, DeviceSweep.falseVerdictChance(5), 1e-12); // C(10,5) = 252
+        assertEquals(1.0, DeviceSweep.falseVerdictChance(1), 1e-12);       // one run each: always a verdict
+    }
+
+    @Test
+    void secondsAreShownWithoutTrailingZeros() {
+        assertEquals("1", SweepReport.seconds(1_000_000_000L));
+        assertEquals("0.25", SweepReport.seconds(250_000_000L));
     }
 }
