@@ -36,8 +36,9 @@ record SweepReport(Path path, String kind, Engine engine, long span, int spans, 
         out.println("Each figure is the median of the runs, [min-max] the slowest and fastest run. ratio = rawblock / fio "
                 + "by median GB/s, [range] = rawblock's slowest / fio's fastest to rawblock's fastest / fio's slowest. "
                 + "\"at fio\" means that range contains 1.0: the runs overlap, the machine's noise is larger than the "
-                + "difference. GB/s = 10^9 bytes/s; writes include a final flush on both sides; p99 is the completion "
-                + "latency's 99th percentile (median over runs).");
+                + "difference. GB/s = 10^9 bytes/s; writes include a final flush on both sides; p99 is the 99th "
+                + "percentile of each operation's latency from submission to completion, on both sides (fio's lat, "
+                + "not its clat), the median over the runs.");
         out.printf(Locale.ROOT, "With %d runs per side, two engines of equal speed would still get \"above\" or \"below\" "
                 + "at a point with a chance of %.1f%%%s.%n", runs, 100 * DeviceSweep.falseVerdictChance(runs),
                 runs < 5 ? ": too few runs to trust a verdict, use --runs 5 or more" : "");
