@@ -1,5 +1,6 @@
 package dev.rawblock;
 
+import dev.rawblock.device.UringDeviceDepthBenchmark;
 import dev.rawblock.device.UringDeviceReadBenchmark;
 import dev.rawblock.store.Crc32cBenchmark;
 import dev.rawblock.store.FingerprintBenchmark;
@@ -35,7 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class BenchmarksRunTest {
     private static final Set<Class<?>> BENCHMARKS = Set.of(KeyIndexBenchmark.class, SlotHeaderBenchmark.class,
-            Crc32cBenchmark.class, FingerprintBenchmark.class, IoUringNopBenchmark.class, UringDeviceReadBenchmark.class);
+            Crc32cBenchmark.class, FingerprintBenchmark.class, IoUringNopBenchmark.class, UringDeviceReadBenchmark.class,
+            UringDeviceDepthBenchmark.class);
 
     @Test
     void everyBenchmarkRunsAndScores() throws RunnerException {

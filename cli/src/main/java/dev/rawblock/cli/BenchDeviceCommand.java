@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -37,6 +38,8 @@ final class BenchDeviceCommand implements Callable<Integer> {
     static final long WARMUP_BYTES = 256L << 20;
     /** Upper bound for qd x block of buffer memory, so a typo cannot ask for terabytes of RAM. */
     static final long MAX_BUFFER_BYTES = 4L << 30;
+    /** Runs per side and point of a sweep: a median of 5 with its spread, and 40 points in about 10 minutes. */
+    static final int SWEEP_RUNS = 5;
 
     @Spec
     CommandSpec spec;
@@ -60,8 +63,8 @@ final class BenchDeviceCommand implements Callable<Integer> {
     int qd;
 
     @Option(names = "--size", paramLabel = "SIZE", defaultValue = "2g", converter = SizeParser.Converter.class,
-            description = "Bytes moved per run and the span of offsets used (default: ${DEFAULT-VALUE}); "
-                    + "k, m, g, t are powers of 1024.")
+            description = "Bytes moved per run and the span of offsets used (default: ${DEFAULT-VALUE}; with --sweep, "
+                    + "the span of one run, default 1g); k, m, g, t are powers of 1024.")
     long size;
 
     @Option(names = "--engine", paramLabel = "io_uring|posix|uring_cmd",
@@ -69,7 +72,8 @@ final class BenchDeviceCommand implements Callable<Integer> {
     Engine engine;
 
     @Option(names = "--runs", paramLabel = "N", defaultValue = "1",
-            description = "Timed runs; the summary reports medians (default: ${DEFAULT-VALUE}).")
+            description = "Timed runs; the summary reports medians (default: ${DEFAULT-VALUE}; with --sweep, "
+                    + "runs per side and point, default " + SWEEP_RUNS + ").")
     int runs;
 
     @Option(names = "--against", paramLabel = "PEER", split = ",", converter = Peer.Converter.class,
@@ -84,8 +88,50 @@ final class BenchDeviceCommand implements Callable<Integer> {
     @Option(names = "--json", description = "End the output with one line of JSON.")
     boolean json;
 
+    @Option(names = "--sweep", description = {"Measure the whole curve against fio in one run: every pattern x block x "
+            + "queue depth of --patterns, --blocks and --qds, each point by --runs timed runs per side in ABBA order, "
+            + "every run on the next of --spans disjoint spans of --size bytes (so the target needs --size x --spans), "
+            + "with a fresh random seed. Reports each median with its min-max spread and a verdict: \"at fio\" when "
+            + "the runs of the two sides overlap. Takes about 10 minutes with the defaults."})
+    boolean sweep;
+
+    @Option(names = "--patterns", paramLabel = "P,P", split = ",", converter = AccessPattern.Converter.class,
+            description = "With --sweep: the patterns (default: write,randread).")
+    List<AccessPattern> patterns;
+
+    @Option(names = "--blocks", paramLabel = "SIZE,SIZE", split = ",", converter = SizeParser.Converter.class,
+            description = "With --sweep: the block sizes, multiples of 4k (default: 4k,64k,256k,1m,4m).")
+    List<Long> blocks;
+
+    @Option(names = "--qds", paramLabel = "N,N", split = ",",
+            description = "With --sweep: the queue depths (default: 1,8,32,64).")
+    List<Integer> qds;
+
+    @Option(names = "--run-time", paramLabel = "SECONDS", defaultValue = "1", converter = SecondsParser.Converter.class,
+            description = "With --sweep: the length of each timed run, both sides (default: ${DEFAULT-VALUE}).")
+    Duration runTime;
+
+    @Option(names = "--spans", paramLabel = "N", defaultValue = "5",
+            description = "With --sweep: disjoint spans of --size bytes that runs rotate over, at least 2, so that no "
+                    + "run works where the one before it did (default: ${DEFAULT-VALUE}).")
+    int spans;
+
+    @Option(names = "--seed", paramLabel = "N",
+            description = "With --sweep: the seed the runs' random seeds are drawn from, to replay a sweep's offsets "
+                    + "(default: a new one, printed in the JSON).")
+    Long seed;
+
+    @Option(names = "--plot", paramLabel = "FILE.png",
+            description = "With --sweep: also draw the curve (throughput and p99 per point, rawblock beside fio, "
+                    + "medians with min-max bars) into this PNG.")
+    Path plot;
+
     @Override
     public Integer call() throws Exception {
+        if (sweep) return new SweepSetup(this).run();
+        if (plot != null || patterns != null || blocks != null || qds != null || seed != null) {
+            usage("--patterns, --blocks, --qds, --seed and --plot belong to --sweep");
+        }
         validate();
         FioRunner fio = peers.contains(Peer.FIO) ? FioRunner.locate() : null; // before any I/O: fail fast
         Path peerDevice = peers.contains(Peer.IO_URING) ? EnginePeer.blockDevice(path, engine) : null;
@@ -225,7 +271,7 @@ final class BenchDeviceCommand implements Callable<Integer> {
         }
     }
 
-    private void usage(String message) {
+    void usage(String message) {
         throw new ParameterException(spec.commandLine(), message);
     }
 
@@ -234,6 +280,10 @@ final class BenchDeviceCommand implements Callable<Integer> {
      * need for all of them to be registered (fixed) buffers.
      */
     private long blockClass() {
+        return blockClass(block);
+    }
+
+    static long blockClass(long block) {
         return Long.highestOneBit(block) == block ? block : Long.highestOneBit(block) << 1;
     }
 
@@ -264,7 +314,7 @@ final class BenchDeviceCommand implements Callable<Integer> {
         }
     }
 
-    private static DeviceWorkload.Observer observer(Progress progress, String label) {
+    static DeviceWorkload.Observer observer(Progress progress, String label) {
         return (done, total, elapsed) -> progress.update(label, done, total, elapsed);
     }
 

@@ -43,6 +43,7 @@ final class DeviceWorkload implements AutoCloseable {
 
     private final BlockDevice device;
     private final int block;
+    /** Blocks in the span given at construction, which {@link #run(AccessPattern, long, Observer)} uses. */
     private final long blocksInSpan;
     private final IoBuffer[] owned;
     private final MemorySegment[] buffers;
@@ -72,21 +73,44 @@ final class DeviceWorkload implements AutoCloseable {
     }
 
     /**
-     * Moves {@code bytes} bytes (a multiple of the block) with the pattern and measures it. A write
-     * pass ends with a flush, inside the timed interval, so it measures durable throughput.
+     * Moves {@code bytes} bytes (a multiple of the block) with the pattern over the whole span
+     * given at construction, random offsets drawn from an unseeded generator. A write pass ends
+     * with a flush, inside the timed interval, so it measures durable throughput.
      */
     Figures run(AccessPattern pattern, long bytes, Observer observer) throws IOException, InterruptedException {
-        Pass pass = new Pass(pattern, bytes / block);
+        return run(new Window(0, blocksInSpan * block, bytes / block, 0, ThreadLocalRandom.current().nextLong()),
+                pattern, observer);
+    }
+
+    /**
+     * Where one pass goes and when it stops: offsets in {@code [start, start + span)}, and either
+     * {@code ops} operations or, when {@code ops} is 0, as many as complete in {@code nanos}.
+     * Random offsets come from {@code seed}, so each pass can get a fresh one.
+     */
+    record Window(long start, long span, long ops, long nanos, long seed) {
+        /** A pass that runs for {@code nanos} rather than a number of operations (fio's time_based). */
+        static Window timed(long start, long span, long nanos, long seed) {
+            return new Window(start, span, 0, nanos, seed);
+        }
+    }
+
+    /** One pass over a window; see {@link #run(AccessPattern, long, Observer)} for the flush. */
+    Figures run(Window window, AccessPattern pattern, Observer observer) throws IOException, InterruptedException {
+        if (window.span() % block != 0 || window.start() % block != 0 || window.span() < block) {
+            throw new IllegalArgumentException("window " + window + " is not whole blocks of " + block);
+        }
         latency.reset();
         long cpu0 = processCpuNanos();
         long t0 = System.nanoTime();
+        Pass pass = new Pass(pattern, window, t0);
+        long total = window.ops() > 0 ? window.ops() * block : 0;
         pass.start();
         long lastDone = -1;
         long lastChange = t0;
         while (!awaitLanes(pass)) {
             long now = System.nanoTime();
             long done = pass.doneBytes.sum();
-            observer.progress(done, bytes, now - t0);
+            observer.progress(done, total, now - t0);
             if (done != lastDone) {
                 lastDone = done;
                 lastChange = now;
@@ -103,11 +127,12 @@ final class DeviceWorkload implements AutoCloseable {
         if (pattern.kind() == IoOp.Kind.WRITE) await(device.flush(), "flush of " + device.path());
         long nanos = System.nanoTime() - t0;
         long cpu = processCpuNanos() - cpu0;
-        observer.progress(bytes, bytes, nanos);
+        long moved = pass.doneBytes.sum();
+        observer.progress(moved, total == 0 ? moved : total, nanos);
         Histogram h = latency.getIntervalHistogram();
-        long moved = pass.ops * block;
-        return new Figures(moved / (double) nanos, pass.ops * 1e9 / nanos, h.getValueAtPercentile(50) / 1e6,
-                h.getValueAtPercentile(99) / 1e6, cpu / (double) moved);
+        long ops = moved / block;
+        return new Figures(moved / (double) nanos, ops * 1e9 / nanos, h.getValueAtPercentile(50) / 1e6,
+                h.getValueAtPercentile(99) / 1e6, moved == 0 ? Double.NaN : cpu / (double) moved);
     }
 
     /**
@@ -124,27 +149,40 @@ final class DeviceWorkload implements AutoCloseable {
         }
     }
 
-    /** The state of one pass; lanes share it, each lane touches only its own buffer. */
+    /** The state of one pass; lanes share it, each lane touches only its own buffer and generator. */
     private final class Pass {
         final AccessPattern pattern;
+        /** Operations to issue; unbounded for a timed pass, which stops at the deadline instead. */
         final long ops;
+        final long deadline;
+        final long firstBlock;
+        final long blocks;
+        final SplittableRandom[] random;
         final AtomicLong next = new AtomicLong();
         final LongAdder doneBytes = new LongAdder();
         final CountDownLatch lanesLeft;
         final AtomicReference<Throwable> failure = new AtomicReference<>();
         final int lanes;
 
-        Pass(AccessPattern pattern, long ops) {
+        Pass(AccessPattern pattern, Window window, long t0) {
             this.pattern = pattern;
-            this.ops = ops;
+            this.ops = window.ops() > 0 ? window.ops() : Long.MAX_VALUE;
+            this.deadline = window.ops() > 0 ? Long.MAX_VALUE : t0 + window.nanos();
+            this.firstBlock = window.start() / block;
+            this.blocks = window.span() / block;
             this.lanes = (int) Math.min(buffers.length, ops);
             this.lanesLeft = new CountDownLatch(lanes);
+            // One generator per lane: a lane's operations are sequential, so each generator has one
+            // user at a time, whichever I/O thread completes it.
+            SplittableRandom seeds = new SplittableRandom(window.seed());
+            this.random = new SplittableRandom[lanes];
+            for (int i = 0; i < lanes; i++) random[i] = seeds.split();
         }
 
         IoOp op(long index, int lane) {
-            // Sequential passes wrap around the span; random ones draw uniformly from it.
-            long b = pattern.random() ? ThreadLocalRandom.current().nextLong(blocksInSpan) : index % blocksInSpan;
-            return new IoOp(pattern.kind(), b * block, buffers[lane]);
+            // Sequential passes wrap around the span; random ones draw uniformly from it, with repeats.
+            long b = pattern.random() ? random[lane].nextLong(blocks) : index % blocks;
+            return new IoOp(pattern.kind(), (firstBlock + b) * block, buffers[lane]);
         }
 
         /** The first operation of every lane in one batch: one wake-up of the engine, not qd. */
@@ -170,12 +208,12 @@ final class DeviceWorkload implements AutoCloseable {
                 latency.recordValue(System.nanoTime() - start);
                 doneBytes.add(block);
                 long index = failure.get() == null ? next.getAndIncrement() : ops;
-                if (index >= ops) {
+                long now = System.nanoTime();
+                if (index >= ops || now >= deadline) {
                     lanesLeft.countDown();
                     return;
                 }
                 IoOp op = op(index, lane);
-                long now = System.nanoTime();
                 device.submit(List.of(op)).getFirst().whenComplete((v, e) -> completed(lane, now, e));
             } catch (Throwable t) {
                 // A throwing callback would be swallowed by the future and the lane would hang.

@@ -43,11 +43,34 @@ final class FioRunner {
      * drawn with replacement ({@code --norandommap}).
      */
     List<String> command(Path target, long size, long block, AccessPattern pattern, int qd) {
+        List<String> cmd = common(target, block, pattern, qd);
+        cmd.add("--size=" + size);
+        return cmd;
+    }
+
+    /**
+     * The fio command line for one run of a sweep: the same window as ours ({@code --offset} and
+     * {@code --size} are the span), for a fixed time ({@code --time_based}), with the run's own
+     * random seed, so that no two runs replay the same offsets.
+     */
+    List<String> command(Path target, DeviceWorkload.Window window, long block, AccessPattern pattern, int qd) {
+        List<String> cmd = common(target, block, pattern, qd);
+        cmd.addAll(List.of("--offset=" + window.start(), "--size=" + window.span(), "--time_based",
+                "--runtime=" + Math.max(1, TimeUnit.NANOSECONDS.toMillis(window.nanos())) + "ms",
+                // fio wants a seed it can print as a signed 64-bit number; ours may be any long.
+                "--randseed=" + (window.seed() & Long.MAX_VALUE)));
+        return cmd;
+    }
+
+    private List<String> common(Path target, long block, AccessPattern pattern, int qd) {
         List<String> cmd = new java.util.ArrayList<>(List.of(fio.toString(), "--name=rawblock-vs-fio",
                 // fio splits --filename at ':' (a list of files); escape it so any path works.
                 "--filename=" + target.toAbsolutePath().toString().replace(":", "\\:"),
-                "--size=" + size, "--bs=" + block, "--rw=" + pattern.label(), "--ioengine=io_uring",
-                "--iodepth=" + qd, "--direct=1", "--invalidate=1", "--output-format=json"));
+                "--bs=" + block, "--rw=" + pattern.label(), "--ioengine=io_uring",
+                "--iodepth=" + qd, "--direct=1", "--invalidate=1", "--output-format=json",
+                // Percentiles of the whole latency, submission included, as ours are measured: fio's
+                // default (clat) leaves out the submission, 20+ us of a 4 KiB QD1 read here.
+                "--lat_percentiles=1"));
         if (pattern.kind() == IoOp.Kind.WRITE) cmd.add("--end_fsync=1");
         if (pattern.random()) cmd.add("--norandommap");
         return cmd;
@@ -60,7 +83,18 @@ final class FioRunner {
      */
     Figures run(Path target, long size, long block, AccessPattern pattern, int qd, LongConsumer tick)
             throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command(target, size, block, pattern, qd)).start();
+        return run(command(target, size, block, pattern, qd), pattern, tick);
+    }
+
+    /** Runs one fio pass over a window (a sweep's run) and returns its figures. */
+    Figures run(Path target, DeviceWorkload.Window window, long block, AccessPattern pattern, int qd,
+                LongConsumer tick) throws IOException, InterruptedException {
+        return run(command(target, window, block, pattern, qd), pattern, tick);
+    }
+
+    private Figures run(List<String> command, AccessPattern pattern, LongConsumer tick)
+            throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).start();
         try {
             process.getOutputStream().close();
             CompletableFuture<String> stdout = drain(process.getInputStream());
@@ -81,7 +115,7 @@ final class FioRunner {
 
     /**
      * Reads the figures from fio's JSON report: {@code jobs[0].read|write} for throughput and
-     * completion latency percentiles, the job's CPU percentages for CPU per GB.
+     * latency percentiles (total latency, {@code lat_ns}, when present), the job's CPU percentages for CPU per GB.
      */
     static Figures parse(String output, AccessPattern pattern) throws IOException {
         // fio may print warnings before the report; the report starts at the first line opening '{'.
@@ -102,9 +136,11 @@ final class FioRunner {
         double bytes = number(io, "io_bytes");
         double cpuPercent = number(job, "usr_cpu") + number(job, "sys_cpu");
         double cpuSeconds = cpuPercent / 100 * number(job, "job_runtime") / 1000;
+        // Total latency when fio reports its percentiles (--lat_percentiles), else completion latency.
+        String latency = JsonReader.at(io, "lat_ns", "percentile") != null ? "lat_ns" : "clat_ns";
         return new Figures(number(io, "bw_bytes") / 1e9, number(io, "iops"),
-                number(io, "clat_ns", "percentile", "50.000000") / 1e6,
-                number(io, "clat_ns", "percentile", "99.000000") / 1e6,
+                number(io, latency, "percentile", "50.000000") / 1e6,
+                number(io, latency, "percentile", "99.000000") / 1e6,
                 bytes > 0 ? cpuSeconds / (bytes / 1e9) : Double.NaN);
     }
 

@@ -49,6 +49,16 @@ class FioRunnerTest {
     }
 
     @Test
+    void totalLatencyPercentilesWinOverCompletionLatency() throws IOException {
+        // With --lat_percentiles fio also reports lat_ns (submission + completion), which is what we measure.
+        String withTotal = REPORT.replace("\"clat_ns\" : { \"min\" : 1,", "\"lat_ns\" : { \"percentile\" : "
+                + "{ \"50.000000\" : 5000000, \"99.000000\" : 12000000 } }, \"clat_ns\" : { \"min\" : 1,");
+        Figures f = FioRunner.parse(withTotal, AccessPattern.WRITE);
+        assertEquals(5.0, f.p50Ms(), 1e-9);
+        assertEquals(12.0, f.p99Ms(), 1e-9);
+    }
+
+    @Test
     void garbageIsAClearError() {
         IOException e = assertThrows(IOException.class, () -> FioRunner.parse("fio: file not found", AccessPattern.READ));
         assertTrue(e.getMessage().contains("no JSON"), e.getMessage());
@@ -72,6 +82,7 @@ class FioRunnerTest {
         List<String> cmd = fio.command(Path.of("/tmp/a:b.img"), 1 << 30, 262144, AccessPattern.RANDREAD, 32);
         assertTrue(cmd.contains("--filename=/tmp/a\\:b.img"), cmd.toString());
         assertTrue(cmd.containsAll(List.of("--size=1073741824", "--bs=262144", "--rw=randread", "--iodepth=32",
-                "--ioengine=io_uring", "--direct=1", "--invalidate=1", "--output-format=json")), cmd.toString());
+                "--ioengine=io_uring", "--direct=1", "--invalidate=1", "--output-format=json", "--lat_percentiles=1")),
+                cmd.toString());
     }
 }

@@ -68,21 +68,28 @@ abstract class AbstractBlockDevice implements BlockDevice {
     @Override
     public final List<CompletableFuture<Void>> submit(List<IoOp> ops) {
         batches.increment();
-        List<CompletableFuture<Void>> futures = new ArrayList<>(ops.size());
-        List<IoRequest> accepted = new ArrayList<>(ops.size());
+        int n = ops.size();
+        operations.add(n);
+        if (n == 1) {
+            // A lane of a closed loop resubmitting: the common case, without the lists of a batch.
+            IoOp op = ops.getFirst();
+            CompletableFuture<Void> refused = refusal(op);
+            if (refused != null) return List.of(refused);
+            IoRequest r = prepare(op);
+            inFlight.incrementAndGet();
+            dispatch(List.of(r));
+            return List.of(r);
+        }
+        List<CompletableFuture<Void>> futures = new ArrayList<>(n);
+        List<IoRequest> accepted = new ArrayList<>(n);
         for (IoOp op : ops) {
-            CompletableFuture<Void> future = new CompletableFuture<>();
-            futures.add(future);
-            operations.increment();
-            String problem = problem(op);
-            if (problem != null) {
-                failed.increment();
-                future.completeExceptionally(new IllegalArgumentException(problem));
-            } else if (closed) {
-                failed.increment();
-                future.completeExceptionally(new DeviceClosedException(file.path().toString()));
+            CompletableFuture<Void> refused = refusal(op);
+            if (refused != null) {
+                futures.add(refused);
             } else {
-                accepted.add(prepare(op, future));
+                IoRequest r = prepare(op);
+                accepted.add(r);
+                futures.add(r);
             }
         }
         if (!accepted.isEmpty()) {
@@ -92,19 +99,27 @@ abstract class AbstractBlockDevice implements BlockDevice {
         return futures;
     }
 
+    /** A failed future when {@code op} cannot run (invalid here, or the device is closed), else null. */
+    private CompletableFuture<Void> refusal(IoOp op) {
+        String problem = problem(op);
+        if (problem == null && !closed) return null;
+        failed.increment();
+        return CompletableFuture.failedFuture(problem != null ? new IllegalArgumentException(problem)
+                : new DeviceClosedException(file.path().toString()));
+    }
+
     @Override
     public final CompletableFuture<Void> flush() {
         batches.increment();
         operations.increment();
-        CompletableFuture<Void> future = new CompletableFuture<>();
         if (closed) {
             failed.increment();
-            future.completeExceptionally(new DeviceClosedException(file.path().toString()));
-            return future;
+            return CompletableFuture.failedFuture(new DeviceClosedException(file.path().toString()));
         }
+        IoRequest flush = new IoRequest(null, MemorySegment.NULL, null, -1);
         inFlight.incrementAndGet();
-        dispatch(List.of(new IoRequest(null, future, MemorySegment.NULL, null, -1)));
-        return future;
+        dispatch(List.of(flush));
+        return flush;
     }
 
     @Override
@@ -153,7 +168,7 @@ abstract class AbstractBlockDevice implements BlockDevice {
         return !buffer.isNative() || buffer.address() % file.geometry().alignment() != 0;
     }
 
-    private IoRequest prepare(IoOp op, CompletableFuture<Void> future) {
+    private IoRequest prepare(IoOp op) {
         MemorySegment memory = op.buffer();
         IoBuffer staging = null;
         if (needsStaging(memory)) {
@@ -162,7 +177,7 @@ abstract class AbstractBlockDevice implements BlockDevice {
             memory = staging.segment();
             if (op.kind() == IoOp.Kind.WRITE) memory.copyFrom(op.buffer());
         }
-        return new IoRequest(op, future, memory, staging, arena.fixedIndex(memory.address(), memory.byteSize()));
+        return new IoRequest(op, memory, staging, arena.fixedIndex(memory.address(), memory.byteSize()));
     }
 
     /**
@@ -180,21 +195,21 @@ abstract class AbstractBlockDevice implements BlockDevice {
         }
         if (error != null) {
             failed.increment();
-            r.future.completeExceptionally(error);
+            r.completeExceptionally(error);
             return;
         }
         if (r.op != null) (r.isRead() ? bytesRead : bytesWritten).add(r.op.length());
-        r.future.complete(null);
+        r.complete(null);
     }
 
     /** The error for a request the kernel failed with {@code errno}. */
     protected final DeviceIoException failure(IoRequest r, int errno) {
-        return new DeviceIoException(r + " on " + file.path() + " failed", errno);
+        return new DeviceIoException(r.describe() + " on " + file.path() + " failed", errno);
     }
 
     /** The error for a transfer that made no progress (a read at the end of a file that shrank). */
     protected final DeviceIoException noProgress(IoRequest r) {
-        return new DeviceIoException(r + " on " + file.path() + " stopped after " + r.done
+        return new DeviceIoException(r.describe() + " on " + file.path() + " stopped after " + r.done
                 + " bytes: unexpected end of device");
     }
 

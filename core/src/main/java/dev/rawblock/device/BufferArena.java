@@ -1,6 +1,7 @@
 package dev.rawblock.device;
 
 import dev.rawblock.uring.IoUringConstants;
+import dev.rawblock.uring.LibC;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -30,6 +31,14 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class BufferArena implements AutoCloseable {
     private static final int CLASSES = 48;
+    /** The x86-64 transparent huge page. */
+    static final long HUGE_PAGE = 2L << 20;
+    /**
+     * Whether regions of a huge page or more ask for transparent huge pages: on by default,
+     * {@code -Drawblock.arena.hugePages=false} turns it off (to compare, or on a kernel that
+     * misbehaves with them).
+     */
+    static final boolean HUGE_PAGES = !"false".equalsIgnoreCase(System.getProperty("rawblock.arena.hugePages"));
 
     private final Arena arena = Arena.ofShared();
     private final int alignment;
@@ -49,11 +58,37 @@ public final class BufferArena implements AutoCloseable {
         }
         this.alignment = Math.max(alignment, DeviceFile.SAFE_ALIGNMENT);
         long size = (capacity + this.alignment - 1) / this.alignment * this.alignment;
-        this.region = arena.allocate(Math.max(size, this.alignment), this.alignment);
+        MemorySegment huge = HUGE_PAGES && size >= HUGE_PAGE ? hugeRegion(size) : null;
+        this.region = huge != null ? huge : arena.allocate(Math.max(size, this.alignment), this.alignment);
         // Touch every page now: first touch is slow on VMs, and it must not land on an I/O path.
         region.fill((byte) 0);
         this.base = region.address();
         for (int i = 0; i < CLASSES; i++) free.add(new ConcurrentLinkedDeque<>());
+    }
+
+    /**
+     * A region on transparent huge pages where the kernel has them: a 4 MiB transfer from 4 KiB
+     * pages scattered in physical memory needs up to 1024 segments, more than one request takes
+     * (254 on virtio-blk), so the block layer splits it into five; from 2 MiB pages it is two
+     * segments and one request. A fresh anonymous mapping, not malloc's memory, which may have been
+     * touched as small pages already; advised before the first touch, so the first faults take
+     * huge pages. Only advice: without huge pages to give, the region keeps small pages. Null
+     * when the mapping fails (the caller then allocates as for a small region).
+     */
+    private MemorySegment hugeRegion(long size) {
+        MemorySegment mapped;
+        try {
+            mapped = LibC.mmap(size + HUGE_PAGE, LibC.PROT_READ | LibC.PROT_WRITE,
+                    LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS, -1, 0);
+        } catch (RuntimeException e) {
+            return null;
+        }
+        // Unmapped when the arena closes, as the rest of its memory is freed.
+        MemorySegment owned = mapped.reinterpret(arena, LibC::munmap);
+        long skip = -owned.address() & (HUGE_PAGE - 1); // to the first huge page boundary
+        MemorySegment region = owned.asSlice(skip, size);
+        LibC.madvise(region, LibC.MADV_HUGEPAGE);
+        return region;
     }
 
     /** Block alignment of every buffer handed out. */

@@ -115,6 +115,13 @@ abstract class RingDevice extends AbstractBlockDevice {
 
     @Override
     protected final void dispatch(List<IoRequest> requests) {
+        if (Thread.currentThread() == ringThread) {
+            // A completion callback submitting its next operation (a closed loop): the ring thread
+            // is awake and looks at the backlog before it next enters the kernel, so the request
+            // needs neither the shared queue nor a wake-up.
+            backlog.addAll(requests);
+            return;
+        }
         incoming.addAll(requests);
         wake();
         // A close that raced this enqueue may have missed these requests; fail what is left.
@@ -148,7 +155,8 @@ abstract class RingDevice extends AbstractBlockDevice {
             // A bug or a kernel refusal: fail everything rather than leave callers waiting.
             stopping = true;
             failInFlight(t);
-            for (IoRequest r : backlog) finish(r, t);
+            // Polled, not iterated: a failed request's callback may submit again (to the backlog).
+            for (IoRequest r; (r = backlog.poll()) != null; ) finish(r, t);
             failIncoming();
         } finally {
             tearDown();

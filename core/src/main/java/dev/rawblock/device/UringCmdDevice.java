@@ -388,6 +388,6 @@ final class UringCmdDevice extends RingDevice {
         IoRequest r = c.transfer.request;
         String what = r.isFlush() ? "NVMe flush" : "NVMe " + (r.isRead() ? "read" : "write") + " of " + c.length
                 + " bytes at offset " + (r.op.offset() + c.at);
-        return new DeviceIoException(r + " on " + file.path() + " failed: " + what + ": " + NvmeIoctl.status(status));
+        return new DeviceIoException(r.describe() + " on " + file.path() + " failed: " + what + ": " + NvmeIoctl.status(status));
     }
 }

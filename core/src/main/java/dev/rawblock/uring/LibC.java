@@ -65,6 +65,8 @@ public final class LibC {
     private static final MethodHandle MMAP = bind("mmap",
             FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
     private static final MethodHandle MUNMAP = bind("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle MADVISE = bind("madvise",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle ISATTY = bind("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle CLOCK_GETTIME = bind("clock_gettime",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
@@ -94,6 +96,10 @@ public final class LibC {
     public static final int PROT_WRITE = 2;
     public static final int MAP_SHARED = 0x01;
     public static final int MAP_POPULATE = 0x8000;
+    public static final int MAP_PRIVATE = 0x02;
+    public static final int MAP_ANONYMOUS = 0x20;
+    /** {@code madvise} advice: back the range with transparent huge pages where the kernel can. */
+    public static final int MADV_HUGEPAGE = 14;
 
     /** eventfd(2) flag. */
     public static final int EFD_CLOEXEC = 02000000;
@@ -291,6 +297,16 @@ public final class LibC {
         MemorySegment cap = capture();
         try {
             return (int) result((int) MUNMAP.invokeExact(cap, segment, segment.byteSize()), cap);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code madvise(segment, advice)}: 0 or {@code -errno}; the segment must start on a page. */
+    public static int madvise(MemorySegment segment, int advice) {
+        MemorySegment cap = capture();
+        try {
+            return (int) result((int) MADVISE.invokeExact(cap, segment, segment.byteSize(), advice), cap);
         } catch (Throwable t) {
             throw rethrow(t);
         }
