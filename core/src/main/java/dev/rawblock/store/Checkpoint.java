@@ -6,6 +6,7 @@ import dev.rawblock.device.IoOp;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import java.util.List;
 import java.util.zip.CRC32C;
 
@@ -263,23 +264,44 @@ final class Checkpoint {
      * sequential streams cost far less than the misses they save. Stable: duplicates keep their order.
      */
     private static long[] inIndexOrder(MemorySegment entries, int count, int entryBytes) {
+        long[] written = unpack(entries, count, entryBytes);
         int[] start = new int[(1 << ORDER_BITS) + 1];
-        for (long i = 0, at = 0; i < count; i++, at += entryBytes) start[bucket(entries, at) + 1]++;
+        for (int k = 0; k < written.length; k += PACKED) start[bucket(written, k) + 1]++;
         for (int b = 1; b < start.length; b++) start[b] += start[b - 1];
-        long[] packed = new long[count * PACKED];
-        for (long i = 0, at = 0; i < count; i++, at += entryBytes) {
-            int k = start[bucket(entries, at)]++ * PACKED;
-            packed[k] = entries.get(JAVA_LONG_UNALIGNED, at);
-            packed[k + 1] = entries.get(JAVA_LONG_UNALIGNED, at + 8);
-            packed[k + 2] = (long) entries.get(JAVA_INT_UNALIGNED, at + 16) << 32
-                    | Integer.toUnsignedLong(entries.get(JAVA_INT_UNALIGNED, at + 20));
-            packed[k + 3] = entryBytes == MetadataLayout.ENTRY_BYTES ? entries.get(JAVA_LONG_UNALIGNED, at + 24) : 0;
+        long[] packed = new long[written.length];
+        for (int k = 0; k < written.length; k += PACKED) {
+            int to = start[bucket(written, k)]++ * PACKED;
+            for (int j = 0; j < PACKED; j++) packed[to + j] = written[k + j];
         }
         return packed;
     }
 
-    private static int bucket(MemorySegment entries, long at) {
-        long hash = KeyIndex.hash(entries.get(JAVA_LONG_UNALIGNED, at), entries.get(JAVA_LONG_UNALIGNED, at + 8));
-        return (int) (hash >>> (Long.SIZE - ORDER_BITS));
+    /**
+     * The entries packed, in the order written. Entries of today's format are copied in bulk and
+     * worked on as an array: this runs once per open, mostly before the JIT has compiled it, where
+     * an array access costs a fraction of a memory segment's.
+     */
+    private static long[] unpack(MemorySegment entries, int count, int entryBytes) {
+        long[] packed = new long[count * PACKED];
+        if (entryBytes == PACKED * Long.BYTES) {
+            MemorySegment.copy(entries, JAVA_LONG_UNALIGNED, 0, packed, 0, packed.length);
+            // The ints slot (+16) and length (+20) read as one long: on a little-endian machine the
+            // slot is its low half, swapped here to slot << 32 | length.
+            if (ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
+                for (int k = 2; k < packed.length; k += PACKED) packed[k] = Long.rotateLeft(packed[k], 32);
+            }
+            return packed;
+        }
+        for (long at = 0, k = 0; k < packed.length; at += entryBytes, k += PACKED) { // version 1: no expiry
+            packed[(int) k] = entries.get(JAVA_LONG_UNALIGNED, at);
+            packed[(int) k + 1] = entries.get(JAVA_LONG_UNALIGNED, at + 8);
+            packed[(int) k + 2] = (long) entries.get(JAVA_INT_UNALIGNED, at + 16) << 32
+                    | Integer.toUnsignedLong(entries.get(JAVA_INT_UNALIGNED, at + 20));
+        }
+        return packed;
+    }
+
+    private static int bucket(long[] packed, int k) {
+        return (int) (KeyIndex.hash(packed[k], packed[k + 1]) >>> (Long.SIZE - ORDER_BITS));
     }
 }

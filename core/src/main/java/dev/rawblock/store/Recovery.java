@@ -196,7 +196,7 @@ final class Recovery {
             dropped += failed;
             restored -= failed;
         }
-        dropped += rebuildSpace(sb, index, space, classes, regionSlotBytes);
+        dropped += rebuildSpace(sb, index, space, classes, regionSlotBytes, counters[0] > 0);
         return new Report(image.seq(), image.journalFrom(), journal.end(), index.size(), counters[0], validated, dropped,
                 restored, counters[2], List.copyOf(problems), (System.nanoTime() - t0) / 1_000_000);
     }
@@ -328,7 +328,7 @@ final class Recovery {
      * its cost is a few passes over the index, with no per-entry objects.
      */
     private static long rebuildSpace(Superblock sb, KeyIndex index, Space space, SizeClasses classes,
-                                     long[] regionSlotBytes) {
+                                     long[] regionSlotBytes, boolean replayed) {
         int regions = regionSlotBytes.length;
         long[][] owner = new long[regions][];
         List<Fingerprint> drop = new ArrayList<>();
@@ -364,7 +364,9 @@ final class Recovery {
                 owner[Space.regionOf(slotId)][Space.slotOf(slotId)] = pos;
             }
         }
-        for (long pos = 0; pos < index.capacity(); pos++) if (!index.empty(pos)) index.touch(pos, 0);
+        // Replayed entries hold their replay order in ACCESS; all start equal for eviction. The
+        // checkpoint's have 0 already (fresh cells), so without a journal there is nothing to do.
+        if (replayed) for (long pos = 0; pos < index.capacity(); pos++) if (!index.empty(pos)) index.touch(pos, 0);
         for (int r = 0; r < regions; r++) {
             if (owner[r] == null) continue;
             int count = 0;
