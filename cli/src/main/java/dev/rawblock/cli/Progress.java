@@ -1,9 +1,11 @@
 package dev.rawblock.cli;
 
 import dev.rawblock.store.RecoveryProgress;
-import dev.rawblock.uring.LibC;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 
 
@@ -94,9 +96,17 @@ final class Progress {
         return s < 60 ? s + "s" : s / 60 + "m" + String.format(Locale.ROOT, "%02d", s % 60) + "s";
     }
 
-    /** Whether stderr is a terminal ({@code System.console()} only tells for stdin and stdout). */
+    /**
+     * Whether stderr is a terminal ({@code System.console()} only tells for stdin and stdout):
+     * where the kernel says file descriptor 2 leads, a pseudo-terminal or a console.
+     */
     static boolean stderrIsTerminal() {
-        return LibC.isatty(2);
+        try {
+            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");
+        } catch (IOException | UnsupportedOperationException e) {
+            return false; // no /proc: no progress lines, which is the safe side
+        }
     }
 
 }

@@ -67,7 +67,6 @@ public final class LibC {
     private static final MethodHandle MUNMAP = bind("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle MADVISE = bind("madvise",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle ISATTY = bind("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle CLOCK_GETTIME = bind("clock_gettime",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(
@@ -307,16 +306,6 @@ public final class LibC {
         MemorySegment cap = capture();
         try {
             return (int) result((int) MADVISE.invokeExact(cap, segment, segment.byteSize(), advice), cap);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    /** Whether {@code fd} is a terminal (Java can only tell for stdin and stdout together). */
-    public static boolean isatty(int fd) {
-        MemorySegment cap = capture();
-        try {
-            return (int) ISATTY.invokeExact(cap, fd) == 1;
         } catch (Throwable t) {
             throw rethrow(t);
         }
