@@ -20,9 +20,11 @@ import java.util.function.LongConsumer;
  */
 final class FioRunner {
     private final Path fio;
+    private final HugeTlb hugeTlb;
 
     private FioRunner(Path fio) {
         this.fio = fio;
+        this.hugeTlb = HugeTlb.find().orElse(null);
     }
 
     /** Finds fio on the PATH (or in /usr/bin). */
@@ -73,7 +75,18 @@ final class FioRunner {
                 "--lat_percentiles=1"));
         if (pattern.kind() == IoOp.Kind.WRITE) cmd.add("--end_fsync=1");
         if (pattern.random()) cmd.add("--norandommap");
+        // fio's buffers on huge pages where the machine has them, as ours are (see HugeTlb).
+        if (hugeTlb != null && hugeTlb.fits(block * qd)) {
+            cmd.add("--iomem=mmaphuge:" + hugeTlb.mount().resolve("rawblock-fio-" + ProcessHandle.current().pid()));
+        }
         return cmd;
+    }
+
+    /** What fio's buffers are made of, for the report: huge pages, or small ones and why. */
+    String memory() {
+        return hugeTlb != null ? "fio's buffers on huge pages (hugetlbfs at " + hugeTlb.mount() + ", where they fit)"
+                : "fio's buffers on 4 KiB pages (no hugetlbfs with free huge pages; rawblock's arena is on transparent "
+                        + "huge pages, so large transfers favour rawblock: see docs/benchmarks.md)";
     }
 
     /**

@@ -61,6 +61,7 @@ final class SweepSetup {
         progress.line(String.format(Locale.ROOT, "sweep: %d points x %d runs x 2 sides of %s s, and %d warm-up runs: "
                         + "about %s", points, runs, SweepReport.seconds(runNanos), c.spans,
                 Progress.duration(DeviceSweep.estimatedSeconds(points, runs, c.spans, runNanos))));
+        progress.line("sweep: " + fio.memory());
 
         SweepReport report;
         try (BlockDevice device = BlockDevice.open(options)) {
