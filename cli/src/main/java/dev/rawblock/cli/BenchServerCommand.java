@@ -233,7 +233,7 @@ final class BenchServerCommand implements Callable<Integer> {
     /** Stores the {@link #GET_KEYS} keys redis-benchmark's {@code -r} draws from: key:000000000000 and on. */
     private void fillGetKeys(Store store) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment value = arena.allocate(valueSize, store.buffers().alignment()).fill((byte) 'x');
+            MemorySegment value = arena.allocate(valueSize, store.memory().alignment()).fill((byte) 'x');
             for (int i = 0; i < GET_KEYS; i++) {
                 byte[] key = String.format(Locale.ROOT, "key:%012d", i).getBytes(StandardCharsets.US_ASCII);
                 if (!store.putMany(List.of(key), List.of(value))[0].stored()) {
@@ -280,7 +280,7 @@ final class BenchServerCommand implements Callable<Integer> {
 
     private Server serve(Store store) throws IOException {
         ServerConfig config = ServerConfig.defaults(store.maxValueBytes()).withPorts(0, -1);
-        return new Server(store, store.buffers(), config, message -> { }).start();
+        return new Server(store, config, message -> { }).start();
     }
 
     private void report(List<Rates> embedded, List<Rates> served, List<Rates> reference, double[] small,

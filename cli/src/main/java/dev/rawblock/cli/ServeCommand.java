@@ -192,7 +192,7 @@ final class ServeCommand implements Callable<Integer> {
         try (Store store = openOrCreate(target, storeOptions)) {
             ServerConfig serverConfig = serverConfig(store.maxValueBytes());
             for (String name : new String[] {"TERM", "INT"}) Signal.handle(new Signal(name), s -> stop.countDown());
-            try (Server server = new Server(store, store.buffers(), serverConfig, this::serverLine)) {
+            try (Server server = new Server(store, serverConfig, this::serverLine)) {
                 server.context().resp().eviction(eviction); // INFO and CONFIG GET say what a full store does
                 server.start();
                 events.watch(server.stats(), serverConfig.maxConnections());

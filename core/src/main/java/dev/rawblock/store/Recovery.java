@@ -337,12 +337,12 @@ final class Recovery {
             int slotId = index.slotId(pos);
             int region = Space.regionOf(slotId), slot = Space.slotOf(slotId);
             long slotBytes = region < regions ? regionSlotBytes[region] : 0;
-            if (slotBytes == 0 || slot >= sb.regionBytes() / slotBytes || index.length(pos) > slotBytes) {
+            if (slotBytes == 0 || slot >= Space.slotsIn(sb.regionBytes(), slotBytes) || index.length(pos) > slotBytes) {
                 drop.add(new Fingerprint(index.fpHi(pos), index.fpLo(pos)));
                 continue;
             }
             if (owner[region] == null) {
-                owner[region] = new long[(int) (sb.regionBytes() / slotBytes)];
+                owner[region] = new long[Space.slotsIn(sb.regionBytes(), slotBytes)];
                 java.util.Arrays.fill(owner[region], -1);
             }
             long prev = owner[region][slot];

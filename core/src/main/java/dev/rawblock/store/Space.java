@@ -251,10 +251,20 @@ final class Space {
         return best;
     }
 
+    /**
+     * The slots a region holds for a class: as many as fit, at most 2^18 - 1. The last index of
+     * 18 bits is kept out: it is the free list's END marker, and slot id -1 ({@link #NONE}) would
+     * be that slot of the last region. (Only regions of 2^18 slots or more, 1 GiB of 4 KiB slots,
+     * lose one: its free list used to end a slot early while counting it free.)
+     */
+    static int slotsIn(long regionBytes, long slotBytes) {
+        return (int) Math.min(regionBytes / slotBytes, (1 << SLOT_BITS) - 1);
+    }
+
     private void assign(Region r, int classId, long slotBytes) {
         r.classId = classId;
         r.slotBytes = slotBytes;
-        r.slotCount = (int) Math.min(regionBytes / slotBytes, 1 << SLOT_BITS);
+        r.slotCount = slotsIn(regionBytes, slotBytes);
         r.freeCount = r.slotCount;
         if (r.slots.length != r.slotCount) r.slots = new int[r.slotCount];
         for (int i = 0; i < r.slotCount - 1; i++) r.slots[i] = FREE_BIT | (i + 1);

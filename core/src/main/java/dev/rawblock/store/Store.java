@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.LongConsumer;
 
 import static dev.rawblock.store.Arguments.checkExpiries;
@@ -75,6 +76,7 @@ public final class Store implements AutoCloseable {
     private static final int SCAN_PAGE = 4096;
 
     private final BlockDevice device;
+    private final ValueMemory memory;
     private final boolean ownsDevice;
     private final Superblock superblock;
     private final StoreRuntime runtime;
@@ -101,6 +103,7 @@ public final class Store implements AutoCloseable {
     private Store(BlockDevice device, boolean ownsDevice, Superblock superblock, StoreOptions options,
                   RecoveryProgress progress) throws IOException {
         this.device = device;
+        this.memory = new ValueMemory(device.buffers());
         this.ownsDevice = ownsDevice;
         this.superblock = superblock;
         this.runtime = options.runtime();
@@ -217,6 +220,19 @@ public final class Store implements AutoCloseable {
      */
     public BufferArena buffers() {
         return device.buffers();
+    }
+
+    /** The same memory as {@link #buffers}, for callers that see the store and not the device (the server). */
+    public ValueMemory memory() {
+        return memory;
+    }
+
+    /**
+     * The drive's FDP figures, read from it now (two NVMe commands); empty on a device without
+     * Flexible Data Placement.
+     */
+    public Optional<FdpFigures> fdpFigures() throws IOException {
+        return device.fdpStatus().map(FdpFigures::of);
     }
 
     /**

@@ -48,6 +48,20 @@ class SpaceTest {
     }
 
     @Test
+    void aRegionOfTwoToTheEighteenSlotsHandsOutEveryFreeSlotItCountsAndNoMore() {
+        long region = (1L << Space.SLOT_BITS) * SLOT; // 1 GiB of 4 KiB slots
+        Space space = new Space(BASE, region, 2, (r, slotBytes) -> { });
+        Set<Integer> ids = new HashSet<>(List.of(space.allocate(0, SLOT, 0, true))); // claims the region
+        for (int slot; (slot = space.allocate(0, SLOT, ids.size(), false)) != Space.NONE; ) {
+            assertTrue(ids.add(slot), "no slot twice");
+        }
+        assertEquals((1 << Space.SLOT_BITS) - 1, ids.size(), "the END marker's index is never a slot");
+        assertFalse(space.hasFreeSlot(0));
+        assertFalse(ids.contains(Space.NONE));
+        assertTrue(space.checkInvariants());
+    }
+
+    @Test
     void aClassFillsItsRegionThenClaimsAnotherOnlyWhenAllowed() {
         Space space = space(3);
         int perRegion = (int) (REGION / SLOT);

@@ -1,7 +1,6 @@
 package dev.rawblock.server;
 
-import dev.rawblock.device.BufferArena;
-import dev.rawblock.device.IoBuffer;
+import dev.rawblock.store.ValueMemory;
 
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
@@ -9,7 +8,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Value buffers for all connections, from the device's {@link BufferArena} (aligned, so the store
+ * Value buffers for all connections, from the store's {@link ValueMemory} (aligned, so the store
  * moves them to and from the device without a copy), within a fixed number of bytes in use.
  *
  * <p>A request that finds the budget spent waits for room instead of failing at once: with many
@@ -17,7 +16,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * control holds the others back meanwhile. A request that cannot get room within the wait fails.
  */
 public final class MemoryBudget {
-    private final BufferArena arena;
+    private final ValueMemory memory;
     private final long limit;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition freed = lock.newCondition();
@@ -27,8 +26,8 @@ public final class MemoryBudget {
     private long serving;
     private final java.util.TreeSet<Long> abandoned = new java.util.TreeSet<>();
 
-    public MemoryBudget(BufferArena arena, long limit) {
-        this.arena = arena;
+    public MemoryBudget(ValueMemory memory, long limit) {
+        this.memory = memory;
         this.limit = limit;
     }
 
@@ -39,7 +38,7 @@ public final class MemoryBudget {
      * @throws BudgetExceededException when no room came within the wait
      */
     public ValueBuffer allocate(long bytes, Duration wait) throws InterruptedException {
-        long cost = arena.footprint(bytes);
+        long cost = memory.footprint(bytes);
         if (cost > limit) throw new BudgetExceededException(bytes, limit);
         lock.lock();
         try {
@@ -65,7 +64,7 @@ public final class MemoryBudget {
             lock.unlock();
         }
         try {
-            return new ValueBuffer(arena.allocate(bytes), () -> release(cost));
+            return new ValueBuffer(memory.allocate(bytes), () -> release(cost));
         } catch (RuntimeException | Error e) {
             release(cost);
             throw e;
@@ -109,10 +108,10 @@ public final class MemoryBudget {
 
     /** A buffer and its share of the budget, both given back by {@link #close}. */
     public static final class ValueBuffer implements AutoCloseable {
-        private final IoBuffer buffer;
+        private final ValueMemory.Buffer buffer;
         private Runnable release;
 
-        ValueBuffer(IoBuffer buffer, Runnable release) {
+        ValueBuffer(ValueMemory.Buffer buffer, Runnable release) {
             this.buffer = buffer;
             this.release = release;
         }

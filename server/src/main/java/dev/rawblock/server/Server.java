@@ -1,6 +1,5 @@
 package dev.rawblock.server;
 
-import dev.rawblock.device.BufferArena;
 import dev.rawblock.server.lm.LmSession;
 import dev.rawblock.server.metrics.MetricsEndpoint;
 import dev.rawblock.server.resp.RespSession;
@@ -61,12 +60,12 @@ public final class Server implements AutoCloseable {
     private volatile boolean closing;
 
     /**
-     * @param store  the store to serve (not closed by the server)
-     * @param arena  aligned memory for values, normally the device's ({@code device.buffers()})
+     * @param store  the store to serve (not closed by the server); value buffers come from its
+     *               {@link Store#memory}
      * @param log    where to say what the server does (listening, stopping)
      */
-    public Server(Store store, BufferArena arena, ServerConfig config, Consumer<String> log) {
-        MemoryBudget budget = new MemoryBudget(arena, config.memoryBudget());
+    public Server(Store store, ServerConfig config, Consumer<String> log) {
+        MemoryBudget budget = new MemoryBudget(store.memory(), config.memoryBudget());
         ServerStats stats = new ServerStats();
         this.context = new ServerContext(config, new Values(store, budget, config.requestWait(), stats), stats);
         this.log = log;

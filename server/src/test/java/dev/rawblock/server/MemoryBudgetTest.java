@@ -3,6 +3,7 @@ package dev.rawblock.server;
 import dev.rawblock.device.BufferArena;
 import dev.rawblock.server.MemoryBudget.BudgetExceededException;
 import dev.rawblock.server.MemoryBudget.ValueBuffer;
+import dev.rawblock.store.ValueMemory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -53,7 +54,7 @@ class MemoryBudgetTest {
 
     @Test
     void buffersCostWhatTheArenaRoundsThemToAndComeBackOnce() throws Exception {
-        MemoryBudget budget = new MemoryBudget(arena, 64 * KIB);
+        MemoryBudget budget = new MemoryBudget(new ValueMemory(arena), 64 * KIB);
         ValueBuffer a = budget.allocate(5000, Duration.ZERO); // 8 KiB block
         assertEquals(5000, a.segment().byteSize());
         assertEquals(0, a.segment().address() % 4096, "aligned for the device");
@@ -69,7 +70,7 @@ class MemoryBudgetTest {
 
     @Test
     void aRequestLargerThanTheWholeBudgetFailsAtOnce() {
-        MemoryBudget budget = new MemoryBudget(arena, 64 * KIB);
+        MemoryBudget budget = new MemoryBudget(new ValueMemory(arena), 64 * KIB);
         long start = System.nanoTime();
         assertThrows(BudgetExceededException.class, () -> budget.allocate(65 * KIB, LONG));
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "without waiting");
@@ -77,7 +78,7 @@ class MemoryBudgetTest {
 
     @Test
     void aRequestWaitsForRoomAndGetsItWhenABufferIsGivenBack() throws Exception {
-        MemoryBudget budget = new MemoryBudget(arena, 64 * KIB);
+        MemoryBudget budget = new MemoryBudget(new ValueMemory(arena), 64 * KIB);
         ValueBuffer big = budget.allocate(48 * KIB, Duration.ZERO);
         CompletableFuture<ValueBuffer> waiting = async(budget, 32 * KIB, LONG);
         awaitWaiting(waiting);
@@ -89,7 +90,7 @@ class MemoryBudgetTest {
 
     @Test
     void requestsAreServedInTurnSoALargeOneIsNotStarvedBySmallOnes() throws Exception {
-        MemoryBudget budget = new MemoryBudget(arena, 64 * KIB);
+        MemoryBudget budget = new MemoryBudget(new ValueMemory(arena), 64 * KIB);
         ValueBuffer held = budget.allocate(32 * KIB, Duration.ZERO);
         CompletableFuture<ValueBuffer> large = async(budget, 64 * KIB, LONG);
         awaitWaiting(large);
@@ -105,7 +106,7 @@ class MemoryBudgetTest {
 
     @Test
     void aRequestThatGivesUpDoesNotHoldUpThoseBehindIt() throws Exception {
-        MemoryBudget budget = new MemoryBudget(arena, 64 * KIB);
+        MemoryBudget budget = new MemoryBudget(new ValueMemory(arena), 64 * KIB);
         ValueBuffer held = budget.allocate(64 * KIB, Duration.ZERO);
         CompletableFuture<ValueBuffer> impatient = async(budget, 32 * KIB, Duration.ofMillis(300));
         awaitWaiting(impatient);
@@ -123,7 +124,7 @@ class MemoryBudgetTest {
 
     @Test
     void anInterruptedWaitLeavesTheQueueWorking() throws Exception {
-        MemoryBudget budget = new MemoryBudget(arena, 64 * KIB);
+        MemoryBudget budget = new MemoryBudget(new ValueMemory(arena), 64 * KIB);
         ValueBuffer held = budget.allocate(64 * KIB, Duration.ZERO);
         List<Throwable> failures = new CopyOnWriteArrayList<>();
         Thread waiter = Thread.ofPlatform().start(() -> {

@@ -72,7 +72,7 @@ class PieceTransferTest {
         device = new FaultInjectingDevice(raw);
         StoreFormat.format(device, new FormatOptions(0, 0, 0));
         store = Store.open(device, StoreOptions.defaults().withFlush(false));
-        budget = new MemoryBudget(store.buffers(), 32 * MIB);
+        budget = new MemoryBudget(store.memory(), 32 * MIB);
         values = new Values(store, budget, Duration.ofSeconds(5), new ServerStats());
         listener = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         client = SocketChannel.open(listener.getLocalAddress());

@@ -47,7 +47,7 @@ public abstract class ServerFixture {
         store = Store.openOwning(device, StoreOptions.defaults().withFlush(false));
         ServerConfig config = tune.apply(ServerConfig.defaults(store.maxValueBytes()).withPorts(0, 0)
                 .withLimits(512, Duration.ofSeconds(30), 256 * MIB, 1024 * MIB));
-        server = new Server(store, store.buffers(), config, log::add).start();
+        server = new Server(store, config, log::add).start();
         return server;
     }
 

@@ -5,6 +5,7 @@ import dev.rawblock.server.RequestStats.OpStats;
 import dev.rawblock.server.ServerContext;
 import dev.rawblock.server.ServerStats;
 import dev.rawblock.server.metrics.Exposition.Type;
+import dev.rawblock.store.FdpFigures;
 import dev.rawblock.store.StoreStats;
 import dev.rawblock.store.StoreStats.ClassStats;
 import org.HdrHistogram.Histogram;
@@ -180,9 +181,9 @@ final class MetricsReport {
      * handles that have taken writes. Read from the drive at each scrape (two NVMe commands).
      */
     private static void fdp(Exposition out, ServerContext context) {
-        dev.rawblock.device.FdpStatus f;
+        FdpFigures f;
         try {
-            f = context.values().store().device().fdpStatus().orElse(null);
+            f = context.values().store().fdpFigures().orElse(null);
         } catch (java.io.IOException | RuntimeException e) {
             return; // the drive did not answer: the other metrics still stand
         }
@@ -195,10 +196,9 @@ final class MetricsReport {
                 f.writeAmplification());
         out.family("rawblock_fdp_handle_used", Type.GAUGE,
                 "1 for a placement handle whose reclaim unit has taken writes, else 0.");
-        java.util.List<Integer> used = f.handlesUsed();
-        for (dev.rawblock.device.FdpStatus.Handle h : f.handles()) {
-            out.sample("rawblock_fdp_handle_used", used.contains(h.placementId()) ? 1 : 0, "placement_id",
-                    Integer.toString(h.placementId()));
+        for (int placementId : f.placementIds()) {
+            out.sample("rawblock_fdp_handle_used", f.placementIdsUsed().contains(placementId) ? 1 : 0, "placement_id",
+                    Integer.toString(placementId));
         }
     }
 }

@@ -82,7 +82,7 @@ public final class LocalCluster implements AutoCloseable {
         ServerConfig config = ServerConfig.defaults(store.maxValueBytes()).withPorts(port(i), -1)
                 .withLimits(512, Duration.ofSeconds(60), 256 * MIB, 1024 * MIB).withRequirePass(requirePass)
                 .withCluster(Topology.of(nodesFlag(), slots, loopback, port(i)));
-        servers.add(new Server(store, store.buffers(), config, line -> log.add("node" + i + ": " + line)).start());
+        servers.add(new Server(store, config, line -> log.add("node" + i + ": " + line)).start());
     }
 
     /** Ports nothing listens on right now (closed again at once, so a node can take each). */

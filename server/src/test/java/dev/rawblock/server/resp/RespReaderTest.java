@@ -69,7 +69,7 @@ class RespReaderTest {
                 .withArenaBytes(32 * MIB));
         StoreFormat.format(device, new FormatOptions(0, 0, 0));
         store = Store.openOwning(device, StoreOptions.defaults().withFlush(false));
-        budget = new MemoryBudget(store.buffers(), 32 * MIB);
+        budget = new MemoryBudget(store.memory(), 32 * MIB);
         values = new Values(store, budget, Duration.ofSeconds(5), new ServerStats());
         listener = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
     }
