@@ -3,13 +3,13 @@ package dev.rawblock.cli;
 import dev.rawblock.device.BlockDevice;
 import dev.rawblock.device.IoBuffer;
 import dev.rawblock.device.IoOp;
+import dev.rawblock.uring.LibC;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -231,16 +231,14 @@ final class DeviceWorkload implements AutoCloseable {
         }
     }
 
-    private static final com.sun.management.OperatingSystemMXBean OS =
-            (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-
     /**
-     * CPU time of every thread of this process (ours, the engine's, the JIT's, the GC's), from
-     * the JDK: it counts in clock ticks of 10 ms, under 1% of the CPU a timed run of a second or
-     * more takes, and keeps native calls out of the CLI.
+     * CPU time of every thread of this process (ours, the engine's, the JIT's, the GC's), to the
+     * nanosecond. Not the JDK's {@code OperatingSystemMXBean.getProcessCpuTime}: on Linux it counts
+     * in clock ticks of 10 ms (times(2)), which reads 0 for a short pass; the native call stays in
+     * the uring package, which owns them all.
      */
     static long processCpuNanos() {
-        return OS.getProcessCpuTime();
+        return LibC.processCpuNanos();
     }
 
     /** Gives the buffers back to the arena; every lane has finished by the time a pass returns. */
