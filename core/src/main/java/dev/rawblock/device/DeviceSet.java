@@ -1,0 +1,112 @@
+package dev.rawblock.device;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * Reads, checks and writes the {@link MemberHeader}s of a device set: the one place that decides
+ * whether the devices given are exactly the members of one set.
+ */
+public final class DeviceSet {
+    private DeviceSet() {}
+
+    /** The members of a set in their places, with their headers (in the same order). */
+    public record Members(List<BlockDevice> devices, List<MemberHeader> headers) {
+        public MemberHeader first() {
+            return headers.getFirst();
+        }
+    }
+
+    /**
+     * Reads the members' headers and puts the devices in their places.
+     *
+     * @param devices the members in any order
+     * @param layout  the layout the caller opens them as
+     * @throws IOException one line naming the device and the reason: no member header (and what
+     *                     it holds instead), a member of another set or of another layout, a
+     *                     place given twice, or a member missing
+     */
+    public static Members open(List<BlockDevice> devices, MemberHeader.Layout layout) throws IOException {
+        if (devices.isEmpty()) throw new IllegalArgumentException("a device set needs a member");
+        List<MemberHeader> given = new ArrayList<>();
+        for (BlockDevice d : devices) {
+            MemberHeader h = read(d);
+            if (h == null) throw new IOException(d.path() + " is not a member of a rawblock device set: " + why(d));
+            given.add(h);
+        }
+        MemberHeader first = given.getFirst();
+        Path firstPath = devices.getFirst().path();
+        if (first.layout() != layout) {
+            throw new IOException(firstPath + " is a member of a " + first.layout().name().toLowerCase()
+                    + " set, not of a " + layout.name().toLowerCase());
+        }
+        BlockDevice[] placed = new BlockDevice[first.count()];
+        MemberHeader[] headers = new MemberHeader[first.count()];
+        for (int i = 0; i < devices.size(); i++) {
+            MemberHeader h = given.get(i);
+            BlockDevice d = devices.get(i);
+            if (!h.sameSet(first)) {
+                throw new IOException(d.path() + " is " + h.describe() + " of set " + h.setId()
+                        + ", not a member of set " + first.setId() + " of " + firstPath);
+            }
+            if (h.index() >= placed.length) throw new IOException(d.path() + ": " + h.describe() + " is out of range");
+            if (placed[h.index()] != null) {
+                throw new IOException(placed[h.index()].path() + " and " + d.path() + " are both " + h.describe()
+                        + " of set " + h.setId());
+            }
+            placed[h.index()] = d;
+            headers[h.index()] = h;
+        }
+        for (int i = 0; i < placed.length; i++) {
+            if (placed[i] == null) {
+                throw new IOException("set " + first.setId() + " of " + firstPath + " has " + first.count()
+                        + " members but " + devices.size() + " were given: member " + i + " is missing");
+            }
+        }
+        return new Members(List.of(placed), List.of(headers));
+    }
+
+    /** Why a device without a member header is none (what its first block holds). */
+    private static String why(BlockDevice d) throws IOException {
+        ContentProbe.Finding f = ContentProbe.probe(d);
+        return "it " + f.phrase();
+    }
+
+    /** The member header of {@code device}, or null when its first block holds none (or a damaged one). */
+    public static MemberHeader read(BlockDevice device) throws IOException {
+        int block = Math.max(4096, device.alignment());
+        if (device.size() < block) return null;
+        try (IoBuffer buf = device.buffers().allocate(block)) {
+            await(device.submit(List.of(IoOp.read(0, buf.segment()))).getFirst(), "read the member header of " + device.path());
+            return MemberHeader.problem(buf.segment()) == null ? MemberHeader.decode(buf.segment()) : null;
+        }
+    }
+
+    /** Writes {@code header} to the first block of {@code device} (not flushed). */
+    public static CompletableFuture<Void> write(BlockDevice device, MemberHeader header) {
+        int block = Math.max(4096, device.alignment());
+        IoBuffer buf = device.buffers().allocate(block);
+        header.encode(buf.segment());
+        return device.submit(List.of(IoOp.write(0, buf.segment()))).getFirst().whenComplete((v, e) -> buf.close());
+    }
+
+    /** Writes every member's header and flushes each member. */
+    public static void writeAll(List<BlockDevice> devices, List<MemberHeader> headers) throws IOException {
+        List<CompletableFuture<Void>> writes = new ArrayList<>();
+        for (int i = 0; i < devices.size(); i++) writes.add(write(devices.get(i), headers.get(i)));
+        for (int i = 0; i < devices.size(); i++) await(writes.get(i), "write the member header of " + devices.get(i).path());
+        for (BlockDevice d : devices) await(d.flush(), "flush " + d.path());
+    }
+
+    static void await(CompletableFuture<Void> f, String what) throws IOException {
+        try {
+            f.join();
+        } catch (CompletionException e) {
+            throw new IOException("cannot " + what + ": " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+}

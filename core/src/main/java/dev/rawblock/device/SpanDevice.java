@@ -1,0 +1,273 @@
+package dev.rawblock.device;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * One device over several: the set's logical bytes spread over its members, each member with its
+ * own engine, ring thread and queue. Not RAID: the unit is a stripe as large as the store's
+ * region (256 MiB by default), so a value lives wholly on one member and the store, which knows
+ * which member each region is on ({@link #memberOf}), chooses where values go by each member's
+ * queue ({@link #inFlightBytes}) and free space.
+ *
+ * <pre>
+ *  logical:  | head (superblock, metadata) | stripe 0 | stripe 1 | stripe 2 | stripe 3 | ...
+ *  member 0: | hdr | head                   | stripe 0 | stripe 2 | ...
+ *  member 1: | hdr | (head, unused)         | stripe 1 | stripe 3 | ...
+ * </pre>
+ *
+ * Every member keeps room for the head so that all members have the same layout; only member 0's
+ * is used. Its {@link MemberHeader} (first block) names the set, and opening checks that exactly
+ * its members are given ({@link DeviceSet#open}).
+ *
+ * <p>An operation that crosses a stripe boundary is split and completes when all its parts have.
+ * A flush flushes every member. Buffers come from member 0's arena; members take any native memory.
+ */
+public final class SpanDevice implements BlockDevice {
+    private final List<BlockDevice> members;
+    private final MemberHeader header;
+    private final Geometry geometry;
+    private final AtomicLongArray inFlightBytes;
+
+    private SpanDevice(List<BlockDevice> members, MemberHeader header) {
+        this.members = members;
+        this.header = header;
+        int alignment = 1, logical = 1;
+        long maxTransfer = Long.MAX_VALUE;
+        for (BlockDevice m : members) {
+            alignment = Math.max(alignment, m.alignment());
+            logical = Math.max(logical, m.geometry().logicalBlockSize());
+            maxTransfer = Math.min(maxTransfer, m.geometry().maxTransfer());
+        }
+        this.geometry = new Geometry(members.getFirst().geometry().kind(), header.setBytes(), logical, alignment, maxTransfer);
+        this.inFlightBytes = new AtomicLongArray(members.size());
+    }
+
+    /**
+     * Opens the set the devices are the members of, taking ownership of them (closing the span
+     * closes them; a refusal closes nothing).
+     *
+     * @throws IOException when they are not exactly the members of one span (see {@link DeviceSet#open})
+     *                     or a member is smaller than its share
+     */
+    public static SpanDevice open(List<BlockDevice> devices) throws IOException {
+        DeviceSet.Members set = DeviceSet.open(devices, MemberHeader.Layout.SPAN);
+        MemberHeader h = set.first();
+        for (int i = 0; i < h.count(); i++) {
+            BlockDevice d = set.devices().get(i);
+            long need = memberBytes(h.count(), i, h.setBytes(), h.headBytes(), h.stripeBytes());
+            if (d.size() < need) {
+                throw new IOException(d.path() + " has " + d.size() + " bytes but " + h.describe() + " of set "
+                        + h.setId() + " needs " + need + ": refusing a truncated or different device");
+            }
+        }
+        return new SpanDevice(set.devices(), h);
+    }
+
+    /**
+     * Makes {@code devices} (in this order) the members of a new span of {@code setBytes} logical
+     * bytes, writing and flushing their headers, and opens it. What the members held is not read:
+     * the caller has checked that it may be overwritten.
+     */
+    public static SpanDevice format(List<BlockDevice> devices, long setBytes, long headBytes, long stripeBytes,
+                                    int blockBytes, long setIdHi, long setIdLo) throws IOException {
+        int n = devices.size();
+        if (n < 2) throw new IllegalArgumentException("a span needs at least 2 members, got " + n);
+        if (stripeBytes <= 0 || headBytes < 0 || setBytes < headBytes || (setBytes - headBytes) % stripeBytes != 0) {
+            throw new IllegalArgumentException("a span of " + setBytes + " bytes must be a head of " + headBytes
+                    + " bytes and whole stripes of " + stripeBytes);
+        }
+        List<MemberHeader> headers = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            BlockDevice d = devices.get(i);
+            long need = memberBytes(n, i, setBytes, headBytes, stripeBytes);
+            if (d.size() < need) throw new IOException(d.path() + " has " + d.size() + " bytes; member " + i + " needs " + need);
+            headers.add(new MemberHeader(setIdHi, setIdLo, MemberHeader.Layout.SPAN, i, n, blockBytes, setBytes,
+                    headBytes, stripeBytes, 0, 0, 0, d.path().toString()));
+        }
+        DeviceSet.writeAll(devices, headers);
+        return new SpanDevice(List.copyOf(devices), headers.getFirst());
+    }
+
+    /** Bytes member {@code index} of {@code count} needs for a span of this geometry. */
+    public static long memberBytes(int count, int index, long setBytes, long headBytes, long stripeBytes) {
+        long stripes = (setBytes - headBytes) / stripeBytes;
+        long mine = stripes / count + (index < stripes % count ? 1 : 0);
+        return MemberHeader.DATA_OFFSET + headBytes + mine * stripeBytes;
+    }
+
+    /** The members in their places. */
+    public List<BlockDevice> members() {
+        return members;
+    }
+
+    /** The header of member 0 (the set's geometry). */
+    public MemberHeader header() {
+        return header;
+    }
+
+    /** The member that holds logical byte {@code offset}. */
+    public int memberOf(long offset) {
+        return offset < header.headBytes() ? 0 : (int) ((offset - header.headBytes()) / header.stripeBytes() % members.size());
+    }
+
+    /** Bytes of operations submitted to member {@code member} and not completed yet. */
+    public long inFlightBytes(int member) {
+        return inFlightBytes.get(member);
+    }
+
+    /** The member's offset of logical byte {@code offset}. */
+    long memberOffset(long offset) {
+        long head = header.headBytes();
+        if (offset < head) return MemberHeader.DATA_OFFSET + offset;
+        long stripe = (offset - head) / header.stripeBytes();
+        return MemberHeader.DATA_OFFSET + head + stripe / members.size() * header.stripeBytes()
+                + (offset - head) % header.stripeBytes();
+    }
+
+    /** Where the piece of the set starting at {@code offset} ends on its member: the head's or the stripe's end. */
+    private long pieceEnd(long offset) {
+        long head = header.headBytes();
+        if (offset < head) return head;
+        long stripe = header.stripeBytes();
+        return head + ((offset - head) / stripe + 1) * stripe;
+    }
+
+    @Override
+    public List<CompletableFuture<Void>> submit(List<IoOp> ops) {
+        List<CompletableFuture<Void>> done = new ArrayList<>(ops.size());
+        // The members' batches, and for each op the futures of its pieces.
+        List<List<IoOp>> perMember = new ArrayList<>(members.size());
+        List<List<int[]>> origin = new ArrayList<>(members.size()); // {op index, piece index}
+        for (int m = 0; m < members.size(); m++) {
+            perMember.add(new ArrayList<>());
+            origin.add(new ArrayList<>());
+        }
+        List<CompletableFuture<?>[]> pieces = new ArrayList<>(ops.size());
+        for (int i = 0; i < ops.size(); i++) {
+            IoOp op = ops.get(i);
+            String problem = problem(op);
+            if (problem != null) {
+                pieces.add(null);
+                done.add(CompletableFuture.failedFuture(new IllegalArgumentException(problem)));
+                continue;
+            }
+            List<IoOp> split = new ArrayList<>(1);
+            List<Integer> where = new ArrayList<>(1);
+            for (long at = op.offset(), end = op.offset() + op.length(); at < end; ) {
+                long to = Math.min(end, pieceEnd(at));
+                split.add(new IoOp(op.kind(), memberOffset(at), op.buffer().asSlice(at - op.offset(), to - at), op.placement()));
+                where.add(memberOf(at));
+                at = to;
+            }
+            CompletableFuture<?>[] parts = new CompletableFuture<?>[split.size()];
+            for (int p = 0; p < split.size(); p++) {
+                perMember.get(where.get(p)).add(split.get(p));
+                origin.get(where.get(p)).add(new int[] {i, p});
+            }
+            pieces.add(parts);
+            done.add(null);
+        }
+        for (int m = 0; m < members.size(); m++) {
+            List<IoOp> batch = perMember.get(m);
+            if (batch.isEmpty()) continue;
+            long bytes = 0;
+            for (IoOp op : batch) bytes += op.length();
+            inFlightBytes.addAndGet(m, bytes);
+            List<CompletableFuture<Void>> issued = members.get(m).submit(batch);
+            for (int k = 0; k < issued.size(); k++) {
+                int member = m;
+                long length = batch.get(k).length();
+                int[] o = origin.get(m).get(k);
+                pieces.get(o[0])[o[1]] = issued.get(k).whenComplete((v, e) -> inFlightBytes.addAndGet(member, -length));
+            }
+        }
+        for (int i = 0; i < ops.size(); i++) {
+            CompletableFuture<?>[] parts = pieces.get(i);
+            if (parts == null) continue;
+            done.set(i, parts.length == 1 ? parts[0].thenApply(v -> (Void) null) : CompletableFuture.allOf(parts));
+        }
+        return done;
+    }
+
+    /** Why {@code op} cannot run on the set (its range), or null: the members check the rest. */
+    private String problem(IoOp op) {
+        String where = " on " + path();
+        if (op.length() == 0) return op + where + ": length is 0";
+        if (op.offset() < 0) return op + where + ": offset is negative";
+        if (op.offset() > geometry.size() - op.length()) {
+            return op + where + " runs past the end of the device: it ends at " + (op.offset() + op.length())
+                    + ", the device has " + geometry.size() + " bytes";
+        }
+        if (op.offset() % geometry.alignment() != 0 || op.length() % geometry.alignment() != 0) {
+            return op + where + ": offset " + op.offset() + " and length " + op.length()
+                    + " must be multiples of the device alignment " + geometry.alignment();
+        }
+        return null;
+    }
+
+    /** Flushes every member: a write acknowledged by the store may be on any of them. */
+    @Override
+    public CompletableFuture<Void> flush() {
+        CompletableFuture<?>[] all = new CompletableFuture<?>[members.size()];
+        for (int m = 0; m < members.size(); m++) all[m] = members.get(m).flush();
+        return CompletableFuture.allOf(all);
+    }
+
+    /** Member 0's path: where the set's superblock is, and what messages about the set name. */
+    @Override
+    public Path path() {
+        return members.getFirst().path();
+    }
+
+    @Override
+    public Geometry geometry() {
+        return geometry;
+    }
+
+    @Override
+    public Engine engine() {
+        return members.getFirst().engine();
+    }
+
+    @Override
+    public BufferArena buffers() {
+        return members.getFirst().buffers();
+    }
+
+    /** The members' counters added up. */
+    @Override
+    public DeviceStats stats() {
+        long batches = 0, operations = 0, failed = 0, read = 0, written = 0, staged = 0, inFlight = 0;
+        for (BlockDevice m : members) {
+            DeviceStats s = m.stats();
+            batches += s.batches();
+            operations += s.operations();
+            failed += s.failed();
+            read += s.bytesRead();
+            written += s.bytesWritten();
+            staged += s.staged();
+            inFlight += s.inFlight();
+        }
+        return new DeviceStats(batches, operations, failed, read, written, staged, inFlight);
+    }
+
+    /** Closes every member, even when one fails to close; the first failure is thrown. */
+    @Override
+    public void close() throws IOException {
+        IOException first = null;
+        for (BlockDevice m : members) {
+            try {
+                m.close();
+            } catch (IOException e) {
+                if (first == null) first = e;
+                else first.addSuppressed(e);
+            }
+        }
+        if (first != null) throw first;
+    }
+}
