@@ -26,16 +26,16 @@ public final class DeviceSet {
      *
      * @param devices the members in any order
      * @param layout  the layout the caller opens them as
-     * @throws IOException one line naming the device and the reason: no member header (and what
-     *                     it holds instead), a member of another set or of another layout, a
-     *                     place given twice, or a member missing
+     * @throws IOException one line naming the device and the reason: no member header, a member
+     *                     of another set or of another layout, a place given twice, or a member
+     *                     missing
      */
     public static Members open(List<BlockDevice> devices, MemberHeader.Layout layout) throws IOException {
         if (devices.isEmpty()) throw new IllegalArgumentException("a device set needs a member");
         List<MemberHeader> given = new ArrayList<>();
         for (BlockDevice d : devices) {
             MemberHeader h = read(d);
-            if (h == null) throw new IOException(d.path() + " is not a member of a rawblock device set: " + why(d));
+            if (h == null) throw new IOException(d.path() + " is not a member of a device set: its first block holds no member header");
             given.add(h);
         }
         MemberHeader first = given.getFirst();
@@ -68,12 +68,6 @@ public final class DeviceSet {
             }
         }
         return new Members(List.of(placed), List.of(headers));
-    }
-
-    /** Why a device without a member header is none (what its first block holds). */
-    private static String why(BlockDevice d) throws IOException {
-        ContentProbe.Finding f = ContentProbe.probe(d);
-        return "it " + f.phrase();
     }
 
     /** The member header of {@code device}, or null when its first block holds none (or a damaged one). */

@@ -47,7 +47,9 @@ final class Catalog {
     /** The newest write sequence number given out. */
     long seq;
     long pinnedEntries;
+    /** Bytes of stored values, in all and per member of the device. */
     long storedPayloadBytes;
+    final long[] memberPayloadBytes;
     /** Ticket of the newest DELETE: a slot it freed may be rewritten only once it is durable. */
     long lastDeleteTicket;
     /** Puts in flight, by key: their slot, and the future others wait on (modes that wait). */
@@ -70,6 +72,7 @@ final class Catalog {
             StoreOptions options, StoreCounters counters) {
         this.index = index;
         this.space = space;
+        this.memberPayloadBytes = new long[space.members()];
         this.classes = classes;
         this.slots = slots;
         this.journal = journal;
@@ -80,10 +83,16 @@ final class Catalog {
         this.reservations = new Reservations(index, space, classes, options.eviction(), this::evict);
         for (long pos = 0; pos < index.capacity(); pos++) {
             if (index.empty(pos)) continue;
-            storedPayloadBytes += index.length(pos);
+            payload(index.slotId(pos), index.length(pos));
             if (index.expiresAt(pos) != 0) expiringEntries++;
         }
         assert checkInvariants();
+    }
+
+    /** Counts {@code delta} bytes of stored value more in slot {@code slotId}, in all and on its member. */
+    void payload(int slotId, long delta) {
+        storedPayloadBytes += delta;
+        memberPayloadBytes[space.memberOf(Space.regionOf(slotId))] += delta;
     }
 
     // ------------------------------------------------------------------ the lock
@@ -92,6 +101,7 @@ final class Catalog {
     void lock() {
         lock.lock();
         counters.cost.lockAcquisitions.increment();
+        space.newHold();
     }
 
     /** Takes the lock for bookkeeping (stats, scans, checkpoints, the sweep, readers closing): not counted. */
@@ -133,7 +143,7 @@ final class Catalog {
     /** Removes an entry from memory and frees its slot (nothing journaled). */
     void remove(long pos) {
         int slotId = index.slotId(pos);
-        if (index.state(pos) == KeyIndex.STORED) storedPayloadBytes -= index.length(pos);
+        if (index.state(pos) == KeyIndex.STORED) payload(slotId, -index.length(pos));
         setExpiry(pos, 0);
         if (index.pins(pos) > 0) pinnedEntries--;
         index.remove(pos, space::moved);
@@ -194,7 +204,7 @@ final class Catalog {
         int old = index.slotId(pos);
         int replacement = pending.get(fp).slotId();
         if (journaled) lastDeleteTicket = journal.append(Change.delete(fp));
-        storedPayloadBytes -= index.length(pos);
+        payload(old, -index.length(pos));
         if (index.pins(pos) > 0) pinnedEntries--;
         index.setPins(pos, 0);
         index.setSlot(pos, replacement, 0);

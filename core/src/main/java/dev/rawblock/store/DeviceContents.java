@@ -27,6 +27,8 @@ public record DeviceContents(State state, String phrase, Superblock store, Conte
         STORE,
         /** A rawblock store whose device is now smaller than its capacity (a file cut short). */
         TRUNCATED_STORE,
+        /** One member of a store over several devices (a {@code MemberHeader} is there). */
+        MEMBER,
         /** The superblock magic is there, but no copy is valid (checksum, version). */
         DAMAGED_STORE,
         /** A filesystem, volume, partition table or other data. */

@@ -223,7 +223,7 @@ final class PutBatch {
                     long expiresAt = pl.expiresAt == Store.KEEP_EXPIRY ? (pl.replaces ? index.expiresAt(pos) : 0) : pl.expiresAt;
                     if (state == KeyIndex.REPLACING) {
                         int old = index.slotId(pos);
-                        catalog.storedPayloadBytes -= index.length(pos);
+                        catalog.payload(old, -index.length(pos));
                         index.setSlot(pos, pl.slotId, pl.length);
                         catalog.space.moved(pl.slotId, pos);
                         catalog.space.park(old); // until the new value is durable, a crash brings the old one back
@@ -231,7 +231,7 @@ final class PutBatch {
                     }
                     index.setState(pos, KeyIndex.STORED);
                     index.setGeneration(pos, catalog.generation);
-                    catalog.storedPayloadBytes += pl.length;
+                    catalog.payload(pl.slotId, pl.length);
                     results[pl.key] = PutResult.STORED;
                     ticket = journal.append(Change.put(pl.fp, pl.slotId, pl.length, pl.seq));
                     // A PUT clears the expiry in replay; an expiring value's EXPIRE follows it in the same group.

@@ -40,9 +40,9 @@ final class Reservations {
     int reserve(int cls, long need) {
         while (true) {
             if (!index.full()) {
-                int slotId = space.allocate(cls, classes.slotBytes(cls), 0, false);
+                int slotId = space.allocate(cls, classes.slotBytes(cls), 0, false, !classes.rare(cls));
                 if (slotId == Space.NONE && classes.rare(cls)) slotId = borrow(cls, need);
-                if (slotId == Space.NONE) slotId = space.allocate(cls, classes.slotBytes(cls), 0, true);
+                if (slotId == Space.NONE) slotId = space.allocate(cls, classes.slotBytes(cls), 0, true, false);
                 if (slotId == Space.NONE) slotId = borrow(cls, need);
                 if (slotId != Space.NONE) return slotId;
             }
@@ -52,7 +52,7 @@ final class Reservations {
 
     private int borrow(int cls, long need) {
         int larger = classes.borrowable(need, cls, space::hasFreeSlot);
-        return larger < 0 ? Space.NONE : space.allocate(larger, classes.slotBytes(larger), 0, false);
+        return larger < 0 ? Space.NONE : space.allocate(larger, classes.slotBytes(larger), 0, false, false);
     }
 
     /** Evicts one entry of the class (or, for a class without regions, a whole cold region); false if nothing could be. */

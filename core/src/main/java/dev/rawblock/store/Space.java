@@ -73,12 +73,20 @@ final class Space {
     private final long regionBase;
     private final long regionBytes;
     private final Region[] regions;
-    private final ArrayDeque<Region> freeRegions = new ArrayDeque<>();
-    /** Per class: regions of the class with at least one free slot. */
-    private final List<ArrayDeque<Region>> withFree = new ArrayList<>();
+    /** Members of the device the regions are spread over: region r is on member r mod members. */
+    private final int members;
+    private final MemberLoad load;
+    /** Per member: regions assigned to no class. */
+    private final ArrayDeque<Region>[] freeRegions;
+    /** Per class, per member: regions of the class with at least one free slot. */
+    private final List<ArrayDeque<Region>[]> withFree = new ArrayList<>();
     /** Per class: all regions of the class. */
     private final List<List<Region>> ofClass = new ArrayList<>();
+    /** Per class, per member: how many of the class's regions are on the member. */
+    private final List<int[]> classOnMember = new ArrayList<>();
     private long usedSlotBytes;
+    /** Per member: bytes of used slots, and bytes of slots allocated since the store lock was taken. */
+    private final long[] memberUsedBytes, planned;
 
     /** Told (under the store lock) when a free region is assigned to a class, so that the journal can record it. */
     interface AssignListener {
@@ -87,18 +95,71 @@ final class Space {
 
     private final AssignListener onAssign;
 
+    /** How busy each member of the device is: bytes of its operations in flight. */
+    interface MemberLoad {
+        long inFlightBytes(int member);
+    }
+
+    /** Space on one device. */
     Space(long regionBase, long regionBytes, int regionCount, AssignListener onAssign) {
+        this(regionBase, regionBytes, regionCount, 1, member -> 0, onAssign);
+    }
+
+    /**
+     * Space whose regions are spread over {@code members} devices, region r on member r mod
+     * members (see {@code SpanDevice}): a new slot goes to the member with the least work queued,
+     * counting what {@code load} says is in flight and what was allocated since the store lock
+     * was taken ({@link #newHold}), and of equally busy members to the one with the fewest used
+     * bytes. So the values of one batch, and of concurrent batches, spread over the members, and
+     * an idle set fills evenly. A class may take a region on a member where it has none even while
+     * it has free slots elsewhere ({@code spread} in {@link #allocate}).
+     */
+    @SuppressWarnings("unchecked")
+    Space(long regionBase, long regionBytes, int regionCount, int members, MemberLoad load, AssignListener onAssign) {
         this.onAssign = onAssign;
         if (regionCount < 1 || regionCount > MAX_REGIONS) {
             throw new IllegalArgumentException("region count must be in 1.." + MAX_REGIONS + ", got " + regionCount);
         }
+        if (members < 1 || members > regionCount) {
+            throw new IllegalArgumentException(members + " members for " + regionCount + " regions");
+        }
         this.regionBase = regionBase;
         this.regionBytes = regionBytes;
+        this.members = members;
+        this.load = load;
+        this.memberUsedBytes = new long[members];
+        this.planned = new long[members];
+        this.freeRegions = new ArrayDeque[members];
+        for (int m = 0; m < members; m++) freeRegions[m] = new ArrayDeque<>();
         this.regions = new Region[regionCount];
         for (int i = 0; i < regionCount; i++) {
             regions[i] = new Region(i);
-            freeRegions.add(regions[i]);
+            freeRegions[memberOf(i)].add(regions[i]);
         }
+    }
+
+    /** The member region {@code region} is on. */
+    int memberOf(int region) {
+        return region % members;
+    }
+
+    int members() {
+        return members;
+    }
+
+    /** Bytes of used slots on member {@code member}. */
+    long usedSlotBytes(int member) {
+        return memberUsedBytes[member];
+    }
+
+    /** Regions on member {@code member}. */
+    int regionCount(int member) {
+        return regions.length / members + (member < regions.length % members ? 1 : 0);
+    }
+
+    /** The store lock was taken: what was allocated before is submitted, and in the members' load, by now. */
+    void newHold() {
+        if (members > 1) java.util.Arrays.fill(planned, 0);
     }
 
     static int slotId(int region, int slot) {
@@ -124,7 +185,9 @@ final class Space {
     }
 
     int freeRegionCount() {
-        return freeRegions.size();
+        int n = 0;
+        for (ArrayDeque<Region> free : freeRegions) n += free.size();
+        return n;
     }
 
     Region region(int id) {
@@ -143,20 +206,26 @@ final class Space {
 
     /** Whether a region of the class has a free slot (no new region needed). */
     boolean hasFreeSlot(int classId) {
-        return classId < withFree.size() && !withFree.get(classId).isEmpty();
+        if (classId >= withFree.size()) return false;
+        for (ArrayDeque<Region> lists : withFree.get(classId)) if (!lists.isEmpty()) return true;
+        return false;
     }
 
     /**
-     * A free slot of the class, taking a free region for it only if {@code mayClaimRegion}; the slot
-     * is recorded as holding the index entry at {@code position}. {@link #NONE} when there is none.
+     * A free slot of the class, taking a free region for it only if {@code mayClaimRegion} (or, over
+     * several members, if {@code spread} and the class has regions, but none on the member the slot
+     * should go to); the slot is recorded as holding the index entry at {@code position}.
+     * {@link #NONE} when there is none.
      */
-    int allocate(int classId, long slotBytes, long position, boolean mayClaimRegion) {
+    int allocate(int classId, long slotBytes, long position, boolean mayClaimRegion, boolean spread) {
         ensureClass(classId);
-        ArrayDeque<Region> candidates = withFree.get(classId);
+        int m = members == 1 ? 0 : pick(classId, mayClaimRegion, spread);
+        if (m < 0) return NONE;
+        ArrayDeque<Region> candidates = withFree.get(classId)[m];
         Region r = candidates.peekFirst();
         if (r == null) {
-            if (!mayClaimRegion) return NONE;
-            r = freeRegions.pollFirst();
+            if (!mayClaimRegion && !(spread && members > 1)) return NONE;
+            r = freeRegions[m].pollFirst();
             if (r == null) return NONE;
             assign(r, classId, slotBytes);
             onAssign.assigned(r.id, slotBytes);
@@ -166,7 +235,31 @@ final class Space {
         r.slots[slot] = (int) position;
         if (--r.freeCount == 0) candidates.pollFirst();
         usedSlotBytes += r.slotBytes;
+        memberUsedBytes[m] += r.slotBytes;
+        planned[m] += r.slotBytes;
         return slotId(r.id, slot);
+    }
+
+    /**
+     * The member a new slot of the class goes to: of those that have a free slot of the class, or
+     * a free region the class may take there, the least busy, then the least used; -1 if none.
+     */
+    private int pick(int classId, boolean mayClaimRegion, boolean spread) {
+        ArrayDeque<Region>[] lists = withFree.get(classId);
+        int[] on = classOnMember.get(classId);
+        boolean hasRegions = !ofClass.get(classId).isEmpty();
+        int best = -1;
+        long bestLoad = 0;
+        for (int m = 0; m < members; m++) {
+            boolean claims = !freeRegions[m].isEmpty() && (mayClaimRegion || spread && hasRegions && on[m] == 0);
+            if (lists[m].isEmpty() && !claims) continue;
+            long busy = load.inFlightBytes(m) + planned[m];
+            if (best < 0 || busy < bestLoad || busy == bestLoad && memberUsedBytes[m] < memberUsedBytes[best]) {
+                best = m;
+                bestLoad = busy;
+            }
+        }
+        return best;
     }
 
     /** Records that the entry of a used slot moved to another index position. */
@@ -200,7 +293,8 @@ final class Space {
         r.slots[slot] = r.freeHead == END ? END : FREE_BIT | r.freeHead;
         r.freeHead = slot;
         usedSlotBytes -= r.slotBytes;
-        if (r.freeCount++ == 0) withFree.get(r.classId).addFirst(r);
+        memberUsedBytes[memberOf(r.id)] -= r.slotBytes;
+        if (r.freeCount++ == 0) withFree.get(r.classId)[memberOf(r.id)].addFirst(r);
         if (r.freeCount == r.slotCount) release(r);
     }
 
@@ -229,14 +323,15 @@ final class Space {
         }
         r.freeCount = r.slotCount - count;
         usedSlotBytes += count * slotBytes;
-        if (r.freeCount == 0) withFree.get(classId).remove(r);
+        memberUsedBytes[memberOf(region)] += count * slotBytes;
+        if (r.freeCount == 0) withFree.get(classId)[memberOf(region)].remove(r);
         return true;
     }
 
     /** Recovery is done: regions not restored are the free pool. */
     void restored() {
-        freeRegions.clear();
-        for (Region r : regions) if (r.classId == NONE) freeRegions.add(r);
+        for (ArrayDeque<Region> free : freeRegions) free.clear();
+        for (Region r : regions) if (r.classId == NONE) freeRegions[memberOf(r.id)].add(r);
     }
 
     /** A region of another class to take over when a class has none and no region is free. */
@@ -271,24 +366,30 @@ final class Space {
         r.slots[r.slotCount - 1] = END;
         r.freeHead = 0;
         ofClass.get(classId).add(r);
-        withFree.get(classId).addLast(r);
+        classOnMember.get(classId)[memberOf(r.id)]++;
+        withFree.get(classId)[memberOf(r.id)].addLast(r);
     }
 
     private void release(Region r) {
-        withFree.get(r.classId).remove(r);
+        withFree.get(r.classId)[memberOf(r.id)].remove(r);
         ofClass.get(r.classId).remove(r);
+        classOnMember.get(r.classId)[memberOf(r.id)]--;
         r.classId = NONE;
         r.slotBytes = 0;
         r.slotCount = 0;
         r.freeCount = 0;
         r.slots = new int[0];
-        freeRegions.addFirst(r);
+        freeRegions[memberOf(r.id)].addFirst(r);
     }
 
+    @SuppressWarnings("unchecked")
     private void ensureClass(int classId) {
         while (withFree.size() <= classId) {
-            withFree.add(new ArrayDeque<>());
+            ArrayDeque<Region>[] lists = new ArrayDeque[members];
+            for (int m = 0; m < members; m++) lists[m] = new ArrayDeque<>();
+            withFree.add(lists);
             ofClass.add(new ArrayList<>());
+            classOnMember.add(new int[members]);
         }
     }
 
@@ -315,13 +416,13 @@ final class Space {
         int free = 0;
         for (Region r : regions) {
             if (r.classId == NONE) {
-                assert r.slotCount == 0 && freeRegions.contains(r) : "region " + r.id + " has no class but is not free";
+                assert r.slotCount == 0 && freeRegions[memberOf(r.id)].contains(r) : "region " + r.id + " has no class but is not free";
                 free++;
                 continue;
             }
-            assert !freeRegions.contains(r) : "region " + r.id + " is assigned and in the free pool";
+            assert !freeRegions[memberOf(r.id)].contains(r) : "region " + r.id + " is assigned and in the free pool";
             assert ofClass.get(r.classId).contains(r) : "region " + r.id + " is missing from its class";
-            assert (r.freeCount > 0) == withFree.get(r.classId).contains(r)
+            assert (r.freeCount > 0) == withFree.get(r.classId)[memberOf(r.id)].contains(r)
                     : "region " + r.id + " with " + r.freeCount + " free slots is misfiled";
             int threaded = 0;
             for (int s = r.freeHead; s != END && threaded <= r.slotCount; s = r.slots[s] == END ? END : r.slots[s] & ~FREE_BIT) {
@@ -331,13 +432,16 @@ final class Space {
             assert threaded == r.freeCount : "region " + r.id + " threads " + threaded + " free slots, counts " + r.freeCount;
             used += (r.slotCount - r.freeCount) * r.slotBytes;
         }
-        assert free == freeRegions.size() : free + " free regions, pool holds " + freeRegions.size();
+        assert free == freeRegionCount() : free + " free regions, pool holds " + freeRegionCount();
         assert used == usedSlotBytes : used + " used slot bytes, counted " + usedSlotBytes;
+        long perMember = 0;
+        for (long b : memberUsedBytes) perMember += b;
+        assert perMember == usedSlotBytes : perMember + " used slot bytes over the members, counted " + usedSlotBytes;
         return true;
     }
 
     @Override
     public String toString() {
-        return "Space" + Arrays.toString(new long[] {regions.length, freeRegions.size(), usedSlotBytes});
+        return "Space" + Arrays.toString(new long[] {regions.length, freeRegionCount(), usedSlotBytes});
     }
 }

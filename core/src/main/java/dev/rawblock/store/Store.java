@@ -2,6 +2,8 @@ package dev.rawblock.store;
 
 import dev.rawblock.device.BlockDevice;
 import dev.rawblock.device.BufferArena;
+import dev.rawblock.device.MemberHeader;
+import dev.rawblock.device.SpanDevice;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -115,7 +117,9 @@ public final class Store implements AutoCloseable {
         SizeClasses classes = new SizeClasses(block, superblock.regionBytes());
         this.index = new KeyIndex(superblock.maxEntries());
         // Recovery assigns regions without journaling; from then on an assignment is journaled.
+        SpanDevice span = spanOf(device, superblock);
         Space space = new Space(superblock.regionBase(), superblock.regionBytes(), superblock.regionCount(),
+                span == null ? 1 : span.members().size(), span == null ? member -> 0 : span::inFlightBytes,
                 (region, slotBytes) -> journal().append(Change.assign(region, slotBytes)));
         try {
             this.recovery = Recovery.run(device, superblock, layout, index, space, classes, progress);
@@ -154,6 +158,21 @@ public final class Store implements AutoCloseable {
                 throw e;
             }
         }
+    }
+
+    /**
+     * The span the store is on, or null for one device; a span's stripes must be the store's
+     * regions, so that a region is wholly on one member.
+     */
+    private static SpanDevice spanOf(BlockDevice device, Superblock sb) throws IOException {
+        if (!(device instanceof SpanDevice span)) return null;
+        MemberHeader h = span.header();
+        if (h.headBytes() != sb.regionBase() || h.stripeBytes() != sb.regionBytes() || h.setBytes() != sb.capacity()
+                || h.setIdHi() != sb.storeIdHi() || h.setIdLo() != sb.storeIdLo()) {
+            throw new IOException(device.path() + ": the members' headers (set " + h.setId() + ") do not match the store "
+                    + sb.storeId() + " formatted on them");
+        }
+        return span;
     }
 
     private Journal journal() {
@@ -428,7 +447,8 @@ public final class Store implements AutoCloseable {
         health.begin();
         catalog.lockQuietly(); // not counted in lockAcquisitions: that counter is about the data path
         try {
-            return counters.snapshot(catalog, superblock, io, journal, checkpointer, runtime);
+            return counters.snapshot(catalog, superblock, io, journal, checkpointer, runtime,
+                    device instanceof SpanDevice span ? span.members() : List.of(device));
         } finally {
             catalog.unlock();
             health.end();

@@ -1,5 +1,8 @@
 package dev.rawblock.store;
 
+import dev.rawblock.device.BlockDevice;
+import dev.rawblock.device.DeviceStats;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
@@ -57,7 +60,7 @@ final class StoreCounters {
 
     /** Under the catalog's lock: the counters, with the contents and space they count, as one {@link StoreStats}. */
     StoreStats snapshot(Catalog catalog, Superblock superblock, IoTracker io, Journal journal, Checkpointer checkpointer,
-                        StoreRuntime runtime) {
+                        StoreRuntime runtime, List<BlockDevice> devices) {
         Space space = catalog.space;
         SizeClasses classes = catalog.classes;
         long[][] usage = space.classUsage(classes.count());
@@ -81,6 +84,17 @@ final class StoreCounters {
                 cost.batchSubmissions.sum(), journal.groups(), nanos == 0 ? -1 : (now - nanos) / 1_000_000,
                 cost.lockAcquisitions.sum(), catalog.index.memoryBytes() + slotTableBytes, checkpointer.written(),
                 checkpointer.failed(), journal.fill(), (now - checkpointNanos) / 1_000_000, catalog.expiringEntries,
-                removals.expired.sum());
+                removals.expired.sum(), members(catalog, regionBytes, devices));
+    }
+
+    private static List<StoreStats.MemberStats> members(Catalog catalog, long regionBytes, List<BlockDevice> devices) {
+        List<StoreStats.MemberStats> members = new ArrayList<>(devices.size());
+        for (int m = 0; m < devices.size(); m++) {
+            DeviceStats io = devices.get(m).stats();
+            members.add(new StoreStats.MemberStats(devices.get(m).path().toString(), catalog.memberPayloadBytes[m],
+                    catalog.space.usedSlotBytes(m), catalog.space.regionCount(m) * regionBytes, io.operations(),
+                    io.bytesRead(), io.bytesWritten(), io.inFlight()));
+        }
+        return List.copyOf(members);
     }
 }

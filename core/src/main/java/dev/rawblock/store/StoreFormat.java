@@ -5,6 +5,8 @@ import dev.rawblock.device.ContentProbe;
 import dev.rawblock.device.Geometry;
 import dev.rawblock.device.IoBuffer;
 import dev.rawblock.device.IoOp;
+import dev.rawblock.device.MemberHeader;
+import dev.rawblock.device.SpanDevice;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -123,6 +125,91 @@ public final class StoreFormat {
         // First: a policy the device cannot apply is refused before anything is written.
         Placement placement = Placement.of(device, policy);
         Superblock sb = plan(device.size(), device.alignment(), options, version);
+        write(device, sb, placement);
+        return sb;
+    }
+
+    /**
+     * The geometry of a store spread over {@code members} devices of at least {@code memberBytes}
+     * each (see {@link SpanDevice}): its regions are the span's stripes, round-robin over the
+     * members, and its superblock and metadata the span's head, on member 0. The capacity of
+     * {@code options}, when given, is per member. The metadata is sized for the whole store.
+     */
+    public static Superblock planSpan(int members, long memberBytes, int alignment, FormatOptions options)
+            throws IOException {
+        if (members < 2) throw new IllegalArgumentException("a span needs at least 2 members, got " + members);
+        long perMember = options.capacity() == 0 ? memberBytes : options.capacity();
+        if (perMember > memberBytes) {
+            throw new IOException("capacity " + perMember + " is larger than the smallest member (" + memberBytes + " bytes)");
+        }
+        long share = perMember - MemberHeader.DATA_OFFSET;
+        if (share < MIB) throw new IOException("a member of " + perMember + " bytes is too small to hold a share of a store");
+        // As if one device held every member's share: that sizes the metadata and picks the region size.
+        Superblock whole = plan((long) members * share, alignment, new FormatOptions(0, options.regionBytes(),
+                options.maxEntries()));
+        long regionBytes = whole.regionBytes();
+        long perMemberRegions = (share - whole.regionBase()) / regionBytes;
+        if (perMemberRegions < 1) {
+            throw new IOException("members of " + perMember + " bytes leave no room for a region of " + regionBytes
+                    + " bytes after " + whole.regionBase() + " bytes of superblock and metadata");
+        }
+        // Every member keeps room for the head: the capacity is the head and whole rounds of regions.
+        // Less capacity needs no more metadata, so each plan's head is at most the last one's; a
+        // head that shrank leaves room for more regions, which the next plan takes in whole rounds
+        // (one region per member). The capacity only falls, so this settles within a few plans.
+        long capacity = whole.regionBase() + members * perMemberRegions * regionBytes;
+        for (int plans = 1; ; plans++) {
+            Superblock sb = plan(capacity, alignment, new FormatOptions(capacity, regionBytes, whole.maxEntries()));
+            long stripes = (capacity - sb.regionBase()) / regionBytes / members * members;
+            long fitted = sb.regionBase() + stripes * regionBytes;
+            if (fitted == capacity && sb.regionCount() == stripes) {
+                assert SpanDevice.memberBytes(members, 0, capacity, sb.regionBase(), regionBytes) <= perMember : sb;
+                return sb;
+            }
+            if (plans == 8) throw new IllegalStateException("no span geometry settles for " + members + " x " + perMember);
+            capacity = fitted;
+        }
+    }
+
+    /**
+     * Formats a store over {@code devices} (in this order, at least two): writes every member's
+     * header, then the store on the span as {@link #format} does; returns the span, open, which owns
+     * the devices. What they held is overwritten: the caller has checked each may be.
+     */
+    public static SpanDevice formatSpan(List<BlockDevice> devices, FormatOptions options, PlacementPolicy policy)
+            throws IOException {
+        long smallest = Long.MAX_VALUE;
+        int alignment = 1;
+        for (BlockDevice d : devices) {
+            smallest = Math.min(smallest, d.size());
+            alignment = Math.max(alignment, d.alignment());
+        }
+        Superblock sb = planSpan(devices.size(), smallest, alignment, options);
+        SpanDevice span = SpanDevice.format(devices, sb.capacity(), sb.regionBase(), sb.regionBytes(), sb.blockBytes(),
+                sb.storeIdHi(), sb.storeIdLo());
+        write(span, sb, Placement.of(span, policy));
+        return span;
+    }
+
+    /**
+     * Opens the span whose members {@code devices} are (in any order), taking ownership of them
+     * once it is open. A device that is no member is named with what it holds instead.
+     *
+     * @throws IOException one line naming a device and why the devices are not exactly one span's members
+     */
+    public static SpanDevice openSpan(List<BlockDevice> devices) throws IOException {
+        for (BlockDevice d : devices) {
+            DeviceContents found = identify(d);
+            if (found.state() != DeviceContents.State.MEMBER) {
+                throw new IOException(d.path() + " is not a member of a rawblock store over several devices: it "
+                        + found.phrase());
+            }
+        }
+        return SpanDevice.open(devices);
+    }
+
+    /** Writes the store {@code sb} lays out: an empty checkpoint, then both superblock copies; flushes. */
+    private static void write(BlockDevice device, Superblock sb, Placement placement) throws IOException {
         int block = sb.blockBytes();
         IoTracker io = new IoTracker(device, placement, sb.regionBase());
         try (Checkpoint.Writer empty = new Checkpoint.Writer(device, io, MetadataLayout.of(sb), block, 1)) {
@@ -134,7 +221,6 @@ public final class StoreFormat {
             await(io.submit(List.of(IoOp.write(0, buf.segment()))).getFirst(), "write the superblock of " + device.path());
             await(device.flush(), "flush " + device.path());
         }
-        return sb;
     }
 
     /**
@@ -157,6 +243,7 @@ public final class StoreFormat {
                     + " bytes but the store formatted on it has " + found.store().capacity()
                     + ": refusing to open a truncated or different device" + restoreHint(device, found.store()));
             case DAMAGED_STORE -> throw new IOException(path + " " + found.phrase());
+            case MEMBER -> throw new IOException(path + " " + found.phrase() + ": give every member, each with --path");
             case EMPTY, UNFINISHED_FORMAT -> throw new IOException(path + " is not formatted: it " + found.phrase()
                     + " (run: rawblock format --path " + path + ")");
             case OTHER -> throw new IOException(path + " is not a rawblock store: it " + found.phrase());
@@ -174,6 +261,17 @@ public final class StoreFormat {
         if (copies > 0) {
             try (IoBuffer buf = device.buffers().allocate((long) copies * block)) {
                 await(device.submit(List.of(IoOp.read(0, buf.segment()))).getFirst(), "read the superblock of " + device.path());
+                MemorySegment first = buf.segment().asSlice(0, block);
+                if (MemberHeader.hasMagic(first)) {
+                    String problem = MemberHeader.problem(first);
+                    if (problem != null) {
+                        return new DeviceContents(DeviceContents.State.DAMAGED_STORE, "holds a damaged member of a "
+                                + "rawblock store (" + problem + ")", null, null);
+                    }
+                    MemberHeader h = MemberHeader.decode(first);
+                    return new DeviceContents(DeviceContents.State.MEMBER, "is " + h.describe() + " of the "
+                            + h.layout().name().toLowerCase() + " rawblock store " + h.setId(), null, null);
+                }
                 String damage = null;
                 for (int i = 0; i < copies; i++) {
                     MemorySegment copy = buf.segment().asSlice((long) i * block, block);

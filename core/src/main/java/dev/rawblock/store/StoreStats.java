@@ -37,6 +37,7 @@ import java.util.List;
  *                           none yet (it grows while the store is unchanged: no checkpoint is needed then)
  * @param expiringEntries    entries that have an expiry time
  * @param expiredKeys        entries removed because their expiry time passed (on access or by the sweep)
+ * @param members            per device the store is on (one, or the members of a span, in their places)
  */
 public record StoreStats(long entries, long maxEntries, long payloadBytes, long usedSlotBytes, long capacityBytes,
                          long assignedBytes, long freeRegions, long regions, List<ClassStats> classes,
@@ -44,7 +45,23 @@ public record StoreStats(long entries, long maxEntries, long payloadBytes, long 
                          long writeErrors, long putsStored, long putsFailed, long hits, long misses, long inFlightIo,
                          long batchSubmissions, long journalGroups, long lastIoAgeMillis, long lockAcquisitions,
                          long indexMemoryBytes, long checkpoints, long checkpointFailures, double journalFill,
-                         long lastCheckpointAgeMillis, long expiringEntries, long expiredKeys) {
+                         long lastCheckpointAgeMillis, long expiringEntries, long expiredKeys,
+                         List<MemberStats> members) {
+
+    /**
+     * One device of the store (for a span, one member: its regions and their values, and its I/O).
+     *
+     * @param path          the device
+     * @param valueBytes    bytes of stored values in its regions
+     * @param usedSlotBytes bytes of its slots that hold values
+     * @param capacityBytes bytes of its regions
+     * @param operations    operations submitted to it since open (reads, writes, flushes)
+     * @param bytesRead     bytes read from it since open
+     * @param bytesWritten  bytes written to it since open
+     * @param inFlight      its operations submitted and not completed
+     */
+    public record MemberStats(String path, long valueBytes, long usedSlotBytes, long capacityBytes, long operations,
+                              long bytesRead, long bytesWritten, long inFlight) {}
 
     /**
      * One size class.

@@ -27,7 +27,7 @@ class CatalogTest {
 
     /** A stored entry of {@code length} bytes in a new slot of {@code slotBytes}. */
     private long store(long fpLo, long slotBytes, long length) {
-        int slotId = space.allocate(0, slotBytes, 0, true);
+        int slotId = space.allocate(0, slotBytes, 0, true, false);
         long pos = index.insert(new Fingerprint(1, fpLo), slotId, length, 0, space::moved);
         index.setState(pos, KeyIndex.STORED);
         space.moved(slotId, pos);

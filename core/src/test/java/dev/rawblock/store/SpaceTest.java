@@ -38,9 +38,9 @@ class SpaceTest {
         assertEquals(Space.MAX_REGIONS - 1, Space.regionOf(Space.slotId(Space.MAX_REGIONS - 1, (1 << Space.SLOT_BITS) - 1)),
                 "the largest region id survives the shift (unsigned)");
         Space space = space(4);
-        int first = space.allocate(0, 3 * SLOT, 7, true);
+        int first = space.allocate(0, 3 * SLOT, 7, true, false);
         assertEquals(BASE, space.offset(first));
-        int second = space.allocate(0, 3 * SLOT, 8, true);
+        int second = space.allocate(0, 3 * SLOT, 8, true, false);
         assertEquals(BASE + 3 * SLOT, space.offset(second));
         assertEquals(1, assigned.size());
         assertEquals(3 * SLOT, assigned.getFirst()[1]);
@@ -51,8 +51,8 @@ class SpaceTest {
     void aRegionOfTwoToTheEighteenSlotsHandsOutEveryFreeSlotItCountsAndNoMore() {
         long region = (1L << Space.SLOT_BITS) * SLOT; // 1 GiB of 4 KiB slots
         Space space = new Space(BASE, region, 2, (r, slotBytes) -> { });
-        Set<Integer> ids = new HashSet<>(List.of(space.allocate(0, SLOT, 0, true))); // claims the region
-        for (int slot; (slot = space.allocate(0, SLOT, ids.size(), false)) != Space.NONE; ) {
+        Set<Integer> ids = new HashSet<>(List.of(space.allocate(0, SLOT, 0, true, false))); // claims the region
+        for (int slot; (slot = space.allocate(0, SLOT, ids.size(), false, false)) != Space.NONE; ) {
             assertTrue(ids.add(slot), "no slot twice");
         }
         assertEquals((1 << Space.SLOT_BITS) - 1, ids.size(), "the END marker's index is never a slot");
@@ -66,26 +66,26 @@ class SpaceTest {
         Space space = space(3);
         int perRegion = (int) (REGION / SLOT);
         Set<Integer> ids = new HashSet<>();
-        for (int i = 0; i < perRegion; i++) assertTrue(ids.add(space.allocate(1, SLOT, i, true)), "no slot twice");
+        for (int i = 0; i < perRegion; i++) assertTrue(ids.add(space.allocate(1, SLOT, i, true, false)), "no slot twice");
         assertFalse(space.hasFreeSlot(1));
-        assertEquals(Space.NONE, space.allocate(1, SLOT, 0, false), "the region is full and no new one may be claimed");
+        assertEquals(Space.NONE, space.allocate(1, SLOT, 0, false, false), "the region is full and no new one may be claimed");
         assertEquals(2, space.freeRegionCount());
-        int next = space.allocate(1, SLOT, 99, true);
+        int next = space.allocate(1, SLOT, 99, true, false);
         assertNotEquals(Space.regionOf(ids.iterator().next()), Space.regionOf(next));
         assertEquals(1, space.freeRegionCount());
         assertEquals(2, space.regionsOf(1).size());
-        space.allocate(2, 2 * SLOT, 0, true);
+        space.allocate(2, 2 * SLOT, 0, true, false);
         assertEquals(0, space.freeRegionCount());
-        assertEquals(Space.NONE, space.allocate(3, SLOT, 0, true), "no region left for a new class");
+        assertEquals(Space.NONE, space.allocate(3, SLOT, 0, true, false), "no region left for a new class");
     }
 
     @Test
     void freeingTheLastSlotOfARegionGivesTheRegionBack() {
         Space space = space(2);
-        int a = space.allocate(0, SLOT, 1, true), b = space.allocate(0, SLOT, 2, true);
+        int a = space.allocate(0, SLOT, 1, true, false), b = space.allocate(0, SLOT, 2, true, false);
         space.free(a);
         assertTrue(space.hasFreeSlot(0));
-        assertEquals(a, space.allocate(0, SLOT, 3, false), "a freed slot is reused first");
+        assertEquals(a, space.allocate(0, SLOT, 3, false, false), "a freed slot is reused first");
         space.free(a);
         space.free(b);
         assertEquals(2, space.freeRegionCount());
@@ -93,7 +93,7 @@ class SpaceTest {
         assertEquals(Space.NONE, space.region(Space.regionOf(a)).classId);
         assertEquals(0, space.usedSlotBytes());
         // The region can now serve another class with another slot size.
-        int c = space.allocate(5, 16 * SLOT, 4, true);
+        int c = space.allocate(5, 16 * SLOT, 4, true, false);
         assertEquals(16 * SLOT, space.region(Space.regionOf(c)).slotBytes);
         assertEquals(REGION / (16 * SLOT), space.region(Space.regionOf(c)).slotCount);
     }
@@ -101,8 +101,8 @@ class SpaceTest {
     @Test
     void aFreeSlotCannotBeFreedAgain() {
         Space space = space(1);
-        int a = space.allocate(0, SLOT, 1, true);
-        space.allocate(0, SLOT, 2, true);
+        int a = space.allocate(0, SLOT, 1, true, false);
+        space.allocate(0, SLOT, 2, true, false);
         space.free(a);
         assertThrows(IllegalStateException.class, () -> space.free(a));
     }
@@ -110,13 +110,13 @@ class SpaceTest {
     @Test
     void positionsFollowMovesAndParkedSlotsHaveNone() {
         Space space = space(1);
-        int a = space.allocate(0, SLOT, 41, true);
+        int a = space.allocate(0, SLOT, 41, true, false);
         assertEquals(41, space.positionOf(a));
         space.moved(a, 42);
         assertEquals(42, space.positionOf(a));
         space.park(a);
         assertEquals(-1, space.positionOf(a), "parked: used, but no entry's");
-        int b = space.allocate(0, SLOT, 0, false);
+        int b = space.allocate(0, SLOT, 0, false, false);
         assertNotEquals(a, b, "a parked slot is not free");
         space.free(a);
         assertEquals(-1, space.positionOf(a));
@@ -134,10 +134,10 @@ class SpaceTest {
         assertEquals(2 * SLOT, space.usedSlotBytes());
         Set<Integer> handedOut = new HashSet<>();
         int perRegion = (int) (REGION / SLOT);
-        for (int i = 0; i < perRegion - 2; i++) handedOut.add(space.allocate(0, SLOT, 100 + i, false));
+        for (int i = 0; i < perRegion - 2; i++) handedOut.add(space.allocate(0, SLOT, 100 + i, false, false));
         assertEquals(perRegion - 2, handedOut.size());
         assertFalse(handedOut.contains(Space.slotId(1, 1)) || handedOut.contains(Space.slotId(1, 3)));
-        assertEquals(Space.NONE, space.allocate(0, SLOT, 0, false));
+        assertEquals(Space.NONE, space.allocate(0, SLOT, 0, false, false));
         assertThrows(IllegalStateException.class, () -> space.restore(1, 0, SLOT, new int[0], new long[0], 0));
     }
 
@@ -150,7 +150,7 @@ class SpaceTest {
     @Test
     void theColdestRegionIsTheLeastRecentlyUsedEvictableOne() {
         Space space = space(4);
-        for (int cls = 0; cls < 4; cls++) space.allocate(cls, SLOT, cls, true);
+        for (int cls = 0; cls < 4; cls++) space.allocate(cls, SLOT, cls, true, false);
         for (int r = 0; r < 4; r++) space.region(r).lastAccess = 100 - r * 10; // region 3 is the coldest
         Space.Region coldest = space.coldestRegion(r -> true, 64, new SplittableRandom(1));
         assertEquals(3, coldest.id);
@@ -177,7 +177,7 @@ class SpaceTest {
                     space.free(id);
                 } else {
                     int cls = rnd.nextInt(slotSizes.length);
-                    int id = space.allocate(cls, slotSizes[cls], step, rnd.nextInt(4) != 0);
+                    int id = space.allocate(cls, slotSizes[cls], step, rnd.nextInt(4) != 0, false);
                     if (id == Space.NONE) continue;
                     assertNull(used.put(id, cls), "slot " + id + " handed out twice");
                     ids.add(id);
