@@ -1,5 +1,6 @@
 package dev.rawblock.cli.bench;
 
+import dev.rawblock.cli.bench.ClosedLoop.Observer;
 import dev.rawblock.cli.Progress;
 import dev.rawblock.cli.StatsCommand;
 import dev.rawblock.cli.text.ParsingConverter;
@@ -166,14 +167,14 @@ final class BenchDeviceCommand implements Callable<Integer> {
                 // A fresh preallocated file has unwritten extents: reads of them return zeros
                 // without touching the disk and first writes pay for converting them. Write it
                 // once, untimed, as fio does when it lays out a file.
-                us.run(AccessPattern.WRITE, size, observer(progress, "preparing new file"));
+                us.run(AccessPattern.WRITE, size, Observer.of(progress, "preparing new file"));
             }
             long warmUp = Math.max(block, Math.min(size, WARMUP_BYTES) / block * block);
-            us.run(pattern, warmUp, observer(progress, "warm-up"));
-            if (peer != null) peer.run(pattern, warmUp, observer(progress, "io_uring warm-up"));
+            us.run(pattern, warmUp, Observer.of(progress, "warm-up"));
+            if (peer != null) peer.run(pattern, warmUp, Observer.of(progress, "io_uring warm-up"));
             for (int i = 1; i <= runs; i++) {
                 String label = "run " + i + "/" + runs;
-                Figures f = us.run(pattern, size, observer(progress, label));
+                Figures f = us.run(pattern, size, Observer.of(progress, label));
                 ours.add(f);
                 progress.line(f.summary(label, "IOPS"));
                 if (fio != null) {
@@ -184,7 +185,7 @@ final class BenchDeviceCommand implements Callable<Integer> {
                 }
                 if (peer != null) {
                     String peerLabel = "io_uring " + label;
-                    Figures g = peer.run(pattern, size, observer(progress, peerLabel));
+                    Figures g = peer.run(pattern, size, Observer.of(progress, peerLabel));
                     theirs.computeIfAbsent(Peer.IO_URING, p -> new ArrayList<>()).add(g);
                     progress.line(g.summary(peerLabel, "IOPS"));
                 }
@@ -231,7 +232,7 @@ final class BenchDeviceCommand implements Callable<Integer> {
         }
 
         /** One pass of {@code bytes}; the device's open and close are not in its time. */
-        Figures run(AccessPattern p, long bytes, DeviceWorkload.Observer observer) throws Exception {
+        Figures run(AccessPattern p, long bytes, Observer observer) throws Exception {
             open();
             try {
                 return workload.run(p, bytes, observer);
@@ -301,9 +302,6 @@ final class BenchDeviceCommand implements Callable<Integer> {
         }
     }
 
-    static DeviceWorkload.Observer observer(Progress progress, String label) {
-        return (done, total, elapsed) -> progress.update(label, done, total, elapsed);
-    }
 
     /** Lets picocli take engine names; a bad value becomes a usage error naming the choices. */
     static final class EngineConverter extends ParsingConverter<Engine> {

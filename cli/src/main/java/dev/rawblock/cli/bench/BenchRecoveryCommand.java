@@ -36,10 +36,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -79,9 +76,6 @@ final class BenchRecoveryCommand implements Callable<Integer> {
     /** Values start at shifts in [0, SHIFT_SPAN) of the random source; their first 8 bytes are the key number. */
     private static final long SHIFT_SPAN = 1L << 20;
     private static final long SHIFT_STEP = 8191;
-    private static final long POLL_MILLIS = 200;
-    /** No batch finished for this long means the store or the engine is stuck; better an error than a hang. */
-    private static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     @Spec
     CommandSpec spec;
@@ -421,49 +415,15 @@ final class BenchRecoveryCommand implements Callable<Integer> {
     }
 
     /**
-     * Runs batches 0 .. count-1 on {@code --threads} daemon threads, each taking the next batch
-     * number, with progress; the first failure stops the phase and is thrown.
+     * Runs batches 0 .. count-1 in the {@link ClosedLoop} on {@code --threads} threads, each taking
+     * the next batch number, with progress; the first failure stops the phase and is thrown.
      */
     private void runBatches(String label, long count, long items, Progress progress, Batch body)
             throws IOException, InterruptedException {
-        AtomicLong next = new AtomicLong();
-        LongAdder done = new LongAdder();
-        LongAdder batchesDone = new LongAdder();
-        AtomicReference<Throwable> error = new AtomicReference<>();
-        int lanes = (int) Math.max(1, Math.min(threads, count));
-        CountDownLatch left = new CountDownLatch(lanes);
-        for (int lane = 0; lane < lanes; lane++) {
-            // Daemon threads: a store call that never returns must not keep the JVM alive after the error.
-            Thread.ofPlatform().daemon().name("bench-recovery-" + lane).start(() -> {
-                try {
-                    for (long b; error.get() == null && (b = next.getAndIncrement()) < count; ) {
-                        done.add(body.run(b));
-                        batchesDone.increment();
-                    }
-                } catch (Throwable t) {
-                    error.compareAndSet(null, t);
-                } finally {
-                    left.countDown();
-                }
-            });
-        }
-        long t0 = System.nanoTime();
-        long last = -1, lastChange = t0;
-        while (!left.await(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
-            long now = System.nanoTime();
-            progress.count(label, done.sum(), items, label.equals("fill") ? "entries" : "batches", now - t0);
-            long b = batchesDone.sum();
-            if (b != last) {
-                last = b;
-                lastChange = now;
-            } else if (now - lastChange > STALL_NANOS) {
-                throw new IOException(label + ": no batch finished for " + TimeUnit.NANOSECONDS.toSeconds(STALL_NANOS)
-                        + " s; the store or the engine is stuck");
-            }
-        }
-        Throwable t = error.get();
-        if (t instanceof IOException io) throw io;
-        if (t != null) throw new IOException(label + " failed: " + Main.describe(t), t);
+        String unit = label.equals("fill") ? "entries" : "batches";
+        ClosedLoop.run(label + " batch", threads, Math.toIntExact(count), items, (b, lane, latency) -> body.run(b),
+                () -> {}, (done, total, elapsed) -> progress.count(label, done, total, unit, elapsed),
+                () -> "; the store or the engine is stuck");
     }
 
     private static void deviceFlush(BlockDevice device) throws IOException, InterruptedException {

@@ -203,7 +203,7 @@ final class BenchServerCommand implements Callable<Integer> {
         try (Store store = Store.open(device, storeOptions); Server server = serve(store)) {
             int port = server.respAddress().getPort();
             // The server runs in this JVM, which does nothing else meanwhile: its CPU time is the server's.
-            LongSupplier cpu = DeviceWorkload::processCpuNanos;
+            LongSupplier cpu = ClosedLoop::processCpuNanos;
             // SET: fresh keys (a key space far larger than the requests), as the embedded put writes new keys.
             Timed set = timed(cpu, () -> rb.rps(port, "set", clients, requests, valueSize, 1_000_000_000L));
             // GET: the keys redis-benchmark will draw, stored beforehand through the store itself (untimed).

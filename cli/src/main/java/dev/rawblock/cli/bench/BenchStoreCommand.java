@@ -1,6 +1,8 @@
 package dev.rawblock.cli.bench;
 
+import dev.rawblock.cli.bench.ClosedLoop.Observer;
 import dev.rawblock.cli.EvictionConverter;
+
 import dev.rawblock.cli.FormatCommand;
 import dev.rawblock.cli.IoDelayOption;
 import dev.rawblock.cli.Progress;
@@ -240,7 +242,7 @@ final class BenchStoreCommand implements Callable<Integer> {
                 bench = us.open();
                 Store store = us.store();
                 long evictionsBefore = store.stats().evictions();
-                StoreWorkload.Pass put = bench.put(keys, observer(progress, label + " put"));
+                StoreWorkload.Pass put = bench.put(keys, Observer.of(progress, label + " put"));
                 requireStored(put, label);
                 StoreStats afterPut = store.stats();
                 if (ops.contains(Op.PUT)) {
@@ -249,7 +251,7 @@ final class BenchStoreCommand implements Callable<Integer> {
                 }
                 report.stats(afterPut, afterPut.evictions() - evictionsBefore);
                 if (ops.contains(Op.GET)) {
-                    StoreWorkload.Pass get = bench.get(keys, observer(progress, label + " get"));
+                    StoreWorkload.Pass get = bench.get(keys, Observer.of(progress, label + " get"));
                     if (get.failed() > 0) throw new IOException(label + " get: " + get.failed() + " keys failed ("
                             + "first: " + get.firstFailure() + ")");
                     report.get(get);
@@ -400,7 +402,7 @@ final class BenchStoreCommand implements Callable<Integer> {
         long span = device.size() / block * block;
         if (span == 0) return;
         try (DeviceWorkload writer = new DeviceWorkload(device, (int) block, qd, span)) {
-            writer.run(AccessPattern.WRITE, span, observer(progress, "preparing new file"));
+            writer.run(AccessPattern.WRITE, span, Observer.of(progress, "preparing new file"));
         }
     }
 
@@ -418,8 +420,8 @@ final class BenchStoreCommand implements Callable<Integer> {
             throws IOException, InterruptedException {
         int n = (int) Math.max(1, Math.min(chunks, WARMUP_BYTES / valueSize));
         BenchKeys keys = new BenchKeys(workload, valueSize, "warmup", n);
-        requireStored(bench.put(keys, observer(progress, who + "warm-up put")), who + "warm-up");
-        StoreWorkload.Pass get = bench.get(keys, observer(progress, who + "warm-up get"));
+        requireStored(bench.put(keys, Observer.of(progress, who + "warm-up put")), who + "warm-up");
+        StoreWorkload.Pass get = bench.get(keys, Observer.of(progress, who + "warm-up get"));
         if (get.failed() > 0) throw new IOException(who + "warm-up get: " + get.failed() + " keys failed (first: "
                 + get.firstFailure() + ")");
         bench.delete(keys);
@@ -434,14 +436,14 @@ final class BenchStoreCommand implements Callable<Integer> {
             throws IOException, InterruptedException {
         String peerLabel = "io_uring " + label;
         StoreWorkload bench = peer.open();
-        StoreWorkload.Pass put = bench.put(keys, observer(progress, peerLabel + " put"));
+        StoreWorkload.Pass put = bench.put(keys, Observer.of(progress, peerLabel + " put"));
         requireStored(put, peerLabel);
         if (ops.contains(Op.PUT)) {
             report.peerPut(Peer.IO_URING, put.figures());
             progress.line(put.figures().summary(peerLabel + " put", "ops/s"));
         }
         if (ops.contains(Op.GET)) {
-            StoreWorkload.Pass get = bench.get(keys, observer(progress, peerLabel + " get"));
+            StoreWorkload.Pass get = bench.get(keys, Observer.of(progress, peerLabel + " get"));
             if (get.failed() > 0) throw new IOException(peerLabel + " get: " + get.failed() + " keys failed (first: "
                     + get.firstFailure() + ")");
             report.peerGet(Peer.IO_URING, get.figures());
@@ -514,13 +516,13 @@ final class BenchStoreCommand implements Callable<Integer> {
                           Progress progress) throws IOException, InterruptedException {
         String rocksLabel = "rocksdb " + label;
         try (RocksPeer.Db db = rocks.openEmpty(); RocksWorkload bench = new RocksWorkload(db, values, qd)) {
-            Figures put = bench.put(keys, observer(progress, rocksLabel + " put"));
+            Figures put = bench.put(keys, Observer.of(progress, rocksLabel + " put"));
             if (ops.contains(Op.PUT)) {
                 report.peerPut(Peer.ROCKSDB, put);
                 progress.line(put.summary(rocksLabel + " put", "ops/s"));
             }
             if (ops.contains(Op.GET)) {
-                Figures get = bench.get(keys, observer(progress, rocksLabel + " get"));
+                Figures get = bench.get(keys, Observer.of(progress, rocksLabel + " get"));
                 report.peerGet(Peer.ROCKSDB, get);
                 progress.line(get.summary(rocksLabel + " get", "ops/s"));
             }
@@ -533,8 +535,8 @@ final class BenchStoreCommand implements Callable<Integer> {
         int n = (int) Math.max(1, Math.min(chunks, WARMUP_BYTES / valueSize));
         BenchKeys keys = new BenchKeys(workload, valueSize, "warmup", n);
         try (RocksPeer.Db db = rocks.openEmpty(); RocksWorkload bench = new RocksWorkload(db, values, qd)) {
-            bench.put(keys, observer(progress, "rocksdb warm-up put"));
-            bench.get(keys, observer(progress, "rocksdb warm-up get"));
+            bench.put(keys, Observer.of(progress, "rocksdb warm-up put"));
+            bench.get(keys, Observer.of(progress, "rocksdb warm-up get"));
         }
     }
 
@@ -545,7 +547,4 @@ final class BenchStoreCommand implements Callable<Integer> {
                 + ")" + (eviction == Eviction.NONE ? "; the store is too small for --total without eviction" : ""));
     }
 
-    private static DeviceWorkload.Observer observer(Progress progress, String label) {
-        return (done, all, elapsed) -> progress.update(label, done, all, elapsed);
-    }
 }

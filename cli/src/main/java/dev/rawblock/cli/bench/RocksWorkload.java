@@ -1,5 +1,6 @@
 package dev.rawblock.cli.bench;
 
+import dev.rawblock.cli.bench.ClosedLoop.Observer;
 import org.HdrHistogram.Recorder;
 import org.rocksdb.RocksDB;
 import org.rocksdb.WriteBatch;
@@ -51,13 +52,13 @@ final class RocksWorkload implements AutoCloseable {
      * Puts every chunk of {@code keys}, then flushes the memtables, inside the timed interval:
      * like rawblock's put pass, it ends when every value is on disk in its final place.
      */
-    Figures put(BenchKeys keys, DeviceWorkload.Observer observer) throws IOException, InterruptedException {
+    Figures put(BenchKeys keys, Observer observer) throws IOException, InterruptedException {
         return ClosedLoop.run("RocksDB put", qd, keys.count(), keys.payloadBytes,
                 (i, lane, latency) -> put(keys, i, lane, latency), db::flush, observer, this::stuck).figures();
     }
 
     /** Gets every chunk of {@code keys} and checks it (see the class comment). */
-    Figures get(BenchKeys keys, DeviceWorkload.Observer observer) throws IOException, InterruptedException {
+    Figures get(BenchKeys keys, Observer observer) throws IOException, InterruptedException {
         return ClosedLoop.run("RocksDB get", qd, keys.count(), keys.payloadBytes,
                 (i, lane, latency) -> get(keys, i, lane, latency), () -> {}, observer, this::stuck).figures();
     }

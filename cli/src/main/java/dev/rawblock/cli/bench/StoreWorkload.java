@@ -1,5 +1,6 @@
 package dev.rawblock.cli.bench;
 
+import dev.rawblock.cli.bench.ClosedLoop.Observer;
 import dev.rawblock.cli.Main;
 import dev.rawblock.cli.text.ParsingConverter;
 import dev.rawblock.device.BlockDevice;
@@ -94,7 +95,7 @@ final class StoreWorkload {
     record Pass(Figures figures, long calls, long bytes, long failed, String firstFailure, long missed, long verified) {}
 
     /** Puts every chunk of {@code keys}, then flushes the device: the time is that of durable puts. */
-    Pass put(BenchKeys keys, DeviceWorkload.Observer observer) throws IOException, InterruptedException {
+    Pass put(BenchKeys keys, Observer observer) throws IOException, InterruptedException {
         return run(true, keys, observer);
     }
 
@@ -102,7 +103,7 @@ final class StoreWorkload {
      * Loads every chunk of {@code keys}, checking lengths and, every {@value BenchValues#VERIFY_EVERY}th
      * chunk, the bytes.
      */
-    Pass get(BenchKeys keys, DeviceWorkload.Observer observer) throws IOException, InterruptedException {
+    Pass get(BenchKeys keys, Observer observer) throws IOException, InterruptedException {
         return run(false, keys, observer);
     }
 
@@ -172,7 +173,7 @@ final class StoreWorkload {
         }
     }
 
-    private Pass run(boolean put, BenchKeys keys, DeviceWorkload.Observer observer)
+    private Pass run(boolean put, BenchKeys keys, Observer observer)
             throws IOException, InterruptedException {
         Counts counts = new Counts(keys);
         ClosedLoop.Result r = ClosedLoop.run(put ? "store put" : "store load", qd, keys.count(), keys.payloadBytes,

@@ -139,7 +139,7 @@ final class SweepSetup {
             throws IOException, InterruptedException {
         int block = (int) Math.min(PREPARE_BLOCK, total);
         try (DeviceWorkload w = new DeviceWorkload(device, block, PREPARE_QD, total / block * block)) {
-            w.run(AccessPattern.WRITE, total / block * block, BenchDeviceCommand.observer(progress, "preparing new file"));
+            w.run(AccessPattern.WRITE, total / block * block, ClosedLoop.Observer.of(progress, "preparing new file"));
         }
     }
 }
