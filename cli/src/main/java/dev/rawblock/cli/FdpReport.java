@@ -1,5 +1,7 @@
 package dev.rawblock.cli;
 
+import dev.rawblock.cli.text.Json;
+import dev.rawblock.cli.text.SizeParser;
 import dev.rawblock.device.BlockDevice;
 import dev.rawblock.device.FdpConfig;
 import dev.rawblock.device.FdpStatus;

@@ -1,5 +1,7 @@
 package dev.rawblock.cli;
 
+import dev.rawblock.cli.text.Json;
+import dev.rawblock.cli.text.SizeParser;
 import dev.rawblock.device.BlockDevice;
 import dev.rawblock.device.DeviceOptions;
 import dev.rawblock.device.Geometry;
@@ -28,7 +30,7 @@ import java.util.concurrent.Callable;
                 "Like mkfs, it writes only over a missing file or an all-zero target; anything else (a store, a "
                         + "filesystem, a partition table, data) is refused with what was found, unless --force. "
                         + "A mounted or busy device is refused even then."})
-final class FormatCommand implements Callable<Integer> {
+public final class FormatCommand implements Callable<Integer> {
     /** The format writes two superblock blocks; the arena needs no more than this. */
     private static final long ARENA_BYTES = 1L << 20;
 
@@ -70,7 +72,7 @@ final class FormatCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         FormatOptions options = formatOptions();
-        Path target = BenchDeviceCommand.target(path, null);
+        Path target = TargetPath.of(path, null);
         // An empty file holds nothing: it is sized as a missing one would be created.
         boolean create = !Files.exists(target) || (Files.isRegularFile(target) && Files.size(target) == 0);
         long createBytes = createSize != null ? createSize : capacity != null ? capacity : 0;
@@ -120,7 +122,7 @@ final class FormatCommand implements Callable<Integer> {
      * filesystem or partition table by its signature, or data at an offset). A store whose file
      * was cut short gets the command that gives it its size back. Shared by the commands that format.
      */
-    static void refuseToErase(BlockDevice device, boolean force) throws IOException {
+    public static void refuseToErase(BlockDevice device, boolean force) throws IOException {
         if (force || device.created()) return;
         DeviceContents found = StoreFormat.identify(device);
         if (found.empty()) return;

@@ -1,5 +1,6 @@
 package dev.rawblock.cli;
 
+import dev.rawblock.cli.text.Json;
 import dev.rawblock.store.Store;
 import dev.rawblock.store.StoreOptions;
 import picocli.CommandLine.Command;
@@ -43,7 +44,7 @@ final class FsckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path target = path != null ? BenchDeviceCommand.target(path, null) : ServeCommand.DEFAULT_PATH;
+        Path target = path != null ? TargetPath.of(path, null) : ServeCommand.DEFAULT_PATH;
         PrintWriter err = spec.commandLine().getErr();
         Progress progress = new Progress(err, Progress.stderrIsTerminal());
         Store.VerifyReport report;

@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
  * completes up to that much later ({@link DelayedDevice}), to see how batches behave when the
  * drive answers late and out of order.
  */
-final class IoDelayOption {
+public final class IoDelayOption {
     /** The largest delay accepted: one second, far beyond any drive's, is a typo. */
     static final long MAX_MICROS = 1_000_000;
 
@@ -26,7 +26,7 @@ final class IoDelayOption {
     long micros;
 
     /** Usage errors, before anything is opened. */
-    void validate() {
+    public void validate() {
         if (micros < 0 || micros > MAX_MICROS) {
             throw new ParameterException(spec.commandLine(), "--io-delay must be between 0 and " + MAX_MICROS
                     + " µs, got " + micros);
@@ -34,7 +34,7 @@ final class IoDelayOption {
     }
 
     /** The device as the store should see it: itself, or delayed. */
-    BlockDevice apply(BlockDevice device) {
+    public BlockDevice apply(BlockDevice device) {
         return micros == 0 ? device : new DelayedDevice(device, micros);
     }
 }

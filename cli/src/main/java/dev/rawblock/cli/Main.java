@@ -1,5 +1,9 @@
 package dev.rawblock.cli;
 
+import dev.rawblock.cli.bench.BenchCommand;
+import dev.rawblock.cli.bench.Interruption;
+import dev.rawblock.cli.text.HelpLayout;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
@@ -98,7 +102,7 @@ public final class Main {
     }
 
     /** A one-line message for people: wrappers without a message of their own are looked through. */
-    static String describe(Throwable t) {
+    public static String describe(Throwable t) {
         while ((t instanceof CompletionException || t instanceof ExecutionException
                 || t.getMessage() == null) && t.getCause() != null) {
             t = t.getCause();

@@ -14,18 +14,18 @@ import java.util.Locale;
  * Otherwise (a log file, a pipe, CI): nothing, since a rewritten line is noise there and stderr
  * then carries only what stays (results of runs, warnings, errors).
  */
-final class Progress {
+public final class Progress {
     private final PrintWriter err;
     private final boolean terminal;
     private boolean lineOpen;
 
-    Progress(PrintWriter err, boolean terminal) {
+    public Progress(PrintWriter err, boolean terminal) {
         this.err = err;
         this.terminal = terminal;
     }
 
     /** Progress of a pass that knows its total. */
-    void update(String label, long done, long total, long elapsedNanos) {
+    public void update(String label, long done, long total, long elapsedNanos) {
         double seconds = elapsedNanos / 1e9;
         double gbps = seconds > 0 ? done / 1e9 / seconds : 0;
         StringBuilder b = new StringBuilder(label).append(String.format(Locale.ROOT, "  %3d%%  %.2f GB/s",
@@ -38,7 +38,7 @@ final class Progress {
      * Progress of a pass that counts items (entries, keys) rather than bytes: percent, items/s and
      * ETA; with a total of -1 (not known yet), only the count and the rate.
      */
-    void count(String label, long done, long total, String unit, long elapsedNanos) {
+    public void count(String label, long done, long total, String unit, long elapsedNanos) {
         double seconds = elapsedNanos / 1e9;
         double rate = seconds > 0 ? done / seconds : 0;
         if (total < 0) {
@@ -52,7 +52,7 @@ final class Progress {
     }
 
     /** Progress of a step that only knows how long it has been running (an fio pass). */
-    void waiting(String label, long elapsedNanos) {
+    public void waiting(String label, long elapsedNanos) {
         show(label + "  " + duration(elapsedNanos / 1e9));
     }
 
@@ -69,14 +69,14 @@ final class Progress {
     }
 
     /** A line that stays, e.g. the result of one run. */
-    void line(String text) {
+    public void line(String text) {
         clear();
         err.println(text);
         err.flush();
     }
 
     /** Removes the in-place line so that later output starts on a clean line. */
-    void clear() {
+    public void clear() {
         if (lineOpen) {
             err.print("\r\033[K");
             err.flush();
@@ -91,7 +91,7 @@ final class Progress {
         lineOpen = true;
     }
 
-    static String duration(double seconds) {
+    public static String duration(double seconds) {
         long s = Math.round(seconds);
         return s < 60 ? s + "s" : s / 60 + "m" + String.format(Locale.ROOT, "%02d", s % 60) + "s";
     }
@@ -100,7 +100,7 @@ final class Progress {
      * Whether stderr is a terminal ({@code System.console()} only tells for stdin and stdout):
      * where the kernel says file descriptor 2 leads, a pseudo-terminal or a console.
      */
-    static boolean stderrIsTerminal() {
+    public static boolean stderrIsTerminal() {
         try {
             String target = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
             return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");

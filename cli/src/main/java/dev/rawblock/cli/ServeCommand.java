@@ -1,5 +1,9 @@
 package dev.rawblock.cli;
 
+import dev.rawblock.cli.text.ParsingConverter;
+import dev.rawblock.cli.text.SecondsParser;
+import dev.rawblock.cli.text.SizeParser;
+import dev.rawblock.cli.text.YesNo;
 import dev.rawblock.device.BlockDevice;
 import dev.rawblock.device.DeviceOptions;
 import dev.rawblock.device.Geometry;
@@ -135,7 +139,7 @@ final class ServeCommand implements Callable<Integer> {
     Long memoryBudget;
 
     @Option(names = "--eviction", paramLabel = "POLICY", defaultValue = "lru",
-            converter = BenchStoreCommand.EvictionConverter.class,
+            converter = EvictionConverter.class,
             description = "lru: evict the least recently used entries when full; none: refuse puts (default: lru).")
     Eviction eviction;
 
@@ -186,7 +190,7 @@ final class ServeCommand implements Callable<Integer> {
 
     private void serve(EventReporter events) throws Exception {
         // Absolute: the log must say which file, whatever directory the server was started from.
-        Path target = BenchDeviceCommand.target(path, DEFAULT_PATH).toAbsolutePath().normalize();
+        Path target = TargetPath.of(path, DEFAULT_PATH).toAbsolutePath().normalize();
         StoreOptions storeOptions = StoreOptions.defaults().withEviction(eviction).withFlush(!noFlush)
                 .withPlacement(placement).withEvents(events);
         try (Store store = openOrCreate(target, storeOptions)) {

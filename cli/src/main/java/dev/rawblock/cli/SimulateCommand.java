@@ -1,5 +1,6 @@
 package dev.rawblock.cli;
 
+import dev.rawblock.cli.text.Json;
 import dev.rawblock.sim.Simulation;
 import dev.rawblock.sim.Simulator;
 import picocli.CommandLine.Command;

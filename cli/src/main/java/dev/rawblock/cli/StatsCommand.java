@@ -1,5 +1,7 @@
 package dev.rawblock.cli;
 
+import dev.rawblock.cli.text.Json;
+import dev.rawblock.cli.text.SizeParser;
 import dev.rawblock.device.BlockDevice;
 import dev.rawblock.device.DeviceBusyException;
 import dev.rawblock.device.DeviceOptions;
@@ -28,7 +30,7 @@ import java.util.concurrent.Callable;
         description = {"Open a store, print its contents, space and counters, and close it.",
                 "The store is opened read-only: recovery runs in memory (its summary goes to stderr) and nothing "
                         + "is written. A store that a server holds is refused; ask the server (INFO rawblock) instead."})
-final class StatsCommand implements Callable<Integer> {
+public final class StatsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
@@ -41,7 +43,7 @@ final class StatsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path target = path != null ? BenchDeviceCommand.target(path, null) : ServeCommand.DEFAULT_PATH;
+        Path target = path != null ? TargetPath.of(path, null) : ServeCommand.DEFAULT_PATH;
         StoreStats stats;
         Superblock sb;
         FdpReport fdp;
@@ -118,7 +120,7 @@ final class StatsCommand implements Callable<Integer> {
     }
 
     /** How reports name the kind of target: file, block device, NVMe namespace. */
-    static String kind(BlockDevice device) {
+    public static String kind(BlockDevice device) {
         return switch (device.geometry().kind()) {
             case FILE -> "file";
             case BLOCK_DEVICE -> "block device";

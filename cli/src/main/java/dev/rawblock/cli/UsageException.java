@@ -7,8 +7,8 @@ import java.io.IOException;
  * inside a command rather than in picocli's parsing: {@link Main} reports it as a usage error
  * (exit 2, one line, the command's --help named), like any other bad flag.
  */
-final class UsageException extends IOException {
-    UsageException(String message) {
+public final class UsageException extends IOException {
+    public UsageException(String message) {
         super(message);
     }
 }

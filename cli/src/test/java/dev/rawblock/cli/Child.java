@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
  * from a shell: its default paths ({@code ./data/...}) land there, its stdout and stderr are
  * files (not a terminal), and it can be sent signals.
  */
-final class Child implements AutoCloseable {
+public final class Child implements AutoCloseable {
     final Process process;
     private final Path out;
     private final Path err;
@@ -29,19 +29,19 @@ final class Child implements AutoCloseable {
     }
 
     /** Starts {@code rawblock ARGS} in {@code workDir}. */
-    static Child start(Path workDir, String... args) throws IOException {
+    public static Child start(Path workDir, String... args) throws IOException {
         return new Child(workDir, List.of(args));
     }
 
     /** Runs {@code rawblock ARGS} in {@code workDir} to its end (at most {@code seconds}). */
-    static Child run(Path workDir, long seconds, String... args) throws IOException, InterruptedException {
+    public static Child run(Path workDir, long seconds, String... args) throws IOException, InterruptedException {
         Child c = start(workDir, args);
         c.await(seconds);
         return c;
     }
 
     /** Waits for the exit; fails (and kills it) past {@code seconds}. */
-    int await(long seconds) throws InterruptedException, IOException {
+    public int await(long seconds) throws InterruptedException, IOException {
         if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             throw new AssertionError("rawblock did not finish within " + seconds + " s; stderr: " + err());
@@ -50,20 +50,25 @@ final class Child implements AutoCloseable {
     }
 
     /** Sends a signal by name (INT, TERM), as a terminal's Ctrl-C or an init system does. */
-    void signal(String name) throws IOException, InterruptedException {
+    public void signal(String name) throws IOException, InterruptedException {
         int code = new ProcessBuilder("kill", "-s", name, Long.toString(process.pid())).start().waitFor();
         if (code != 0) throw new AssertionError("kill -s " + name + " exited " + code);
     }
 
-    int exitCode() {
+    /** Whether the process is still running. */
+    public boolean alive() {
+        return process.isAlive();
+    }
+
+    public int exitCode() {
         return process.exitValue();
     }
 
-    String out() throws IOException {
+    public String out() throws IOException {
         return Files.readString(out);
     }
 
-    String err() throws IOException {
+    public String err() throws IOException {
         return Files.readString(err);
     }
 

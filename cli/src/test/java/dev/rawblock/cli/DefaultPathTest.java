@@ -19,7 +19,7 @@ class DefaultPathTest {
     void statsAndFsckTakeServesDefaultPath() throws Exception {
         Path store = dir.resolve(ServeCommand.DEFAULT_PATH);
         Files.createDirectories(store.getParent());
-        assertEquals(0, BenchDeviceCommandTest.rawblock("format", "--path", store.toString(), "--capacity", "64m").exitCode());
+        assertEquals(0, InProcess.rawblock("format", "--path", store.toString(), "--capacity", "64m").exitCode());
         try (Child stats = Child.run(dir, 60, "stats", "--json")) {
             assertEquals(0, stats.exitCode(), stats.err());
             assertTrue(stats.out().contains("\"path\":\"" + ServeCommand.DEFAULT_PATH + "\""), stats.out());

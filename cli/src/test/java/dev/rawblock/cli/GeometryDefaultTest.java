@@ -1,13 +1,13 @@
 package dev.rawblock.cli;
 
-import dev.rawblock.cli.BenchDeviceCommandTest.Run;
+import dev.rawblock.cli.InProcess.Run;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.Map;
 
-import static dev.rawblock.cli.BenchDeviceCommandTest.rawblock;
+import static dev.rawblock.cli.InProcess.rawblock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

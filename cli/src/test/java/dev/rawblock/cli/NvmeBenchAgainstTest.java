@@ -1,6 +1,6 @@
 package dev.rawblock.cli;
 
-import dev.rawblock.cli.BenchDeviceCommandTest.Run;
+import dev.rawblock.cli.InProcess.Run;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import static dev.rawblock.cli.BenchDeviceCommandTest.rawblock;
+import static dev.rawblock.cli.InProcess.rawblock;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**

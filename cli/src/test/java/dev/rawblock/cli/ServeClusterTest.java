@@ -1,6 +1,6 @@
 package dev.rawblock.cli;
 
-import dev.rawblock.cli.BenchDeviceCommandTest.Run;
+import dev.rawblock.cli.InProcess.Run;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,7 +32,7 @@ class ServeClusterTest {
         List<String> args = new ArrayList<>(List.of("serve", "--path", dir.resolve("data").resolve("s.img").toString(),
                 "--capacity", "256m", "--lm-port", "-1"));
         args.addAll(List.of(flags));
-        Run run = BenchDeviceCommandTest.rawblock(args.toArray(String[]::new));
+        Run run = InProcess.rawblock(args.toArray(String[]::new));
         assertEquals(2, run.exitCode(), run.err());
         assertEquals(1, run.err().strip().lines().count(), "one line: " + run.err());
         assertFalse(Files.exists(dir.resolve("data")), "nothing created: " + run.err());

@@ -82,16 +82,16 @@ class ServeCommandTest {
     void badOptionsAreOneLineUsageErrors() throws Exception {
         Path config = dir.resolve("bad.properties");
         Files.writeString(config, "prot=6390\n");
-        BenchDeviceCommandTest.Run typo = BenchDeviceCommandTest.rawblock("serve", "--config", config.toString());
+        InProcess.Run typo = InProcess.rawblock("serve", "--config", config.toString());
         assertEquals(2, typo.exitCode());
         assertTrue(typo.err().contains("unknown option 'prot' in " + config), typo.err());
 
-        BenchDeviceCommandTest.Run port = BenchDeviceCommandTest.rawblock("serve", "--path",
+        InProcess.Run port = InProcess.rawblock("serve", "--path",
                 dir.resolve("p.img").toString(), "--capacity", "256m", "--port", "70000");
         assertEquals(2, port.exitCode());
         assertTrue(port.err().contains("--port must be 0..65535, got 70000"), port.err());
 
-        BenchDeviceCommandTest.Run metrics = BenchDeviceCommandTest.rawblock("serve", "--path",
+        InProcess.Run metrics = InProcess.rawblock("serve", "--path",
                 dir.resolve("p.img").toString(), "--capacity", "256m", "--metrics-port", "-2");
         assertEquals(2, metrics.exitCode());
         assertTrue(metrics.err().contains("--metrics-port must be 0..65535 (or -1 for off), got -2"), metrics.err());
@@ -99,7 +99,7 @@ class ServeCommandTest {
         byte[] junkBytes = new byte[1 << 20];
         junkBytes[100] = 1; // all zero would be formatted: a first start cut short leaves that
         Path notAStore = Files.write(dir.resolve("junk.img"), junkBytes);
-        BenchDeviceCommandTest.Run junk = BenchDeviceCommandTest.rawblock("serve", "--path", notAStore.toString(),
+        InProcess.Run junk = InProcess.rawblock("serve", "--path", notAStore.toString(),
                 "--port", "0", "--lm-port", "-1");
         assertEquals(1, junk.exitCode());
         assertTrue(junk.err().contains(notAStore + " holds non-zero data at offset 100 and is not a rawblock store"),

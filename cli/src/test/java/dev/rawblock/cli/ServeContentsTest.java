@@ -1,6 +1,6 @@
 package dev.rawblock.cli;
 
-import dev.rawblock.cli.BenchDeviceCommandTest.Run;
+import dev.rawblock.cli.InProcess.Run;
 import dev.rawblock.device.BlockDevice;
 import dev.rawblock.device.DeviceOptions;
 import org.junit.jupiter.api.Test;
@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import static dev.rawblock.cli.BenchDeviceCommandTest.rawblock;
+import static dev.rawblock.cli.InProcess.rawblock;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,6 +1,6 @@
 package dev.rawblock.cli;
 
-import dev.rawblock.cli.BenchDeviceCommandTest.Run;
+import dev.rawblock.cli.InProcess.Run;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,7 +47,7 @@ class ServeNetworkDefaultsTest {
     }
 
     private Run refused(String... extra) throws IOException {
-        Run run = BenchDeviceCommandTest.rawblock(serve(args(extra)).toArray(String[]::new));
+        Run run = InProcess.rawblock(serve(args(extra)).toArray(String[]::new));
         assertEquals(2, run.exitCode(), run.err());
         assertEquals(1, run.err().strip().lines().count(), "one line: " + run.err());
         assertFalse(Files.exists(dir.resolve("data")), "nothing created: " + run.err());

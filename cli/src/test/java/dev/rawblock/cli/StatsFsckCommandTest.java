@@ -1,6 +1,6 @@
 package dev.rawblock.cli;
 
-import dev.rawblock.cli.BenchDeviceCommandTest.Run;
+import dev.rawblock.cli.InProcess.Run;
 import dev.rawblock.device.BlockDevice;
 import dev.rawblock.device.DeviceOptions;
 import dev.rawblock.store.PutResult;
@@ -21,7 +21,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
 
-import static dev.rawblock.cli.BenchDeviceCommandTest.rawblock;
+import static dev.rawblock.cli.InProcess.rawblock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
