@@ -21,6 +21,10 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -38,11 +42,13 @@ public final class FormatCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--path", paramLabel = "PATH", required = true,
-            description = "File or block device; a missing (or empty) file is created with --create-size (or --capacity) bytes.")
-    Path path;
+            description = "File or block device; a missing (or empty) file is created with --create-size (or --capacity) "
+                    + "bytes. Repeat it to lay one store over several devices: its regions are spread over them and "
+                    + "each value lives wholly on one; every member's first block names the set and its place.")
+    List<Path> paths;
 
     @Option(names = "--capacity", paramLabel = "SIZE", converter = SizeParser.Converter.class,
-            description = "Bytes of the device the store uses (default: all of it).")
+            description = "Bytes of the device the store uses (default: all of it); per device with several --path.")
     Long capacity;
 
     @Option(names = "--region-size", paramLabel = "SIZE", converter = SizeParser.Converter.class,
@@ -72,46 +78,64 @@ public final class FormatCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         FormatOptions options = formatOptions();
-        Path target = TargetPath.of(path, null);
-        // An empty file holds nothing: it is sized as a missing one would be created.
-        boolean create = !Files.exists(target) || (Files.isRegularFile(target) && Files.size(target) == 0);
+        List<Path> targets = new ArrayList<>();
+        for (Path p : paths) {
+            Path target = TargetPath.of(p, null);
+            if (targets.contains(target)) usage("--path " + target + " is given twice");
+            targets.add(target);
+        }
         long createBytes = createSize != null ? createSize : capacity != null ? capacity : 0;
-        if (create && createBytes == 0) {
-            usage(target + (Files.exists(target) ? " is empty" : " does not exist")
-                    + "; give --create-size (or --capacity) to create a file of that size");
+        Map<Path, Long> create = new HashMap<>();
+        for (Path target : targets) {
+            // An empty file holds nothing: it is sized as a missing one would be created.
+            if (Files.exists(target) && !(Files.isRegularFile(target) && Files.size(target) == 0)) continue;
+            if (createBytes == 0) {
+                usage(target + (Files.exists(target) ? " is empty" : " does not exist")
+                        + "; give --create-size (or --capacity) to create a file of that size");
+            }
+            if (capacity != null && capacity > createBytes) {
+                usage("--capacity " + SizeParser.format(capacity) + " is larger than --create-size "
+                        + SizeParser.format(createBytes));
+            }
+            create.put(target, createBytes);
         }
-        if (create && capacity != null && capacity > createBytes) {
-            usage("--capacity " + SizeParser.format(capacity) + " is larger than --create-size "
-                    + SizeParser.format(createBytes));
-        }
-        DeviceOptions deviceOptions = DeviceOptions.of(target).withQueueDepth(4).withArenaBytes(ARENA_BYTES);
-        if (create) deviceOptions = deviceOptions.withCreateSize(createBytes);
 
         Superblock sb;
         String kind;
         boolean created;
         String placed = null; // the placement of the format's writes, on a drive that can place them
-        // The open takes the target (a mounted, busy or held one is refused here, --force or not) and keeps it
-        // until the format is done: nothing can change between the look and the write.
-        try (BlockDevice device = BlockDevice.open(deviceOptions)) {
-            created = device.created();
-            kind = StatsCommand.kind(device);
-            try {
-                ServeCommand.requirePlacement(device, placement);
-                refuseToErase(device, force);
-                sb = StoreFormat.format(device, options, placement);
-                if (device.fdp().isPresent()) placed = Placement.of(device, placement).toString();
-            } catch (IOException | RuntimeException e) {
-                // A file this format created (e.g. too small for a store) is not left behind.
-                if (created) Files.deleteIfExists(target);
-                throw e;
+        // The open takes the targets (a mounted, busy or held one is refused here, --force or not) and keeps
+        // them until the format is done: nothing can change between the look and the write.
+        List<BlockDevice> devices = StoreDevices.openEach(targets, p -> {
+            DeviceOptions o = DeviceOptions.of(p).withQueueDepth(4).withArenaBytes(ARENA_BYTES);
+            return create.containsKey(p) ? o.withCreateSize(create.get(p)) : o;
+        });
+        BlockDevice first = devices.getFirst();
+        created = first.created();
+        kind = StatsCommand.kind(first);
+        try {
+            ServeCommand.requirePlacement(first, placement);
+            for (BlockDevice d : devices) refuseToErase(d, force);
+            if (devices.size() == 1) {
+                sb = StoreFormat.format(first, options, placement);
+                if (first.fdp().isPresent()) placed = Placement.of(first, placement).toString();
+            } else {
+                try (BlockDevice span = StoreFormat.formatSpan(devices, options, placement)) {
+                    sb = StoreFormat.read(span);
+                }
             }
+        } catch (IOException | RuntimeException e) {
+            StoreDevices.closeQuietly(devices, e);
+            // A file this format created (e.g. too small for a store) is not left behind.
+            for (BlockDevice d : devices) if (d.created()) Files.deleteIfExists(d.path());
+            throw e;
         }
+        if (devices.size() == 1) first.close(); // a span closes its members
 
         PrintWriter out = spec.commandLine().getOut();
-        printHuman(out, target, kind, created, sb);
+        printHuman(out, targets, kind, created, sb);
         if (placed != null) out.printf(Locale.ROOT, "  %-14s %s%n", "placement", placed);
-        if (json) out.println(json(target, kind, created, sb));
+        if (json) out.println(json(targets, kind, created, sb));
         out.flush();
         return 0;
     }
@@ -150,9 +174,13 @@ public final class FormatCommand implements Callable<Integer> {
         throw new ParameterException(spec.commandLine(), message);
     }
 
-    private static void printHuman(PrintWriter out, Path target, String kind, boolean created, Superblock sb) {
-        out.printf(Locale.ROOT, "formatted %s (%s%s): store id %s%n", target, kind,
+    private static void printHuman(PrintWriter out, List<Path> targets, String kind, boolean created, Superblock sb) {
+        out.printf(Locale.ROOT, "formatted %s (%s%s): store id %s%n", targets.getFirst(), kind,
                 created ? ", created" : "", sb.storeId());
+        if (targets.size() > 1) {
+            out.printf(Locale.ROOT, "  %-14s %d: %s (regions round-robin, %d on each)%n", "members", targets.size(),
+                    String.join(", ", targets.stream().map(Path::toString).toList()), sb.regionCount() / targets.size());
+        }
         out.printf(Locale.ROOT, "  %-14s %s (%d bytes)%n", "capacity", SizeParser.format(sb.capacity()), sb.capacity());
         out.printf(Locale.ROOT, "  %-14s %s%n", "block", SizeParser.format(sb.blockBytes()));
         out.printf(Locale.ROOT, "  %-14s %d x %s from offset %s%n", "regions", sb.regionCount(),
@@ -164,8 +192,9 @@ public final class FormatCommand implements Callable<Integer> {
                 SizeParser.format(sb.metaBytes()), SizeParser.format(sb.metaOffset()));
     }
 
-    private static String json(Path target, String kind, boolean created, Superblock sb) {
-        return new Json().put("path", target.toString()).put("kind", kind).put("created", created)
+    private static String json(List<Path> targets, String kind, boolean created, Superblock sb) {
+        return new Json().put("path", targets.getFirst().toString())
+                .putStrings("members", targets.stream().map(Path::toString).toList()).put("kind", kind).put("created", created)
                 .put("store_id", sb.storeId()).put("capacity_bytes", sb.capacity()).put("block_bytes", sb.blockBytes())
                 .put("region_bytes", sb.regionBytes()).put("region_count", sb.regionCount())
                 .put("region_base", sb.regionBase()).put("max_value_bytes", sb.maxValueBytes())

@@ -10,6 +10,8 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -33,8 +35,9 @@ final class FsckCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--path", paramLabel = "PATH",
-            description = "File or block device of the store (default: ./data/rawblock.img, as for serve).")
-    Path path;
+            description = "File or block device of the store (default: ./data/rawblock.img, as for serve); "
+                    + "for a store over several devices, every member, each with --path, in any order.")
+    List<Path> paths = new ArrayList<>();
 
     @Option(names = "--repair", description = "Drop the entries that fail (the drop is journaled, as a delete is).")
     boolean repair;
@@ -44,12 +47,13 @@ final class FsckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path target = path != null ? TargetPath.of(path, null) : ServeCommand.DEFAULT_PATH;
+        List<Path> targets = TargetPath.all(paths, ServeCommand.DEFAULT_PATH);
+        Path target = targets.getFirst();
         PrintWriter err = spec.commandLine().getErr();
         Progress progress = new Progress(err, Progress.stderrIsTerminal());
         Store.VerifyReport report;
         // Without --repair nothing is written: the device and the store are opened read-only.
-        try (Store store = StatsCommand.open(target, StoreOptions.defaults().withMaxBatchBytes(BATCH_BYTES), !repair,
+        try (Store store = StatsCommand.open(targets, StoreOptions.defaults().withMaxBatchBytes(BATCH_BYTES), !repair,
                 spec)) {
             long total = store.stats().entries();
             long t0 = System.nanoTime();

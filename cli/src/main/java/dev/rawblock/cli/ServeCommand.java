@@ -30,6 +30,10 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
@@ -58,11 +62,14 @@ final class ServeCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--path", paramLabel = "PATH",
-            description = "File or block device of the store (default: ./data/rawblock.img).")
-    Path path;
+            description = "File or block device of the store (default: ./data/rawblock.img). Repeat it for a store "
+                    + "over several devices: every member, in any order (new files are created and formatted as one "
+                    + "store, as format does).")
+    List<Path> paths = new ArrayList<>();
 
     @Option(names = "--capacity", paramLabel = "SIZE", converter = SizeParser.Converter.class,
-            description = "Size of a store file created on first start (default: 8g, or half the free space if less).")
+            description = "Size of a store file created on first start, per file (default: 8g, or half the free space "
+                    + "if less, shared by the files of a new store over several).")
     Long capacity;
 
     @Option(names = "--bind", paramLabel = "ADDR", defaultValue = "127.0.0.1",
@@ -190,10 +197,13 @@ final class ServeCommand implements Callable<Integer> {
 
     private void serve(EventReporter events) throws Exception {
         // Absolute: the log must say which file, whatever directory the server was started from.
-        Path target = TargetPath.of(path, DEFAULT_PATH).toAbsolutePath().normalize();
+        List<Path> targets = new ArrayList<>();
+        for (Path p : paths.isEmpty() ? List.of(DEFAULT_PATH) : paths) {
+            targets.add(TargetPath.of(p, DEFAULT_PATH).toAbsolutePath().normalize());
+        }
         StoreOptions storeOptions = StoreOptions.defaults().withEviction(eviction).withFlush(!noFlush)
                 .withPlacement(placement).withEvents(events);
-        try (Store store = openOrCreate(target, storeOptions)) {
+        try (Store store = openOrCreate(targets, storeOptions)) {
             ServerConfig serverConfig = serverConfig(store.maxValueBytes());
             for (String name : new String[] {"TERM", "INT"}) Signal.handle(new Signal(name), s -> stop.countDown());
             try (Server server = new Server(store, serverConfig, this::serverLine)) {
@@ -218,47 +228,95 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     /**
-     * Opens the store on {@code target}, owning its device for the life of the server (one open from
-     * the first look to the last checkpoint, so no other process can slip in between). A missing or
-     * empty file is created and formatted, and so is an all-zero file: what a first start leaves when
-     * it is killed before its format. A store is opened; anything else is refused with what it holds.
+     * Opens the store on {@code targets}, owning its devices for the life of the server (one open
+     * from the first look to the last checkpoint, so no other process can slip in between). A
+     * missing or empty file is created and formatted, and so is an all-zero file: what a first
+     * start leaves when it is killed before its format. A store over several devices is formatted
+     * only when every member is new. A store is opened; anything else is refused with what it holds.
      */
-    private Store openOrCreate(Path target, StoreOptions options) throws IOException {
-        boolean missing = !Files.exists(target) || (Files.isRegularFile(target) && Files.size(target) == 0);
-        DeviceOptions deviceOptions = DeviceOptions.of(target).withArenaBytes(ARENA_BYTES);
-        if (missing) {
-            long size = capacity != null ? capacity : defaultCapacity(target);
-            Files.createDirectories(target.toAbsolutePath().getParent());
-            deviceOptions = deviceOptions.withCreateSize(size);
-        } else if (capacity != null) {
-            serveLog.warn("--capacity is ignored: " + target + " exists");
+    private Store openOrCreate(List<Path> targets, StoreOptions options) throws IOException {
+        List<Path> created = new ArrayList<>();
+        for (Path target : targets) {
+            if (!Files.exists(target) || (Files.isRegularFile(target) && Files.size(target) == 0)) created.add(target);
+            else if (capacity != null) serveLog.warn("--capacity is ignored: " + target + " exists");
         }
-        BlockDevice device = ioDelay.apply(BlockDevice.open(deviceOptions));
+        Map<Path, Long> sizes = new HashMap<>();
+        for (Path target : created) {
+            sizes.put(target, capacity != null ? capacity : defaultCapacity(target) / targets.size() >> 20 << 20);
+            Files.createDirectories(target.toAbsolutePath().getParent());
+        }
+        List<BlockDevice> devices = new ArrayList<>(StoreDevices.openEach(targets, p -> {
+            DeviceOptions o = DeviceOptions.of(p).withArenaBytes(ARENA_BYTES);
+            return sizes.containsKey(p) ? o.withCreateSize(sizes.get(p)) : o;
+        }));
+        devices.replaceAll(ioDelay::apply);
+        BlockDevice device;
         boolean formatted;
         try {
-            requirePlacement(device, placement);
-            formatted = formatIfNew(target, device);
+            requirePlacement(devices.getFirst(), placement);
+            if (devices.size() == 1) {
+                device = devices.getFirst();
+                formatted = formatIfNew(device.path(), device);
+            } else {
+                BlockDevice span = formatSetIfNew(devices);
+                formatted = span != null;
+                device = formatted ? span : StoreDevices.combine(devices);
+            }
         } catch (IOException | RuntimeException e) {
-            // Still holding the device: a file this start created is removed before anyone else sees it.
-            if (device.created()) Files.deleteIfExists(target);
-            device.close();
+            // Still holding the devices: files this start created are removed before anyone else sees them.
+            StoreDevices.closeQuietly(devices, e);
+            for (BlockDevice d : devices) if (d.created()) Files.deleteIfExists(d.path());
             throw e;
         }
         Store store;
+        String where = StoreDevices.describe(targets);
         Progress progress = new Progress(spec.commandLine().getErr(), Progress.stderrIsTerminal());
         // A large store takes a while: say what is going on before it starts, not only after.
-        if (!formatted) log("recovering " + target + ": loading its checkpoint and replaying its journal");
+        if (!formatted) log("recovering " + where + ": loading its checkpoint and replaying its journal");
         try {
             store = Store.openOwning(device, options, progress.recovery()); // closes the device if it fails
         } catch (IOException e) {
+            Path target = targets.getFirst();
             throw new IOException(target + " does not hold a usable rawblock store (" + e.getMessage()
                     + "); format it with 'rawblock format --path " + target + "' or point --path elsewhere", e);
         }
         progress.clear();
-        log("opened " + target + ": " + store.recoverySummary());
+        log("opened " + where + ": " + store.recoverySummary());
         // Where the writes go, on a drive that can place them or when a policy was asked for.
         if (device.fdp().isPresent() || !placement.equals(PlacementPolicy.AUTO)) log("placement: " + store.placement());
         return store;
+    }
+
+    /**
+     * Formats a store over {@code devices} when every one is a file this start created or found
+     * empty; leaves a set of members alone (opening it checks them); refuses a mix, naming the
+     * first device that is not new. Returns the new store's span (which owns the devices), or null.
+     */
+    private BlockDevice formatSetIfNew(List<BlockDevice> devices) throws IOException {
+        BlockDevice notNew = null;
+        String what = null;
+        for (BlockDevice d : devices) {
+            if (d.created()) continue;
+            DeviceContents found = StoreFormat.identify(d);
+            if (found.empty() && d.geometry().kind() == Geometry.Kind.FILE) continue;
+            notNew = d;
+            what = found.phrase();
+            break;
+        }
+        if (notNew == null) {
+            BlockDevice span = StoreFormat.formatSpan(devices, FormatOptions.defaults(), placement); // as format does
+            log("created and formatted a store over " + devices.size() + " devices: " + StoreDevices.describe(
+                    devices.stream().map(BlockDevice::path).toList()));
+            return span;
+        }
+        for (BlockDevice d : devices) {
+            if (d.created() || StoreFormat.identify(d).empty()) {
+                throw new IOException(d.path() + " is new but " + notNew.path() + " " + what + ": serve formats a "
+                        + "store over several devices only when every one is new (format them with 'rawblock format',"
+                        + " giving every --path)");
+            }
+        }
+        return null;
     }
 
     /**

@@ -3,7 +3,6 @@ package dev.rawblock.cli;
 import dev.rawblock.cli.text.Json;
 import dev.rawblock.cli.text.SizeParser;
 import dev.rawblock.device.BlockDevice;
-import dev.rawblock.device.DeviceBusyException;
 import dev.rawblock.device.DeviceOptions;
 import dev.rawblock.store.Store;
 import dev.rawblock.store.StoreOptions;
@@ -35,19 +34,21 @@ public final class StatsCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--path", paramLabel = "PATH",
-            description = "File or block device of the store (default: ./data/rawblock.img, as for serve).")
-    Path path;
+            description = "File or block device of the store (default: ./data/rawblock.img, as for serve); "
+                    + "for a store over several devices, every member, each with --path, in any order.")
+    List<Path> paths = new ArrayList<>();
 
     @Option(names = "--json", description = "End the output with one line of JSON.")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
-        Path target = path != null ? TargetPath.of(path, null) : ServeCommand.DEFAULT_PATH;
+        List<Path> targets = TargetPath.all(paths, ServeCommand.DEFAULT_PATH);
+        Path target = targets.getFirst();
         StoreStats stats;
         Superblock sb;
         FdpReport fdp;
-        try (Store store = open(target, StoreOptions.defaults(), true, spec)) {
+        try (Store store = open(targets, StoreOptions.defaults(), true, spec)) {
             stats = store.stats();
             sb = store.superblock();
             fdp = FdpReport.of(store.device(), store.placement(), true);
@@ -68,23 +69,22 @@ public final class StatsCommand implements Callable<Integer> {
      * server) is refused with its pid, and the way to ask the server instead. Shared by the
      * commands that inspect a store.
      */
-    static Store open(Path target, StoreOptions options, boolean readOnly, CommandSpec spec) throws IOException {
-        if (!java.nio.file.Files.exists(target)) {
-            throw new IOException("no store at " + target + ": no such file or device (serve creates "
-                    + ServeCommand.DEFAULT_PATH + " on its first start; point --path at another store)");
+    static Store open(List<Path> targets, StoreOptions options, boolean readOnly, CommandSpec spec) throws IOException {
+        for (Path target : targets) {
+            if (!java.nio.file.Files.exists(target)) {
+                throw new IOException("no store at " + target + ": no such file or device (serve creates "
+                        + ServeCommand.DEFAULT_PATH + " on its first start; point --path at another store)");
+            }
         }
-        BlockDevice device;
-        try {
-            device = BlockDevice.open(DeviceOptions.of(target).withReadOnly(readOnly));
-        } catch (DeviceBusyException e) {
-            throw new IOException(e.getMessage() + ServedStoreHint.forHolder(e.holderPid()), e);
-        }
+        BlockDevice device = StoreDevices.combine(StoreDevices.openEach(targets,
+                p -> DeviceOptions.of(p).withReadOnly(readOnly)));
         PrintWriter err = spec.commandLine().getErr();
         Progress progress = new Progress(err, Progress.stderrIsTerminal());
         // closes the device if the open fails
         Store store = Store.openOwning(device, options.withReadOnly(readOnly), progress.recovery());
         progress.clear();
-        err.println("opened " + target + (readOnly ? " read-only: " : ": ") + store.recoverySummary());
+        err.println("opened " + StoreDevices.describe(targets) + (readOnly ? " read-only: " : ": ")
+                + store.recoverySummary());
         err.flush();
         return store;
     }
@@ -105,6 +105,15 @@ public final class StatsCommand implements Callable<Integer> {
             for (StoreStats.ClassStats c : s.classes()) {
                 out.printf(Locale.ROOT, "  %-18s %12s %12d %12d %11.1f%%%n", "", SizeParser.format(c.slotBytes()),
                         c.usedSlots(), c.totalSlots(), c.totalSlots() == 0 ? 0 : 100.0 * c.usedSlots() / c.totalSlots());
+            }
+        }
+        if (s.members().size() > 1) {
+            out.printf(Locale.ROOT, "  %-18s %-40s %14s %14s %14s %14s%n", "members", "path", "value bytes", "of capacity",
+                    "read", "written");
+            for (StoreStats.MemberStats m : s.members()) {
+                out.printf(Locale.ROOT, "  %-18s %-40s %14s %13.1f%% %14s %14s%n", "", m.path(), gb(m.valueBytes()),
+                        m.capacityBytes() == 0 ? 0 : 100.0 * m.usedSlotBytes() / m.capacityBytes(), gb(m.bytesRead()),
+                        gb(m.bytesWritten()));
             }
         }
         out.printf(Locale.ROOT, "  %-18s %d%n", "evictions", s.evictions());
@@ -139,12 +148,19 @@ public final class StatsCommand implements Callable<Integer> {
             classes.add(new Json().put("slot_bytes", c.slotBytes()).put("used_slots", c.usedSlots())
                     .put("total_slots", c.totalSlots()));
         }
+        List<Json> members = new ArrayList<>();
+        for (StoreStats.MemberStats m : s.members()) {
+            members.add(new Json().put("path", m.path()).put("value_bytes", m.valueBytes())
+                    .put("used_slot_bytes", m.usedSlotBytes()).put("capacity_bytes", m.capacityBytes())
+                    .put("operations", m.operations()).put("bytes_read", m.bytesRead())
+                    .put("bytes_written", m.bytesWritten()));
+        }
         return new Json().put("path", target.toString()).put("store_id", sb.storeId())
                 .put("entries", s.entries()).put("max_entries", s.maxEntries()).put("payload_bytes", s.payloadBytes())
                 .put("used_slot_bytes", s.usedSlotBytes()).put("space_efficiency", s.spaceEfficiency())
                 .put("capacity_bytes", s.capacityBytes()).put("assigned_bytes", s.assignedBytes())
                 .put("free_regions", s.freeRegions()).put("regions", s.regions()).put("region_bytes", sb.regionBytes())
-                .putObjects("classes", classes).put("pinned_entries", s.pinnedEntries())
+                .putObjects("classes", classes).putObjects("members", members).put("pinned_entries", s.pinnedEntries())
                 .put("evictions", s.evictions()).put("checksum_failures", s.checksumFailures())
                 .put("read_errors", s.readErrors()).put("write_errors", s.writeErrors())
                 .put("journal_fill", s.journalFill()).put("index_memory_bytes", s.indexMemoryBytes())

@@ -1,13 +1,16 @@
 package dev.rawblock.cli;
 
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -38,11 +41,15 @@ class ServeKillTest {
         return b;
     }
 
-    @Test
-    void everyKeyHoldsItsAcknowledgedOrInFlightValueAfterKill9() throws Exception {
+    /** On one file, and on a store over three (created and formatted by the first start). */
+    @ParameterizedTest(name = "{0} device(s)")
+    @ValueSource(ints = {1, 3})
+    void everyKeyHoldsItsAcknowledgedOrInFlightValueAfterKill9(int devices) throws Exception {
         Path store = dir.resolve("kill.img");
         int port = ServeProcess.freePort();
-        String[] args = {"--capacity", "512m"};
+        List<String> more = new ArrayList<>(List.of("--capacity", "512m"));
+        for (int m = 1; m < devices; m++) more.addAll(List.of("--path", dir.resolve("kill-" + m + ".img").toString()));
+        String[] args = more.toArray(String[]::new);
         int[] acked = new int[KEYS], inFlight = new int[KEYS];
         Arrays.fill(acked, -1);
         Arrays.fill(inFlight, -1);
@@ -76,6 +83,16 @@ class ServeKillTest {
             check(client, acked, inFlight, 3);
             assertEquals(0, served.stop());
         }
+        // stats opens the same set and reports every member.
+        ServeProcess stats = ServeProcess.run(List.of(List.of("stats", "--json", "--path", store.toString()),
+                more.subList(2, more.size())).stream().flatMap(List::stream).toArray(String[]::new));
+        assertEquals(0, stats.exitCode(), String.join("\n", stats.log));
+        String json = stats.log.getLast();
+        for (int m = 0; m < devices; m++) {
+            Path member = m == 0 ? store : dir.resolve("kill-" + m + ".img");
+            assertTrue(json.contains("{\"path\":\"" + member + "\",\"value_bytes\":"), json);
+        }
+        assertEquals(devices, json.split("\"value_bytes\":").length - 1, json);
     }
 
     /** Every key that was ever acknowledged holds its last acknowledged or its in-flight generation. */

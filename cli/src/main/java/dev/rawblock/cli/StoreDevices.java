@@ -1,0 +1,83 @@
+package dev.rawblock.cli;
+
+import dev.rawblock.device.BlockDevice;
+import dev.rawblock.device.DeviceBusyException;
+import dev.rawblock.device.DeviceOptions;
+import dev.rawblock.store.StoreFormat;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The devices a command's store is on: the one {@code --path}, or several, the members of a set.
+ * Every command that opens a store opens its devices here, so all of them take the same paths the
+ * same way and refuse the same things.
+ */
+final class StoreDevices {
+    private StoreDevices() {}
+
+    /**
+     * A set's buffers come from its first member's arena (see SpanDevice); the others need memory
+     * only to stage the rare unaligned buffer.
+     */
+    private static final long MEMBER_ARENA_BYTES = 1L << 20;
+
+    /**
+     * Opens every path with the options {@code options} gives for it; members after the first get a
+     * small arena. A device another process holds is refused with who holds it. When one fails, the
+     * ones already open are closed.
+     */
+    static List<BlockDevice> openEach(List<Path> paths, Function<Path, DeviceOptions> options) throws IOException {
+        List<BlockDevice> devices = new ArrayList<>(paths.size());
+        try {
+            for (Path p : paths) {
+                DeviceOptions o = options.apply(p);
+                if (!devices.isEmpty()) o = o.withArenaBytes(Math.min(o.arenaBytes(), MEMBER_ARENA_BYTES));
+                try {
+                    devices.add(BlockDevice.open(o));
+                } catch (DeviceBusyException e) {
+                    throw new IOException(e.getMessage() + ServedStoreHint.forHolder(e.holderPid()), e);
+                }
+            }
+            return devices;
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(devices, e);
+            throw e;
+        }
+    }
+
+    /**
+     * The device a store on {@code devices} is opened on: the one device, or the set its members
+     * form (which then owns them). When they are not exactly one set's members, all are closed and
+     * the one-line reason thrown.
+     */
+    static BlockDevice combine(List<BlockDevice> devices) throws IOException {
+        if (devices.size() == 1) return devices.getFirst();
+        try {
+            return StoreFormat.openSpan(devices);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(devices, e);
+            throw e;
+        }
+    }
+
+    /** Closes every device; what a close throws is added to {@code cause}. */
+    static void closeQuietly(List<BlockDevice> devices, Throwable cause) {
+        for (BlockDevice d : devices) {
+            try {
+                d.close();
+            } catch (IOException | RuntimeException e) {
+                cause.addSuppressed(e);
+            }
+        }
+    }
+
+    /** "PATH" for one device, "PATH and 2 more members" for a set, for log lines. */
+    static String describe(List<Path> paths) {
+        return paths.getFirst() + (paths.size() == 1 ? "" : " and " + (paths.size() - 1) + " more member"
+                + (paths.size() == 2 ? "" : "s"));
+    }
+}
