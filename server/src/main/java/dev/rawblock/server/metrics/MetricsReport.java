@@ -155,6 +155,7 @@ final class MetricsReport {
             out.sample("rawblock_class_bytes", c.usedBytes(), "slot_bytes", slot, "state", "used");
             out.sample("rawblock_class_bytes", c.freeBytes(), "slot_bytes", slot, "state", "free");
         }
+        members(out, s);
         out.single("rawblock_hits_total", Type.COUNTER, "Keys a load served (store counter, since open).", s.hits());
         // The server counts misses itself: a key it finds absent before loading never reaches the store's counter.
         out.single("rawblock_misses_total", Type.COUNTER, "Keys a GET (either protocol) asked for and did not find.",
@@ -173,6 +174,25 @@ final class MetricsReport {
         out.single("rawblock_checkpoint_age_seconds", Type.GAUGE, "Time since the last checkpoint, or since open; "
                 + "it grows while the store is unchanged, when no checkpoint is needed.",
                 s.lastCheckpointAgeMillis() / 1000.0);
+    }
+
+    /** Per device the store is on (one, or each member of a store over several), labelled by its path. */
+    private static void members(Exposition out, StoreStats s) {
+        out.family("rawblock_member_value_bytes", Type.GAUGE, "Bytes of stored values in each device's regions.");
+        for (StoreStats.MemberStats m : s.members()) out.sample("rawblock_member_value_bytes", m.valueBytes(), "path", m.path());
+        out.family("rawblock_member_capacity_bytes", Type.GAUGE, "Bytes of each device's regions.");
+        for (StoreStats.MemberStats m : s.members()) {
+            out.sample("rawblock_member_capacity_bytes", m.capacityBytes(), "path", m.path());
+        }
+        out.family("rawblock_member_io_bytes_total", Type.COUNTER, "Bytes read from and written to each device since open.");
+        for (StoreStats.MemberStats m : s.members()) {
+            out.sample("rawblock_member_io_bytes_total", m.bytesRead(), "path", m.path(), "direction", "read");
+            out.sample("rawblock_member_io_bytes_total", m.bytesWritten(), "path", m.path(), "direction", "write");
+        }
+        out.family("rawblock_member_operations_total", Type.COUNTER, "Operations submitted to each device since open.");
+        for (StoreStats.MemberStats m : s.members()) out.sample("rawblock_member_operations_total", m.operations(), "path", m.path());
+        out.family("rawblock_member_in_flight", Type.GAUGE, "Operations submitted to each device and not completed.");
+        for (StoreStats.MemberStats m : s.members()) out.sample("rawblock_member_in_flight", m.inFlight(), "path", m.path());
     }
 
     /**

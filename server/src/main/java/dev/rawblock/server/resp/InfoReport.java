@@ -237,7 +237,15 @@ final class InfoReport {
                 .field("checksum_failures", s.checksumFailures())
                 .field("read_errors", s.readErrors())
                 .field("write_errors", s.writeErrors())
-                .field("in_flight_io", s.inFlightIo());
+                .field("in_flight_io", s.inFlightIo())
+                .field("members", s.members().size());
+        // Redis's own style for a list (as its slaveN lines): one line per device, its figures comma separated.
+        for (int i = 0; i < s.members().size(); i++) {
+            StoreStats.MemberStats m = s.members().get(i);
+            t.field("member" + i, "path=" + m.path() + ",value_bytes=" + m.valueBytes() + ",used_slot_bytes="
+                    + m.usedSlotBytes() + ",capacity_bytes=" + m.capacityBytes() + ",bytes_read=" + m.bytesRead()
+                    + ",bytes_written=" + m.bytesWritten() + ",in_flight=" + m.inFlight());
+        }
     }
 
     private static String seconds(double s) {

@@ -68,6 +68,10 @@ class MetricsEndpointTest extends ServerFixture {
             assertEquals(store.stats().capacityBytes(), m.value("rawblock_capacity_bytes"));
             assertEquals(1000 + 70_000 + (3 << 20), m.value("rawblock_payload_bytes"));
             assertTrue(m.value("rawblock_used_slot_bytes") >= m.value("rawblock_payload_bytes"));
+            String member = "{path=\"" + store.device().path() + "\"}";
+            assertEquals(m.value("rawblock_payload_bytes"), m.value("rawblock_member_value_bytes" + member),
+                    "one device holds every value");
+            assertEquals(m.value("rawblock_capacity_bytes"), m.value("rawblock_member_capacity_bytes" + member));
             Map<String, Double> usedSlots = m.starting("rawblock_class_slots{");
             usedSlots.keySet().removeIf(k -> !k.endsWith("state=\"used\"}"));
             assertEquals(3, usedSlots.size(), "three values of different sizes take three classes: " + usedSlots);
