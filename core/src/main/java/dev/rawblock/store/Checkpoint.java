@@ -90,9 +90,9 @@ final class Checkpoint {
         }
 
         void region(long slotBytes) throws IOException {
-            room(8);
+            room(MetadataLayout.REGION_BYTES);
             buffer.segment().set(JAVA_LONG_UNALIGNED, used, slotBytes);
-            used += 8;
+            used += MetadataLayout.REGION_BYTES;
         }
 
         /** An entry; {@code expiresAt} must be 0 in a store of format version 1 (it has no room for it). */

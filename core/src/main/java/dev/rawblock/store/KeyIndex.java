@@ -41,6 +41,12 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 final class KeyIndex implements AutoCloseable {
     static final int CELL = 40;
     static final int MAX_LOAD_PERCENT = 80;
+    /**
+     * Memory per entry at the worst moment: a growth, with the old table at the highest load
+     * ({@code CELL * 100 / MAX_LOAD_PERCENT} bytes per entry) and the new one, half again as large,
+     * side by side until the rehash ends.
+     */
+    static final long PEAK_BYTES_PER_ENTRY = CELL * 100L / MAX_LOAD_PERCENT * 5 / 2;
 
     /** A put is writing the value; lookups do not see it. */
     static final byte WRITING = 1;

@@ -30,6 +30,11 @@ record MetadataLayout(long checkpointA, long checkpointB, long copyBytes, long j
     static final int V1_ENTRY_BYTES = 24;
     static final int REGION_BYTES = 8;
 
+    // A region's record in a checkpoint is its slot size, one u64.
+    static {
+        if (REGION_BYTES != Long.BYTES) throw new AssertionError("a checkpoint's region record is one u64");
+    }
+
     /** Checkpoint entry bytes of a store of format {@code version}. */
     static int entryBytes(int version) {
         return version == 1 ? V1_ENTRY_BYTES : ENTRY_BYTES;

@@ -32,7 +32,7 @@ public final class StoreFormat {
 
     /** As {@link #plan(long, int, FormatOptions)} in format {@code version} (tests of older stores use 1). */
     static Superblock plan(long deviceSize, int alignment, FormatOptions options, int version) throws IOException {
-        int block = Math.max(4096, alignment);
+        int block = Math.max(Superblock.MIN_BLOCK_BYTES, alignment);
         long capacity = options.capacity() == 0 ? deviceSize : options.capacity();
         if (capacity > deviceSize) {
             throw new IOException("capacity " + capacity + " is larger than the device (" + deviceSize + " bytes)");
@@ -328,7 +328,7 @@ public final class StoreFormat {
     }
 
     private static int blockBytes(BlockDevice device) {
-        return Math.max(4096, device.alignment());
+        return Math.max(Superblock.MIN_BLOCK_BYTES, device.alignment());
     }
 
     private static Superblock check(BlockDevice device, Superblock sb) throws IOException {

@@ -64,6 +64,13 @@ public record StoreStats(long entries, long maxEntries, long payloadBytes, long 
                               long bytesRead, long bytesWritten, long inFlight) {}
 
     /**
+     * The most memory the index takes per entry ({@code indexMemoryBytes / entries} at its worst):
+     * while it grows, its old and its new table exist side by side. What a caller planning a store
+     * of many entries should count on.
+     */
+    public static final long INDEX_PEAK_BYTES_PER_ENTRY = KeyIndex.PEAK_BYTES_PER_ENTRY;
+
+    /**
      * One size class.
      *
      * @param slotBytes  bytes per slot

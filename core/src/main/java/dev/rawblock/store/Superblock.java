@@ -42,6 +42,11 @@ public record Superblock(long storeIdHi, long storeIdLo, int blockBytes, long ca
                          long createdMillis, int version, long headerTable, long headerTableBytes) {
     public static final long MAGIC = 0x4b434f4c42574152L; // "RAWBLOCK" as little-endian bytes
     public static final int VERSION = 3;
+    /**
+     * The smallest block a store has: its block is the larger of this and the device's direct I/O
+     * alignment, so on the usual devices (512-byte or 4 KiB sectors) and files it is this.
+     */
+    public static final int MIN_BLOCK_BYTES = 4096;
     /** The oldest format this rawblock still opens. */
     static final int OLDEST_VERSION = 1;
     static final int ENCODED_BYTES = 128;
@@ -121,6 +126,21 @@ public record Superblock(long storeIdHi, long storeIdLo, int blockBytes, long ca
     /** Bytes of slot a value of {@code length} bytes under a key of {@code keyLength} bytes needs in this store. */
     public long slotBytes(int keyLength, long length) {
         return SlotLayout.of(this).need(keyLength, length);
+    }
+
+    /** Bytes of one entry in this store's checkpoints (format version 1 has shorter ones, without expiry). */
+    public int checkpointEntryBytes() {
+        return MetadataLayout.entryBytes(version);
+    }
+
+    /** Bytes of one region's record in a checkpoint (its slot size). */
+    public int checkpointRegionBytes() {
+        return MetadataLayout.REGION_BYTES;
+    }
+
+    /** Bytes of a checkpoint's payload (after its header block) when the store holds {@code entries} entries. */
+    public long checkpointPayloadBytes(long entries) {
+        return (long) regionCount * checkpointRegionBytes() + entries * checkpointEntryBytes();
     }
 
     /** The store id as text, for logs and stats. */

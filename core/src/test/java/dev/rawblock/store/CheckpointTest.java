@@ -50,6 +50,20 @@ class CheckpointTest {
         device.close();
     }
 
+    /** The checkpoint size a superblock tells its callers (bench recovery reports it) is what a writer writes. */
+    @Test
+    void superblockFiguresAreWhatAWriterWrites() throws IOException {
+        Superblock sb = StoreFormat.plan(4L << 30, BLOCK, FormatOptions.defaults());
+        assertEquals(MetadataLayout.ENTRY_BYTES, sb.checkpointEntryBytes());
+        int entries = 1000;
+        try (Checkpoint.Writer w = new Checkpoint.Writer(device, new IoTracker(device, Placement.of(device, PlacementPolicy.OFF), 0), layout, BLOCK, 1)) {
+            for (int r = 0; r < sb.regionCount(); r++) w.region(r % 2 == 0 ? 0 : 1L << 20);
+            for (int e = 0; e < entries; e++) w.entry(e + 1, e, e, 4096, e % 3 == 0 ? 0 : 1L << 40);
+            assertEquals(sb.checkpointPayloadBytes(entries), w.payloadBytes());
+            w.finish(1, 1000, 5000, sb.regionCount(), STORE_ID);
+        }
+    }
+
     /** What a test wrote: regions' slot sizes and entries (packed as an Image holds them). */
     private record Written(long[] regions, long[] entries) {}
 

@@ -70,8 +70,6 @@ final class BenchRecoveryCommand implements Callable<Integer> {
      * Checkpoint payload records (see Checkpoint and MetadataLayout in the store): 8 bytes per region
      * (its slot size), 24 per entry (fingerprint 16, slot id 4, length 4).
      */
-    private static final int CHECKPOINT_REGION_BYTES = 8;
-    private static final int CHECKPOINT_ENTRY_BYTES = 24;
     private static final String KEY_PREFIX = "bench-recovery/";
     /** Values start at shifts in [0, SHIFT_SPAN) of the random source; their first 8 bytes are the key number. */
     private static final long SHIFT_SPAN = 1L << 20;
@@ -126,7 +124,7 @@ final class BenchRecoveryCommand implements Callable<Integer> {
 
         /** On-device size of one checkpoint copy's payload (region table and entry records), per entry. */
         long checkpointPayloadBytes() {
-            return (long) superblock.regionCount() * CHECKPOINT_REGION_BYTES + fillEntries * CHECKPOINT_ENTRY_BYTES;
+            return superblock.checkpointPayloadBytes(fillEntries);
         }
 
         double checkpointBytesPerEntry() {
@@ -137,7 +135,7 @@ final class BenchRecoveryCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         validate();
-        long slot = SlotHeader.slotBytes(key(maxKey()).length, valueSize, 4096);
+        long slot = SlotHeader.slotBytes(key(maxKey()).length, valueSize, Superblock.MIN_BLOCK_BYTES);
         long needed = capacity(slot);
         ScratchFile scratch = ScratchFile.claim(path, DEFAULT_PATH, needed, force, "--entries " + entries);
         Path target = scratch.path();
@@ -470,8 +468,8 @@ final class BenchRecoveryCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "  %-12s %9.3f s  %s%n", "clean open", r.cleanOpenSeconds(), r.cleanRecovery());
         out.printf(Locale.ROOT, "  %-12s %9.3f s  %s%n", "crash open", r.crashOpenSeconds(), r.crashRecovery());
         out.printf(Locale.ROOT, "  %-12s %9.1f B per entry: %d regions x %d B + %d entries x %d B = %s per copy%n",
-                "checkpoint", r.checkpointBytesPerEntry(), sb.regionCount(), CHECKPOINT_REGION_BYTES, r.fillEntries(),
-                CHECKPOINT_ENTRY_BYTES, SizeParser.format(r.checkpointPayloadBytes()));
+                "checkpoint", r.checkpointBytesPerEntry(), sb.regionCount(), sb.checkpointRegionBytes(), r.fillEntries(),
+                sb.checkpointEntryBytes(), SizeParser.format(r.checkpointPayloadBytes()));
         out.printf(Locale.ROOT, "  crash after %d puts and %d deletes (%d checkpoints in that phase, %d writes not "
                         + "flushed at the crash); after recovery %d entries%n", r.crashPuts(), r.crashDeletes(),
                 r.crashPhaseCheckpoints(), r.unflushedAtCrash(), r.entriesAfterCrash());

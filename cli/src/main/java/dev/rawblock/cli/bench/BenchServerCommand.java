@@ -151,7 +151,7 @@ final class BenchServerCommand implements Callable<Integer> {
         if (valueSize < 1) usage("--value-size must be at least 1 byte, got " + valueSize);
         Superblock sb;
         try {
-            sb = StoreFormat.plan(capacity, 4096, formatOptions());
+            sb = StoreFormat.plan(capacity, Superblock.MIN_BLOCK_BYTES, formatOptions());
         } catch (IOException e) {
             usage("--capacity " + SizeParser.format(capacity) + " is too small for a store (" + e.getMessage() + ")");
             return;

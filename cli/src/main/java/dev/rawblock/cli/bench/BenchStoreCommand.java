@@ -376,7 +376,7 @@ final class BenchStoreCommand implements Callable<Integer> {
 
     /** The arena block of one staged value: its slot (header block + padded value) rounded up to a power of two. */
     private long arenaBlock() {
-        long slot = SlotHeader.ioBytes(KEY_BYTES_BOUND, valueSize, 4096);
+        long slot = SlotHeader.ioBytes(KEY_BYTES_BOUND, valueSize, Superblock.MIN_BLOCK_BYTES);
         return Long.highestOneBit(slot) == slot ? slot : Long.highestOneBit(slot) << 1;
     }
 

@@ -1,5 +1,7 @@
 package dev.rawblock.cli.bench;
 
+import dev.rawblock.store.StoreStats;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,12 +12,6 @@ import java.nio.file.Path;
  * OutOfMemoryError or ENOSPC minutes later.
  */
 final class MachineLimits {
-    /**
-     * Memory the key index takes per entry at its worst: 40-byte cells at up to 80% load, and while
-     * it grows by half the old and the new cell arrays side by side (50 + 75 bytes).
-     */
-    static final long INDEX_PEAK_BYTES_PER_ENTRY = 125;
-
     private MachineLimits() {}
 
     /** Bytes of memory the kernel can give without swapping (MemAvailable), or Long.MAX_VALUE when unknown. */
@@ -34,11 +30,11 @@ final class MachineLimits {
 
     /** Why an index of {@code entries} entries does not fit in memory here, or null when it does. */
     static String indexDoesNotFit(String option, long entries) {
-        long needed = entries * INDEX_PEAK_BYTES_PER_ENTRY;
+        long needed = entries * StoreStats.INDEX_PEAK_BYTES_PER_ENTRY;
         long available = availableMemory();
         if (needed <= available) return null;
         return option + " " + entries + " needs about " + approx(needed) + " of memory for the "
-                + "index (up to " + INDEX_PEAK_BYTES_PER_ENTRY + " bytes per entry while it grows), more than the "
+                + "index (up to " + StoreStats.INDEX_PEAK_BYTES_PER_ENTRY + " bytes per entry while it grows), more than the "
                 + approx(available) + " available here";
     }
 
