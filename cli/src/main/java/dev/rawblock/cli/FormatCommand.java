@@ -106,10 +106,10 @@ public final class FormatCommand implements Callable<Integer> {
         String placed = null; // the placement of the format's writes, on a drive that can place them
         // The open takes the targets (a mounted, busy or held one is refused here, --force or not) and keeps
         // them until the format is done: nothing can change between the look and the write.
-        List<BlockDevice> devices = StoreDevices.openEach(targets, p -> {
+        List<BlockDevice> devices = StoreDevices.openEach(targets.stream().map(p -> {
             DeviceOptions o = DeviceOptions.of(p).withQueueDepth(4).withArenaBytes(ARENA_BYTES);
             return create.containsKey(p) ? o.withCreateSize(create.get(p)) : o;
-        });
+        }).toList());
         BlockDevice first = devices.getFirst();
         created = first.created();
         kind = StatsCommand.kind(first);

@@ -245,10 +245,10 @@ final class ServeCommand implements Callable<Integer> {
             sizes.put(target, capacity != null ? capacity : defaultCapacity(target) / targets.size() >> 20 << 20);
             Files.createDirectories(target.toAbsolutePath().getParent());
         }
-        List<BlockDevice> devices = new ArrayList<>(StoreDevices.openEach(targets, p -> {
+        List<BlockDevice> devices = new ArrayList<>(StoreDevices.openEach(targets.stream().map(p -> {
             DeviceOptions o = DeviceOptions.of(p).withArenaBytes(ARENA_BYTES);
             return sizes.containsKey(p) ? o.withCreateSize(sizes.get(p)) : o;
-        }));
+        }).toList()));
         devices.replaceAll(ioDelay::apply);
         BlockDevice device;
         boolean formatted;

@@ -76,8 +76,8 @@ public final class StatsCommand implements Callable<Integer> {
                         + ServeCommand.DEFAULT_PATH + " on its first start; point --path at another store)");
             }
         }
-        BlockDevice device = StoreDevices.combine(StoreDevices.openEach(targets,
-                p -> DeviceOptions.of(p).withReadOnly(readOnly)));
+        BlockDevice device = StoreDevices.combine(StoreDevices.openEach(
+                targets.stream().map(p -> DeviceOptions.of(p).withReadOnly(readOnly)).toList()));
         PrintWriter err = spec.commandLine().getErr();
         Progress progress = new Progress(err, Progress.stderrIsTerminal());
         // closes the device if the open fails

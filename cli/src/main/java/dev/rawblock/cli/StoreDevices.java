@@ -9,14 +9,13 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 
 /**
  * The devices a command's store is on: the one {@code --path}, or several, the members of a set.
  * Every command that opens a store opens its devices here, so all of them take the same paths the
  * same way and refuse the same things.
  */
-final class StoreDevices {
+public final class StoreDevices {
     private StoreDevices() {}
 
     /**
@@ -26,15 +25,14 @@ final class StoreDevices {
     private static final long MEMBER_ARENA_BYTES = 1L << 20;
 
     /**
-     * Opens every path with the options {@code options} gives for it; members after the first get a
-     * small arena. A device another process holds is refused with who holds it. When one fails, the
-     * ones already open are closed.
+     * Opens a device with each of {@code options}; members after the first get a small arena. A
+     * device another process holds is refused with who holds it. When one fails, the ones already
+     * open are closed.
      */
-    static List<BlockDevice> openEach(List<Path> paths, Function<Path, DeviceOptions> options) throws IOException {
-        List<BlockDevice> devices = new ArrayList<>(paths.size());
+    public static List<BlockDevice> openEach(List<DeviceOptions> options) throws IOException {
+        List<BlockDevice> devices = new ArrayList<>(options.size());
         try {
-            for (Path p : paths) {
-                DeviceOptions o = options.apply(p);
+            for (DeviceOptions o : options) {
                 if (!devices.isEmpty()) o = o.withArenaBytes(Math.min(o.arenaBytes(), MEMBER_ARENA_BYTES));
                 try {
                     devices.add(BlockDevice.open(o));
@@ -54,7 +52,7 @@ final class StoreDevices {
      * form (which then owns them). When they are not exactly one set's members, all are closed and
      * the one-line reason thrown.
      */
-    static BlockDevice combine(List<BlockDevice> devices) throws IOException {
+    public static BlockDevice combine(List<BlockDevice> devices) throws IOException {
         if (devices.size() == 1) return devices.getFirst();
         try {
             return StoreFormat.openSpan(devices);

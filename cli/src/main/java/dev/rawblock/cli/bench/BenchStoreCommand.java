@@ -7,6 +7,7 @@ import dev.rawblock.cli.FormatCommand;
 import dev.rawblock.cli.IoDelayOption;
 import dev.rawblock.cli.Progress;
 import dev.rawblock.cli.StatsCommand;
+import dev.rawblock.cli.StoreDevices;
 import dev.rawblock.cli.text.ParsingConverter;
 import dev.rawblock.cli.text.SizeParser;
 import dev.rawblock.device.BlockDevice;
@@ -14,6 +15,7 @@ import dev.rawblock.device.DeviceOptions;
 import dev.rawblock.device.Engine;
 import dev.rawblock.store.Eviction;
 import dev.rawblock.store.FormatOptions;
+import dev.rawblock.store.PlacementPolicy;
 import dev.rawblock.store.SlotHeader;
 import dev.rawblock.store.Store;
 import dev.rawblock.store.StoreFormat;
@@ -32,6 +34,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -95,6 +98,12 @@ final class BenchStoreCommand implements Callable<Integer> {
             description = "Bytes of the store (default for a new file: --total x 1.25 rounded up to a MiB, at least "
                     + "--total + 256m; an existing target is used whole).")
     Long capacity;
+
+    @Option(names = "--members", paramLabel = "N", defaultValue = "1",
+            description = "Lay the store over N files, PATH and PATH.1 to PATH.(N-1) beside it, as 'format --path A "
+                    + "--path B ...' does: each has its own ring thread and a 1/N share of the capacity (default: "
+                    + "${DEFAULT-VALUE}). The report gives each ring thread's busy time.")
+    int members;
 
     @Option(names = "--region-size", paramLabel = "SIZE", converter = SizeParser.Converter.class,
             description = "Region size of the scratch store, a power of two from 1m to 1g (default: chosen by format).")
@@ -186,9 +195,17 @@ final class BenchStoreCommand implements Callable<Integer> {
         validate();
         FioRunner fio = peers.contains(Peer.FIO) ? FioRunner.locate() : null; // before any I/O: fail fast
         long newSize = capacity != null ? capacity : defaultCapacity(total);
-        ScratchFile scratch = ScratchFile.claim(path, DEFAULT_PATH, newSize, force,
-                capacity != null ? "--capacity" : "--total " + SizeParser.format(total));
+        // A member's share, and room on each for the head (superblock and metadata) that every member keeps.
+        long memberSize = members == 1 ? newSize : (newSize / members + newSize / 32 + MIB) / MIB * MIB;
+        String sizeOption = capacity != null ? "--capacity" : "--total " + SizeParser.format(total);
+        ScratchFile scratch = ScratchFile.claim(path, DEFAULT_PATH, memberSize, force, sizeOption);
         Path target = scratch.path();
+        List<ScratchFile> scratches = new ArrayList<>(List.of(scratch));
+        for (int m = 1; m < members; m++) {
+            Path sibling = target.resolveSibling(target.getFileName() + "." + m);
+            scratches.add(scratch.owned() ? ScratchFile.claim(null, sibling, memberSize, force, sizeOption)
+                    : ScratchFile.claim(sibling, null, memberSize, force, sizeOption));
+        }
         Path rocksDir = rocksdbDir != null ? rocksdbDir : target.resolveSibling(ROCKSDB_DIR_NAME);
         boolean create = scratch.create();
         PrintWriter out = spec.commandLine().getOut();
@@ -200,7 +217,11 @@ final class BenchStoreCommand implements Callable<Integer> {
         if (engine == null) engine = Engine.forPath(target);
         DeviceOptions options = DeviceOptions.of(target).withEngine(engine).withQueueDepth(Math.min(4096, 2 * qd))
                 .withArenaBytes(2L * qd * arenaBlock);
-        if (create) options = options.withCreateSize(newSize); // the device layer preallocates it
+        if (create) options = options.withCreateSize(memberSize); // the device layer preallocates it
+        List<DeviceOptions> memberOptions = new ArrayList<>();
+        for (ScratchFile f : scratches) {
+            memberOptions.add(options.withPath(f.path()).withCreateSize(f.create() ? memberSize : 0));
+        }
 
         int chunks = (int) (total / valueSize);
         StoreReport.Builder report = new StoreReport.Builder();
@@ -211,17 +232,29 @@ final class BenchStoreCommand implements Callable<Integer> {
         StoreOptions storeOptions = StoreOptions.defaults().withEviction(eviction).withFlush(flush);
         Path peerDevice = peers.contains(Peer.IO_URING) ? EnginePeer.blockDevice(path, engine) : null;
         try (rocks; BenchValues values = new BenchValues(valueSize, qd);
-             StoreSide us = new StoreSide(options, storeOptions, values, peerDevice == null);
-             StoreSide peer = peerDevice == null ? null : new StoreSide(options.withPath(peerDevice)
-                     .withEngine(Engine.IO_URING).withCreateSize(0), storeOptions, values, false)) {
+             StoreSide us = new StoreSide(memberOptions, storeOptions, values, peerDevice == null);
+             StoreSide peer = peerDevice == null ? null : new StoreSide(List.of(options.withPath(peerDevice)
+                     .withEngine(Engine.IO_URING).withCreateSize(0)), storeOptions, values, false)) {
             if (rocks != null) report.peerSetup(Peer.ROCKSDB, rocks.settings());
             if (peer != null) report.peerSetup(Peer.IO_URING, EnginePeer.setup(peerDevice));
-            BlockDevice device = us.device();
-            String kind = StatsCommand.kind(device);
-            FormatCommand.refuseToErase(device, scratch.mayErase(force));
-            check(device);
-            if (create) prepare(device, arenaBlock, qd, progress);
-            Superblock sb = format(device);
+            Superblock sb;
+            String kind;
+            if (members == 1) {
+                BlockDevice device = us.device();
+                kind = StatsCommand.kind(device);
+                FormatCommand.refuseToErase(device, scratch.mayErase(force));
+                check(device);
+                if (create) prepare(device, arenaBlock, qd, progress);
+                sb = format(device);
+            } else {
+                List<BlockDevice> raw = us.openMembers();
+                for (int m = 0; m < members; m++) {
+                    FormatCommand.refuseToErase(raw.get(m), scratches.get(m).mayErase(force));
+                    if (scratches.get(m).create()) prepare(raw.get(m), arenaBlock, qd, progress);
+                }
+                kind = members + " files";
+                sb = us.formatSpan(formatOptions());
+            }
             report.setup(target, kind, sb, workload, engine, eviction, flush, valueSize, qd, total, ops);
             StoreWorkload bench = us.open();
             if (valueSize > us.store().maxValueBytes()) {
@@ -312,6 +345,7 @@ final class BenchStoreCommand implements Callable<Integer> {
         if (opList == null || opList.isEmpty()) usage("--ops needs put, get or both");
         ops = EnumSet.copyOf(opList);
         if (qd < 1 || qd > 1024) usage("--qd must be between 1 and 1024, got " + qd);
+        if (members < 1 || members > 16) usage("--members must be between 1 and 16, got " + members);
         if (runs < 1 || runs > 1000) usage("--runs must be between 1 and 1000, got " + runs);
         if (againstList != null && !againstList.isEmpty()) peers = EnumSet.copyOf(againstList);
         if (valueSize > 1L << 30) usage("--value-size must be at most 1g, got " + SizeParser.format(valueSize));
@@ -335,6 +369,10 @@ final class BenchStoreCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 usage("--" + e.getMessage().replace("region size", "region-size"));
             }
+        }
+        if (members > 1 && !peers.isEmpty()) usage("--members needs no --against: the peers run on one device");
+        if (members > 1 && path != null && Files.exists(path) && !Files.isRegularFile(path)) {
+            usage("--members lays the store over files beside --path; " + path + " is not a regular file");
         }
         if (peers.contains(Peer.FIO) && EnginePeer.fioProblem(path) != null) usage(EnginePeer.fioProblem(path));
         if (peers.contains(Peer.IO_URING)) {
@@ -408,8 +446,12 @@ final class BenchStoreCommand implements Callable<Integer> {
 
     /** Formats the scratch store (it has room for as many entries as its space holds). */
     private Superblock format(BlockDevice device) throws IOException {
-        return StoreFormat.format(device, new FormatOptions(capacity != null ? capacity : 0,
-                regionSize != null ? regionSize : 0, 0));
+        return StoreFormat.format(device, formatOptions());
+    }
+
+    /** The scratch store's geometry: --capacity (per member with --members) and --region-size, or chosen by format. */
+    private FormatOptions formatOptions() {
+        return new FormatOptions(capacity == null ? 0 : members == 1 ? capacity : 0, regionSize != null ? regionSize : 0, 0);
     }
 
     /**
@@ -459,25 +501,43 @@ final class BenchStoreCommand implements Callable<Integer> {
      * Both sides open the same store: it was formatted once, on our side's device.
      */
     private final class StoreSide implements AutoCloseable {
-        private final DeviceOptions options;
+        private final List<DeviceOptions> options;
         private final StoreOptions storeOptions;
         private final BenchValues values;
         private final boolean stayOpen;
         private BlockDevice device;
+        private List<BlockDevice> members;
         private Store store;
         private StoreWorkload bench;
 
-        StoreSide(DeviceOptions options, StoreOptions storeOptions, BenchValues values, boolean stayOpen) {
+        /** A side on the device of {@code options}, or on the set of their devices when there are several. */
+        StoreSide(List<DeviceOptions> options, StoreOptions storeOptions, BenchValues values, boolean stayOpen) {
             this.options = options;
             this.storeOptions = storeOptions;
             this.values = values;
             this.stayOpen = stayOpen;
         }
 
-        /** The device, opened if it is not (the store is not opened by this). */
+        /** The device, opened if it is not (the store is not opened by this); for several, the set they form. */
         BlockDevice device() throws IOException {
-            if (device == null) device = ioDelay.apply(BlockDevice.open(options));
+            if (device == null) {
+                if (members == null) openMembers();
+                device = StoreDevices.combine(members);
+            }
             return device;
+        }
+
+        /** Each device, opened (with --io-delay's delay) but not yet combined: to prepare and format them. */
+        List<BlockDevice> openMembers() throws IOException {
+            members = new ArrayList<>(StoreDevices.openEach(options));
+            members.replaceAll(ioDelay::apply);
+            return members;
+        }
+
+        /** Formats a store over the members {@link #openMembers} opened; the set is then the side's device. */
+        Superblock formatSpan(FormatOptions format) throws IOException {
+            device = StoreFormat.formatSpan(members, format, PlacementPolicy.AUTO);
+            return StoreFormat.read(device);
         }
 
         /** The store's workload, the device and the store opened if they are not. */
@@ -501,7 +561,9 @@ final class BenchStoreCommand implements Callable<Integer> {
         @Override
         public void close() throws IOException {
             try (BlockDevice d = device; Store s = store) {
+                if (d == null && members != null) for (BlockDevice m : members) m.close(); // never combined
                 device = null;
+                members = null;
                 store = null;
                 bench = null;
             }

@@ -193,6 +193,8 @@ record StoreReport(Path path, String kind, Superblock superblock, StoreWorkload.
         peers.forEach((peer, its) -> {
             if (its.setup() != null) out.println("  " + peer.label() + ": " + its.setup().describe());
         });
+        ringBusy(out, "put", puts);
+        ringBusy(out, "get", gets);
         out.printf(Locale.ROOT, "  after the put pass: %d entries, %s of values in %s of slots: space efficiency %.4f, "
                         + "%d evictions%n", afterPut.entries(), gb(afterPut.payloadBytes()), gb(afterPut.usedSlotBytes()),
                 afterPut.spaceEfficiency(), putEvictions);
@@ -209,6 +211,30 @@ record StoreReport(Path path, String kind, Superblock superblock, StoreWorkload.
                 + (shape == StoreWorkload.Shape.KVCACHE_MIX ? " and its metadata" : "")
                 + (flush ? "; each put waits for its journal group's fdatasync" : "; puts do not wait for an fdatasync")
                 + "; put time includes a final device flush" + (runs > 1 ? "; figures are medians of the runs" : ""));
+    }
+
+    /** The median over the runs of each ring thread's busy fraction, for every device of the store. */
+    private static List<Double> ringBusy(List<StoreWorkload.Pass> passes) {
+        List<Double> medians = new ArrayList<>();
+        if (passes.isEmpty()) return medians;
+        for (int m = 0; m < passes.getFirst().ringBusy().length; m++) {
+            int member = m;
+            double[] runs = passes.stream().mapToDouble(p -> p.ringBusy()[member]).sorted().toArray();
+            medians.add(runs.length % 2 == 1 ? runs[runs.length / 2] : (runs[runs.length / 2 - 1] + runs[runs.length / 2]) / 2);
+        }
+        return medians;
+    }
+
+    private void ringBusy(PrintWriter out, String op, List<StoreWorkload.Pass> passes) {
+        List<Double> busy = ringBusy(passes);
+        if (busy.isEmpty()) return;
+        StringBuilder b = new StringBuilder("  " + op + ": ring thread busy");
+        for (int m = 0; m < busy.size(); m++) {
+            String path = afterPut.members().get(m).path();
+            b.append(String.format(Locale.ROOT, "%s %.2f (%s)", m == 0 ? "" : ",", busy.get(m),
+                    Path.of(path).getFileName()));
+        }
+        out.println(b.append(busy.size() > 1 ? "; one ring thread per member" : "").append(" (CPU time / wall time)"));
     }
 
     private static String gb(long bytes) {
@@ -239,7 +265,9 @@ record StoreReport(Path path, String kind, Superblock superblock, StoreWorkload.
                 .put("path", path.toString())
                 .put("value_bytes", valueSize).put("qd", qd).put("total_bytes", total)
                 .put("capacity_bytes", superblock.capacity()).put("region_bytes", superblock.regionBytes())
-                .put("region_count", superblock.regionCount()).put("run_count", Math.max(puts.size(), gets.size()));
+                .put("region_count", superblock.regionCount()).put("run_count", Math.max(puts.size(), gets.size()))
+                .put("members", afterPut.members().size())
+                .put("put_ring_busy", ringBusy(puts)).put("get_ring_busy", ringBusy(gets));
         if (!peers.isEmpty()) j.putStrings("peers", peers.keySet().stream().map(Peer::label).toList());
         peers.forEach((peer, its) -> {
             String p = peer.label() + "_";

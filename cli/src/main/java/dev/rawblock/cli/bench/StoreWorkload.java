@@ -75,12 +75,14 @@ final class StoreWorkload {
     private final BlockDevice device;
     private final BenchValues values;
     private final int qd;
+    private final RingThreads rings;
 
     StoreWorkload(Store store, BlockDevice device, BenchValues values, int qd) {
         this.store = store;
         this.device = device;
         this.values = values;
         this.qd = qd;
+        this.rings = new RingThreads(store.stats().members().stream().map(m -> java.nio.file.Path.of(m.path())).toList());
     }
 
     /**
@@ -91,8 +93,11 @@ final class StoreWorkload {
      * @param firstFailure what happened to the first of them, or null
      * @param missed       keys a load did not find (evicted)
      * @param verified     values compared byte for byte with what was put
+     * @param ringBusy     per device of the store (each member of a store over several), the fraction of
+     *                     the pass its ring thread was on a CPU
      */
-    record Pass(Figures figures, long calls, long bytes, long failed, String firstFailure, long missed, long verified) {}
+    record Pass(Figures figures, long calls, long bytes, long failed, String firstFailure, long missed, long verified,
+                double[] ringBusy) {}
 
     /** Puts every chunk of {@code keys}, then flushes the device: the time is that of durable puts. */
     Pass put(BenchKeys keys, Observer observer) throws IOException, InterruptedException {
@@ -176,13 +181,16 @@ final class StoreWorkload {
     private Pass run(boolean put, BenchKeys keys, Observer observer)
             throws IOException, InterruptedException {
         Counts counts = new Counts(keys);
+        long[] ringCpu = rings.cpuNanos();
+        long t0 = System.nanoTime();
         ClosedLoop.Result r = ClosedLoop.run(put ? "store put" : "store load", qd, keys.count(), keys.payloadBytes,
                 put ? (i, lane, latency) -> counts.put(i, latency) : counts::get,
                 put ? this::flush : () -> {}, observer,
                 () -> " on " + device.path() + " (" + device.stats().inFlight() + " operations in flight); the store "
                         + "or the engine is stuck");
+        double[] ringBusy = RingThreads.busy(ringCpu, rings.cpuNanos(), System.nanoTime() - t0);
         return new Pass(r.figures(), r.calls(), r.bytes(), counts.failed.sum(), counts.firstFailure.get(),
-                counts.missed.sum(), counts.verified.sum());
+                counts.missed.sum(), counts.verified.sum(), ringBusy);
     }
 
     /**

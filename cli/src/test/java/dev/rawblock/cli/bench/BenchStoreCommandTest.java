@@ -69,6 +69,25 @@ class BenchStoreCommandTest {
         assertTrue(run.out().contains("space efficiency"), run.out());
     }
 
+    /** Over three files: every value round-trips, and each member's ring thread is reported. */
+    @Test
+    void membersLayTheStoreOverSeveralFiles() {
+        Run run = bench("--members", "3");
+        assertEquals(0, run.exitCode(), run.err());
+        Map<?, ?> json = run.json();
+        assertEquals(3.0, number(json, "members"));
+        assertEquals(64.0, number(json, "entries"));
+        assertEquals(0.0, number(json, "get_misses"));
+        for (String op : new String[] {"put", "get"}) {
+            List<?> busy = assertInstanceOf(List.class, json.get(op + "_ring_busy"));
+            assertEquals(3, busy.size(), run.lastLine());
+            for (Object b : busy) assertTrue((Double) b > 0 && (Double) b < 1.5, op + ": " + run.lastLine());
+        }
+        for (int m = 1; m < 3; m++) assertTrue(java.nio.file.Files.exists(dir.resolve("s.img." + m)));
+        assertTrue(run.out().contains("one ring thread per member"), run.out());
+        assertOneLineError(bench("--members", "2", "--against", "fio"), "--members needs no --against");
+    }
+
     @Test
     void kvcacheMixReportsSpaceEfficiency() {
         Run run = bench("--workload", "kvcache-mix", "--runs", "2");
