@@ -188,10 +188,21 @@ public final class SpanDevice implements BlockDevice {
         }
         for (int i = 0; i < ops.size(); i++) {
             CompletableFuture<?>[] parts = pieces.get(i);
-            if (parts == null) continue;
-            done.set(i, parts.length == 1 ? parts[0].thenApply(v -> (Void) null) : CompletableFuture.allOf(parts));
+            if (parts != null) done.set(i, all(parts));
         }
         return done;
+    }
+
+    /**
+     * Completes when every part has, exceptionally if one failed: never while a part still moves
+     * bytes of the caller's buffer. Made from the parts' own futures ({@code thenCombine}), not
+     * {@code allOf}, so the result is of the members' future type: a simulated device's futures
+     * drive the simulation when joined.
+     */
+    private static CompletableFuture<Void> all(CompletableFuture<?>[] parts) {
+        CompletableFuture<Void> all = parts[0].thenApply(v -> null);
+        for (int p = 1; p < parts.length; p++) all = all.thenCombine(parts[p], (a, b) -> null);
+        return all;
     }
 
     /** Why {@code op} cannot run on the set (its range), or null: the members check the rest. */
@@ -213,9 +224,9 @@ public final class SpanDevice implements BlockDevice {
     /** Flushes every member: a write acknowledged by the store may be on any of them. */
     @Override
     public CompletableFuture<Void> flush() {
-        CompletableFuture<?>[] all = new CompletableFuture<?>[members.size()];
-        for (int m = 0; m < members.size(); m++) all[m] = members.get(m).flush();
-        return CompletableFuture.allOf(all);
+        CompletableFuture<?>[] flushes = new CompletableFuture<?>[members.size()];
+        for (int m = 0; m < members.size(); m++) flushes[m] = members.get(m).flush();
+        return all(flushes);
     }
 
     /** Member 0's path: where the set's superblock is, and what messages about the set name. */

@@ -37,7 +37,7 @@ final class SimRuntime implements StoreRuntime {
     private final long epochMillis;
     private final Map<Agent, Boolean> agents = new IdentityHashMap<>(); // value: running now
     private final List<Agent> order = new ArrayList<>();
-    private SimulatedDevice device;
+    private List<SimulatedDevice> devices = List.of();
     private long ticks;
     private long crashAt = Long.MAX_VALUE;
     private boolean crashed;
@@ -46,9 +46,12 @@ final class SimRuntime implements StoreRuntime {
         this.epochMillis = epochMillis;
     }
 
-    /** The device whose completions the steps drive (it must make its futures with {@link #newFuture}). */
-    void attach(SimulatedDevice device) {
-        this.device = device;
+    /**
+     * The devices whose completions the steps drive (they must make their futures with
+     * {@link #newFuture}): one, or the members of a store over several, which crash together.
+     */
+    void attach(List<SimulatedDevice> devices) {
+        this.devices = List.copyOf(devices);
     }
 
     /** Crash once {@code steps} more steps have run (Long.MAX_VALUE: never). */
@@ -69,7 +72,7 @@ final class SimRuntime implements StoreRuntime {
     void reboot() {
         agents.clear();
         order.clear();
-        device = null;
+        devices = List.of();
         crashed = false;
         crashAt = Long.MAX_VALUE;
     }
@@ -82,11 +85,11 @@ final class SimRuntime implements StoreRuntime {
     void step() {
         if (!crashed && ticks >= crashAt) {
             crashed = true;
-            device.crash();
+            for (SimulatedDevice d : devices) d.crash();
             throw new Crash();
         }
         ticks++;
-        if (device != null) device.tick();
+        for (SimulatedDevice d : devices) d.tick();
         for (Agent a : List.copyOf(order)) {
             Boolean running = agents.get(a);
             if (running == null || running) continue;

@@ -1,9 +1,11 @@
 package dev.rawblock.sim;
 
+import dev.rawblock.device.BlockDevice;
 import dev.rawblock.device.DeviceOptions;
 import dev.rawblock.device.IoBuffer;
 import dev.rawblock.store.Eviction;
 import dev.rawblock.store.FormatOptions;
+import dev.rawblock.store.PlacementPolicy;
 import dev.rawblock.store.PutMode;
 import dev.rawblock.store.PutResult;
 import dev.rawblock.store.PutStream;
@@ -31,7 +33,9 @@ import java.util.zip.CRC32C;
  * Runs a store on a {@link SimulatedDevice} under a {@link SimRuntime} with a random workload of one
  * seed — puts of every mode, overwrites, deletes, pins, streamed puts and reads, batched loads,
  * checkpoints, journal wrap, eviction; one seed in four with values of megabytes in 4 MiB regions,
- * which meet the large-slot layout — and crashes the simulated machine at random steps inside
+ * which meet the large-slot layout; one seed in five on a store over two or three simulated
+ * devices, each of which loses or tears its own unflushed writes at a crash — and crashes the
+ * simulated machine at random steps inside
  * that sequence (in the middle of an operation, a journal write, a checkpoint, or a recovery).
  * After every restart, and at the end after a clean close, every key is read back and checked
  * against the {@link Model}: an acknowledged value that is gone is <em>lost</em>, bytes that are
@@ -70,12 +74,15 @@ public final class Simulator {
     private final Values values;
     private final Model model = new Model();
     private final SimRuntime runtime;
-    private final SimulatedMedia media;
+    /** The media of the store's devices: one, or each member's of a store over several. */
+    private final List<SimulatedMedia> media = new ArrayList<>();
     private final StoreOptions storeOptions;
     private final List<String> problems = new ArrayList<>();
     private final CRC32C digest = new CRC32C();
     private final java.util.function.Consumer<String> trace;
-    private SimulatedDevice device;
+    /** The device the store is on: the one simulated device, or the span over the members. */
+    private BlockDevice device;
+    private final List<SimulatedDevice> members = new ArrayList<>();
     private Store store;
     private long nextVersion = 1;
     private int crashPoints;
@@ -101,7 +108,12 @@ public final class Simulator {
         this.large = shape.nextInt(4) == 0;
         long capacity = large ? (tight ? 40L : 320L) << 20 : (tight ? 14L : 48L) << 20;
         this.values = new Values(seed, large ? LARGE_VALUE_BYTES : random.nextInt(3) == 0 ? 300_000 : 40_000);
-        this.media = new SimulatedMedia(capacity, BLOCK);
+        // Apart from the other choices too, so that the seeds on one device run as they always did.
+        Random span = new Random(new java.util.SplittableRandom(seed ^ 0x7370616eL).nextLong());
+        int memberCount = span.nextInt(5) == 0 ? 2 + span.nextInt(2) : 1;
+        // Each member gets its share, and room for the head (superblock, metadata) every member keeps.
+        long memberBytes = memberCount == 1 ? capacity : (capacity / memberCount >> 20 << 20) + (8L << 20);
+        for (int m = 0; m < memberCount; m++) media.add(new SimulatedMedia(memberBytes, BLOCK));
         this.runtime = new SimRuntime(1_800_000_000_000L);
         this.storeOptions = StoreOptions.defaults()
                 .withRuntime(runtime)
@@ -150,12 +162,12 @@ public final class Simulator {
             runtime.crashAfter(Long.MAX_VALUE);
             noteEvictions(); // the next store counts afresh
             store.close();
-            device.close();
+            closeDevices();
             corruptReads = 0; // the final check reads what the media hold
             boot(false); // a clean restart keeps everything
             checkAll("after a clean restart");
             store.close();
-            device.close();
+            closeDevices();
         } catch (IOException | RuntimeException | AssertionError e) {
             problems.add("seed " + seed + ": " + e);
         }
@@ -170,13 +182,33 @@ public final class Simulator {
     private void boot(boolean format) throws IOException {
         SimulatedDevice.Config config = new SimulatedDevice.Config(random.nextLong(), SimulatedDevice.Mode.DRIVEN, 1,
                 1 + random.nextInt(12), SimulatedFaults.NONE.withReadCorruption(corruptReads)).withFutures(runtime::newFuture);
-        device = SimulatedDevice.open(media, DeviceOptions.of(Path.of("sim")).withArenaBytes((large ? 64L : 8L) << 20), config);
-        runtime.attach(device);
-        if (format) StoreFormat.format(device, new FormatOptions(0, (large ? 4L : 1L) << 20, 0));
+        members.clear();
+        for (int m = 0; m < media.size(); m++) {
+            // A member's own seed: the first member's config is the one device's, as before.
+            SimulatedDevice.Config c = m == 0 ? config : new SimulatedDevice.Config(random.nextLong(), config.mode(),
+                    config.minLatency(), config.maxLatency(), config.faults(), config.futures());
+            members.add(SimulatedDevice.open(media.get(m), DeviceOptions.of(Path.of(m == 0 ? "sim" : "sim." + m))
+                    .withArenaBytes((m > 0 ? 1L : large ? 64L : 8L) << 20), c));
+        }
+        runtime.attach(members);
+        FormatOptions geometry = new FormatOptions(0, (large ? 4L : 1L) << 20, 0);
+        if (members.size() == 1) {
+            device = members.getFirst();
+            if (format) StoreFormat.format(device, geometry);
+        } else {
+            List<BlockDevice> devices = List.copyOf(members);
+            device = format ? StoreFormat.formatSpan(devices, geometry, PlacementPolicy.AUTO) : StoreFormat.openSpan(devices);
+        }
         store = Store.open(device, storeOptions);
         pinned = 0;
         corruptionsSeen = 0;
         evictionsSeen = 0;
+    }
+
+    /** Closes the store's devices (a span over members holds nothing of its own: its members are closed). */
+    private void closeDevices() throws IOException {
+        for (SimulatedDevice m : members) m.close();
+        members.clear();
     }
 
     /** The machine crashed: the dead store lets go, a new boot recovers (and may crash again while it does). */
@@ -189,7 +221,7 @@ public final class Simulator {
         } catch (IOException | RuntimeException | Crash e) {
             // a dead device: whatever close could not write, recovery must not need
         }
-        device.close();
+        closeDevices();
         runtime.reboot();
         model.crashed();
         if (tight) model.mayAllBeAbsent(settings.keys());
@@ -202,7 +234,7 @@ public final class Simulator {
                 break;
             } catch (Crash c) {
                 crashPoints++;
-                device.close();
+                closeDevices();
                 runtime.reboot();
             }
         }
@@ -508,8 +540,9 @@ public final class Simulator {
 
     /** A read the device corrupted makes the store drop that entry (its checksum failed): any key may be gone. */
     private void noteCorruption() {
-        if (device.faultsInjected() > corruptionsSeen) {
-            corruptionsSeen = device.faultsInjected();
+        long faults = members.stream().mapToLong(SimulatedDevice::faultsInjected).sum();
+        if (faults > corruptionsSeen) {
+            corruptionsSeen = faults;
             model.mayAllBeAbsent(settings.keys());
         }
     }
