@@ -27,6 +27,10 @@ import java.util.List;
  * replacement being written, an old slot waiting for the replacement to be durable or for its
  * readers); eviction and scans pass it by.
  *
+ * <p><b>Members.</b> On a span of several devices, region r is on member r mod N (see
+ * {@code SpanDevice}); free regions and each class's regions with free slots are kept per member,
+ * and a new slot goes to the member with the least work queued (see the constructor).
+ *
  * <p>Not thread-safe: the store calls it under its lock.
  */
 final class Space {

@@ -30,6 +30,46 @@ class SpaceTest {
         return new Space(BASE, REGION, regions, (region, slotBytes) -> assigned.add(new long[] {region, slotBytes}));
     }
 
+    /** Over three members: a batch spreads evenly, a busy member is passed by, and a class takes a region on each. */
+    @Test
+    void newSlotsGoToTheLeastBusyMemberThenTheLeastUsed() {
+        long[] inFlight = new long[3];
+        Space space = new Space(BASE, REGION, 9, 3, m -> inFlight[m], (region, slotBytes) -> {});
+        int perRegion = (int) (REGION / SLOT);
+        int[] onMember = new int[3];
+        space.newHold();
+        // The first slot of a class claims a region (the ordinary way); the next ones take a region on
+        // each other member before any fills: a batch of 30 lands 10, 10, 10.
+        assertNotEquals(Space.NONE, space.allocate(0, SLOT, 0, true, false));
+        onMember[0]++;
+        for (int i = 1; i < 30; i++) {
+            int id = space.allocate(0, SLOT, i, false, true);
+            assertNotEquals(Space.NONE, id);
+            onMember[space.memberOf(Space.regionOf(id))]++;
+        }
+        assertEquals(List.of(10, 10, 10), List.of(onMember[0], onMember[1], onMember[2]));
+        assertEquals(3, space.regionsOf(0).size(), "one region of the class on each member");
+        for (int m = 0; m < 3; m++) assertEquals(10 * SLOT, space.usedSlotBytes(m));
+
+        // A new lock hold: member 1 has much in flight, so the next slots go to 0 and 2 only.
+        space.newHold();
+        inFlight[1] = 1 << 30;
+        for (int i = 0; i < 10; i++) {
+            int id = space.allocate(0, SLOT, 100 + i, false, true);
+            assertNotEquals(1, space.memberOf(Space.regionOf(id)), "member 1 is busy");
+        }
+        // Idle again, one slot per lock hold (single puts): equally busy members are told apart by
+        // their used bytes, so member 1 catches up with the others.
+        inFlight[1] = 0;
+        for (int i = 0; i < 5; i++) {
+            space.newHold();
+            assertEquals(1, space.memberOf(Space.regionOf(space.allocate(0, SLOT, 200 + i, false, true))));
+        }
+        for (int m = 0; m < 3; m++) assertEquals(15 * SLOT, space.usedSlotBytes(m));
+        assertEquals(3, space.regionsOf(0).size(), "15 of " + perRegion + " slots on each: no region filled");
+        assertTrue(space.checkInvariants());
+    }
+
     @Test
     void slotIdsNameARegionAndASlotAndOffsetsFollow() {
         int id = Space.slotId(5, 1234);
