@@ -1,7 +1,9 @@
 package dev.rawblock.device;
 
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.List;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
@@ -156,6 +158,24 @@ final class IntentBitmap {
             int k = z - from;
             dst.set(JAVA_BYTE, k / 8, (byte) (dst.get(JAVA_BYTE, k / 8) | 1 << (k % 8)));
         }
+    }
+
+    /** Block {@code i}'s image in a buffer of consecutive block images. */
+    MemorySegment image(MemorySegment images, int i) {
+        return images.asSlice((long) i * blockBytes, blockBytes);
+    }
+
+    /**
+     * Encodes {@code blocks} into consecutive images in {@code images} and returns the writes that
+     * put each where it belongs on a member (the same writes serve both members).
+     */
+    List<IoOp> encodeWrites(int[] blocks, MemorySegment images) {
+        List<IoOp> writes = new ArrayList<>(blocks.length);
+        for (int i = 0; i < blocks.length; i++) {
+            encode(blocks[i], image(images, i));
+            writes.add(IoOp.write(blockOffset(blocks[i]), image(images, i)));
+        }
+        return writes;
     }
 
     /** Adds the bits that bitmap block {@code block}, read into {@code src}, holds to {@code into}. */

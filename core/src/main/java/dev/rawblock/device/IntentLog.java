@@ -1,6 +1,5 @@
 package dev.rawblock.device;
 
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -127,10 +126,12 @@ final class IntentLog {
 
     /** Runs the queue: the next round, else the pending clears, else goes idle. One at a time. */
     private void pump() {
-        CompletableFuture<Void> round;
+        CompletableFuture<Void> round, drained = null;
+        RuntimeException refused = null;
         BitSet publish;
-        int[] blocks;
-        IoBuffer buf;
+        int[] blocks = null;
+        IoBuffer buf = null;
+        List<IoOp> writes = null;
         int[] targets = health.writable();
         synchronized (this) {
             round = next;
@@ -141,26 +142,38 @@ final class IntentLog {
             dirty.or(bits.blocksOf(publish));
             if (dirty.isEmpty()) {
                 busy = false;
-                if (idle != null) idle.complete(null);
+                drained = idle;
                 idle = null;
-                if (round != null) round.complete(null); // its bits became durable through an earlier round
-                return;
+            } else {
+                blocks = dirty.stream().toArray();
+                if (round != null) rounds++;
+                try {
+                    buf = health.member(targets[0]).buffers().allocate((long) blocks.length * bits.blockBytes());
+                    writes = bits.encodeWrites(blocks, buf.segment());
+                } catch (RuntimeException e) { // out of memory, or the member closed: the queue must not stall
+                    refused = e;
+                    busy = false;
+                    drained = idle;
+                    idle = null;
+                }
             }
-            blocks = dirty.stream().toArray();
-            if (round != null) rounds++;
-            buf = health.member(targets[0]).buffers().allocate((long) blocks.length * bits.blockBytes());
-            for (int i = 0; i < blocks.length; i++) bits.encode(blocks[i], slice(buf, i));
         }
+        if (blocks == null || refused != null) {
+            if (drained != null) drained.complete(null);
+            if (round == null) return;
+            if (refused != null) round.completeExceptionally(refused);
+            else round.complete(null); // its bits became durable through an earlier round
+            return;
+        }
+        IoBuffer images = buf;
         List<CompletableFuture<Void>> parts = new ArrayList<>(targets.length);
         for (int m : targets) {
             BlockDevice d = health.member(m);
-            List<IoOp> writes = new ArrayList<>(blocks.length);
-            for (int i = 0; i < blocks.length; i++) writes.add(IoOp.write(bits.blockOffset(blocks[i]), slice(buf, i)));
             CompletableFuture<Void> written = CompletableFuture.allOf(d.submit(writes).toArray(CompletableFuture[]::new));
             parts.add(round == null ? written : written.thenCompose(v -> d.flush()));
         }
         health.settle(targets, parts).whenComplete((v, e) -> {
-            buf.close();
+            images.close();
             if (round != null) {
                 if (e == null) {
                     synchronized (this) {
@@ -173,9 +186,5 @@ final class IntentLog {
             }
             pump();
         });
-    }
-
-    private MemorySegment slice(IoBuffer buf, int i) {
-        return buf.segment().asSlice((long) i * bits.blockBytes(), bits.blockBytes());
     }
 }

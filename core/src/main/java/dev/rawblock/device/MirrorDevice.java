@@ -159,10 +159,7 @@ public final class MirrorDevice implements BlockDevice {
             headers.add(new MemberHeader(setIdHi, setIdLo, MemberHeader.Layout.MIRROR, i, 2, blockBytes, setBytes, 0, 0,
                     zoneBytes, 0, 0, two.get(i).path().toString()));
         }
-        IntentBitmap bits = new IntentBitmap(setBytes, zoneBytes, blockBytes);
-        BitSet all = new BitSet();
-        all.set(0, blocks);
-        for (BlockDevice d : two) DeviceSet.await(writeBlocks(d, bits, all), "zero the intent bitmap of " + d.path());
+        for (BlockDevice d : two) MirrorResync.zeroBitmap(d, new IntentBitmap(setBytes, zoneBytes, blockBytes));
         DeviceSet.writeAll(two, headers);
         return new MirrorDevice(List.copyOf(two), headers.getFirst(), new MirrorHealth(two, headers, -1),
                 Settings.DEFAULT, 0, 0);
@@ -193,33 +190,16 @@ public final class MirrorDevice implements BlockDevice {
                         + ": refusing a truncated or different device");
             }
         }
+        int alignment = Math.max(set.devices().get(0).alignment(), set.devices().get(1).alignment());
+        if (h.blockBytes() < alignment || h.blockBytes() < 4096) {
+            throw new IOException("mirror " + h.setId() + " was formatted with " + h.blockBytes() + "-byte blocks, but "
+                    + two.getFirst().path() + " and its partner need an alignment of " + alignment);
+        }
         int outOfDate = outOfDate(set);
         MirrorHealth health = new MirrorHealth(set.devices(), set.headers(), outOfDate);
-        IntentBitmap bits = new IntentBitmap(h.setBytes(), h.zoneBytes(), h.blockBytes());
-        BitSet marked = new BitSet();
-        for (int m : health.readable()) readBits(set.devices().get(m), bits, marked);
-        long resynced = 0;
-        int zones = 0;
-        if (!marked.isEmpty()) {
-            if (outOfDate < 0) {
-                BlockDevice from = set.devices().get(0), to = set.devices().get(1);
-                for (int z = marked.nextSetBit(0); z >= 0; z = marked.nextSetBit(z + 1)) {
-                    DeviceSet.await(ZoneCopy.copy(from, to, MemberHeader.DATA_OFFSET + bits.zoneStart(z), bits.zoneLength(z)),
-                            "resync zone " + z + " of mirror " + h.setId() + " from " + from.path() + " to " + to.path());
-                    resynced += bits.zoneLength(z);
-                    zones++;
-                }
-                DeviceSet.await(to.flush(), "flush " + to.path() + " after its resync");
-            }
-            // The bits go only once the copies are durable: a crash before this resyncs again.
-            BitSet blocks = bits.blocksOf(marked);
-            for (int m : health.readable()) {
-                BlockDevice d = set.devices().get(m);
-                DeviceSet.await(writeBlocks(d, bits, blocks), "clear the intent bitmap of " + d.path());
-                DeviceSet.await(d.flush(), "flush " + d.path());
-            }
-        }
-        return new MirrorDevice(set.devices(), h, health, settings, resynced, zones);
+        MirrorResync.Result resync = MirrorResync.run(set, health.readable(), outOfDate < 0,
+                new IntentBitmap(h.setBytes(), h.zoneBytes(), h.blockBytes()));
+        return new MirrorDevice(set.devices(), h, health, settings, resync.bytes(), resync.zones());
     }
 
     /**
@@ -257,10 +237,7 @@ public final class MirrorDevice implements BlockDevice {
         MemberHeader[] headers = new MemberHeader[2];
         headers[s] = h.withState(generation, mask);
         headers[f] = h.forMember(f, fresh.path()).withState(generation, mask);
-        IntentBitmap bits = new IntentBitmap(h.setBytes(), h.zoneBytes(), h.blockBytes());
-        BitSet all = new BitSet();
-        all.set(0, bits.blocks());
-        DeviceSet.await(writeBlocks(fresh, bits, all), "zero the intent bitmap of " + fresh.path());
+        MirrorResync.zeroBitmap(fresh, new IntentBitmap(h.setBytes(), h.zoneBytes(), h.blockBytes()));
         List<BlockDevice> placed = s == 0 ? List.of(survivor, fresh) : List.of(fresh, survivor);
         DeviceSet.writeAll(placed, List.of(headers));
         MirrorDevice mirror = open(placed, settings);
@@ -278,28 +255,6 @@ public final class MirrorDevice implements BlockDevice {
                     + set.devices().get(1).path() + ") are out of date: neither holds the set's data for sure");
         }
         return mask == 0 ? -1 : Integer.numberOfTrailingZeros(mask);
-    }
-
-    private static void readBits(BlockDevice d, IntentBitmap bits, BitSet into) throws IOException {
-        int n = bits.blocks();
-        try (IoBuffer buf = d.buffers().allocate((long) n * bits.blockBytes())) {
-            DeviceSet.await(d.submit(List.of(IoOp.read(bits.blockOffset(0), buf.segment()))).getFirst(),
-                    "read the intent bitmap of " + d.path());
-            for (int b = 0; b < n; b++) bits.decode(b, buf.segment().asSlice((long) b * bits.blockBytes(), bits.blockBytes()), into);
-        }
-    }
-
-    /** Writes {@code blocks} of the bitmap as {@code bits} wants them now (zeros for a fresh one), not flushed. */
-    private static CompletableFuture<Void> writeBlocks(BlockDevice d, IntentBitmap bits, BitSet blocks) {
-        IoBuffer buf = d.buffers().allocate((long) blocks.cardinality() * bits.blockBytes());
-        List<IoOp> writes = new ArrayList<>();
-        int i = 0;
-        for (int b = blocks.nextSetBit(0); b >= 0; b = blocks.nextSetBit(b + 1), i++) {
-            var slice = buf.segment().asSlice((long) i * bits.blockBytes(), bits.blockBytes());
-            bits.encode(b, slice);
-            writes.add(IoOp.write(bits.blockOffset(b), slice));
-        }
-        return CompletableFuture.allOf(d.submit(writes).toArray(CompletableFuture[]::new)).whenComplete((v, e) -> buf.close());
     }
 
     private void startRebuild(int target) {
