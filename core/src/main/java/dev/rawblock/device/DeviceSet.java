@@ -96,6 +96,54 @@ public final class DeviceSet {
         for (BlockDevice d : devices) await(d.flush(), "flush " + d.path());
     }
 
+    /**
+     * The geometry of a set of {@code setBytes} logical bytes over {@code members}: the strictest
+     * alignment and logical block of any member, the smallest max transfer, member 0's kind.
+     */
+    static Geometry geometry(List<BlockDevice> members, long setBytes) {
+        int alignment = 1, logical = 1;
+        long maxTransfer = Long.MAX_VALUE;
+        for (BlockDevice m : members) {
+            alignment = Math.max(alignment, m.alignment());
+            logical = Math.max(logical, m.geometry().logicalBlockSize());
+            maxTransfer = Math.min(maxTransfer, m.geometry().maxTransfer());
+        }
+        return new Geometry(members.getFirst().geometry().kind(), setBytes, logical, alignment, maxTransfer);
+    }
+
+    /**
+     * Why {@code op} cannot run on a set of this geometry (its range or alignment), or null: the
+     * members check the rest. The same messages as the engines give.
+     */
+    static String rangeProblem(IoOp op, Geometry geometry, Path path) {
+        String where = " on " + path;
+        if (op.length() == 0) return op + where + ": length is 0";
+        if (op.offset() < 0) return op + where + ": offset is negative";
+        if (op.offset() > geometry.size() - op.length()) {
+            return op + where + " runs past the end of the device: it ends at " + (op.offset() + op.length())
+                    + ", the device has " + geometry.size() + " bytes";
+        }
+        if (op.offset() % geometry.alignment() != 0 || op.length() % geometry.alignment() != 0) {
+            return op + where + ": offset " + op.offset() + " and length " + op.length()
+                    + " must be multiples of the device alignment " + geometry.alignment();
+        }
+        return null;
+    }
+
+    /** Closes every member, even when one fails to close; the first failure is thrown. */
+    static void closeAll(List<BlockDevice> members) throws IOException {
+        IOException first = null;
+        for (BlockDevice m : members) {
+            try {
+                m.close();
+            } catch (IOException e) {
+                if (first == null) first = e;
+                else first.addSuppressed(e);
+            }
+        }
+        if (first != null) throw first;
+    }
+
     static void await(CompletableFuture<Void> f, String what) throws IOException {
         try {
             f.join();

@@ -36,14 +36,7 @@ public final class SpanDevice implements BlockDevice {
     private SpanDevice(List<BlockDevice> members, MemberHeader header) {
         this.members = members;
         this.header = header;
-        int alignment = 1, logical = 1;
-        long maxTransfer = Long.MAX_VALUE;
-        for (BlockDevice m : members) {
-            alignment = Math.max(alignment, m.alignment());
-            logical = Math.max(logical, m.geometry().logicalBlockSize());
-            maxTransfer = Math.min(maxTransfer, m.geometry().maxTransfer());
-        }
-        this.geometry = new Geometry(members.getFirst().geometry().kind(), header.setBytes(), logical, alignment, maxTransfer);
+        this.geometry = DeviceSet.geometry(members, header.setBytes());
         this.inFlightBytes = new AtomicLongArray(members.size());
     }
 
@@ -150,7 +143,7 @@ public final class SpanDevice implements BlockDevice {
         List<CompletableFuture<?>[]> pieces = new ArrayList<>(ops.size());
         for (int i = 0; i < ops.size(); i++) {
             IoOp op = ops.get(i);
-            String problem = problem(op);
+            String problem = DeviceSet.rangeProblem(op, geometry, path());
             if (problem != null) {
                 pieces.add(null);
                 done.add(CompletableFuture.failedFuture(new IllegalArgumentException(problem)));
@@ -205,22 +198,6 @@ public final class SpanDevice implements BlockDevice {
         return all;
     }
 
-    /** Why {@code op} cannot run on the set (its range), or null: the members check the rest. */
-    private String problem(IoOp op) {
-        String where = " on " + path();
-        if (op.length() == 0) return op + where + ": length is 0";
-        if (op.offset() < 0) return op + where + ": offset is negative";
-        if (op.offset() > geometry.size() - op.length()) {
-            return op + where + " runs past the end of the device: it ends at " + (op.offset() + op.length())
-                    + ", the device has " + geometry.size() + " bytes";
-        }
-        if (op.offset() % geometry.alignment() != 0 || op.length() % geometry.alignment() != 0) {
-            return op + where + ": offset " + op.offset() + " and length " + op.length()
-                    + " must be multiples of the device alignment " + geometry.alignment();
-        }
-        return null;
-    }
-
     /** Flushes every member: a write acknowledged by the store may be on any of them. */
     @Override
     public CompletableFuture<Void> flush() {
@@ -270,15 +247,6 @@ public final class SpanDevice implements BlockDevice {
     /** Closes every member, even when one fails to close; the first failure is thrown. */
     @Override
     public void close() throws IOException {
-        IOException first = null;
-        for (BlockDevice m : members) {
-            try {
-                m.close();
-            } catch (IOException e) {
-                if (first == null) first = e;
-                else first.addSuppressed(e);
-            }
-        }
-        if (first != null) throw first;
+        DeviceSet.closeAll(members);
     }
 }
