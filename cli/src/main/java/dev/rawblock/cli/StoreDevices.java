@@ -55,7 +55,7 @@ public final class StoreDevices {
     public static BlockDevice combine(List<BlockDevice> devices) throws IOException {
         if (devices.size() == 1) return devices.getFirst();
         try {
-            return StoreFormat.openSpan(devices);
+            return StoreFormat.openSet(devices);
         } catch (IOException | RuntimeException e) {
             closeQuietly(devices, e);
             throw e;

@@ -3,6 +3,8 @@ package dev.rawblock.store;
 import dev.rawblock.device.BlockDevice;
 import dev.rawblock.device.BufferArena;
 import dev.rawblock.device.MemberHeader;
+import dev.rawblock.device.MirrorDevice;
+import dev.rawblock.device.MirrorState;
 import dev.rawblock.device.SpanDevice;
 
 import java.io.IOException;
@@ -173,6 +175,22 @@ public final class Store implements AutoCloseable {
                     + sb.storeId() + " formatted on them");
         }
         return span;
+    }
+
+    /** The devices the store is on: the members of a span or mirror, or the one device. */
+    private List<BlockDevice> devices() {
+        return switch (device) {
+            case SpanDevice span -> span.members();
+            case MirrorDevice mirror -> mirror.members();
+            default -> List.of(device);
+        };
+    }
+
+    private MirrorStats mirrorStats() {
+        if (!(device instanceof MirrorDevice mirror)) return null;
+        MirrorState m = mirror.state();
+        return new MirrorStats(m.state(), m.failedMember(), m.resyncedBytes(), m.resyncedZones(), m.rebuiltBytes(),
+                m.rebuildTotalBytes(), m.markedZones(), m.rounds());
     }
 
     private Journal journal() {
@@ -447,8 +465,7 @@ public final class Store implements AutoCloseable {
         health.begin();
         catalog.lockQuietly(); // not counted in lockAcquisitions: that counter is about the data path
         try {
-            return counters.snapshot(catalog, superblock, io, journal, checkpointer, runtime,
-                    device instanceof SpanDevice span ? span.members() : List.of(device));
+            return counters.snapshot(catalog, superblock, io, journal, checkpointer, runtime, devices(), mirrorStats());
         } finally {
             catalog.unlock();
             health.end();

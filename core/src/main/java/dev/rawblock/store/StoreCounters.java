@@ -60,7 +60,7 @@ final class StoreCounters {
 
     /** Under the catalog's lock: the counters, with the contents and space they count, as one {@link StoreStats}. */
     StoreStats snapshot(Catalog catalog, Superblock superblock, IoTracker io, Journal journal, Checkpointer checkpointer,
-                        StoreRuntime runtime, List<BlockDevice> devices) {
+                        StoreRuntime runtime, List<BlockDevice> devices, MirrorStats mirror) {
         Space space = catalog.space;
         SizeClasses classes = catalog.classes;
         long[][] usage = space.classUsage(classes.count());
@@ -84,15 +84,21 @@ final class StoreCounters {
                 cost.batchSubmissions.sum(), journal.groups(), nanos == 0 ? -1 : (now - nanos) / 1_000_000,
                 cost.lockAcquisitions.sum(), catalog.index.memoryBytes() + slotTableBytes, checkpointer.written(),
                 checkpointer.failed(), journal.fill(), (now - checkpointNanos) / 1_000_000, catalog.expiringEntries,
-                removals.expired.sum(), members(catalog, regionBytes, devices));
+                removals.expired.sum(), members(catalog, regionBytes, devices), mirror);
     }
 
+    /**
+     * Per device: on a span, each member's share; on one device, or on each member of a mirror
+     * (where the space has one member and every device holds all of it), the whole.
+     */
     private static List<StoreStats.MemberStats> members(Catalog catalog, long regionBytes, List<BlockDevice> devices) {
         List<StoreStats.MemberStats> members = new ArrayList<>(devices.size());
+        boolean spread = catalog.space.members() == devices.size();
         for (int m = 0; m < devices.size(); m++) {
             DeviceStats io = devices.get(m).stats();
-            members.add(new StoreStats.MemberStats(devices.get(m).path().toString(), catalog.memberPayloadBytes[m],
-                    catalog.space.usedSlotBytes(m), catalog.space.regionCount(m) * regionBytes, io.operations(),
+            int share = spread ? m : 0;
+            members.add(new StoreStats.MemberStats(devices.get(m).path().toString(), catalog.memberPayloadBytes[share],
+                    catalog.space.usedSlotBytes(share), catalog.space.regionCount(share) * regionBytes, io.operations(),
                     io.bytesRead(), io.bytesWritten(), io.inFlight()));
         }
         return List.copyOf(members);

@@ -5,7 +5,9 @@ import dev.rawblock.device.ContentProbe;
 import dev.rawblock.device.Geometry;
 import dev.rawblock.device.IoBuffer;
 import dev.rawblock.device.IoOp;
+import dev.rawblock.device.DeviceSet;
 import dev.rawblock.device.MemberHeader;
+import dev.rawblock.device.MirrorDevice;
 import dev.rawblock.device.SpanDevice;
 
 import java.io.IOException;
@@ -192,12 +194,36 @@ public final class StoreFormat {
     }
 
     /**
-     * Opens the span whose members {@code devices} are (in any order), taking ownership of them
-     * once it is open. A device that is no member is named with what it holds instead.
-     *
-     * @throws IOException one line naming a device and why the devices are not exactly one span's members
+     * Formats a store on a mirror of {@code two} devices (in this order): both member headers and
+     * write-intent bitmaps, then the store on the mirror as {@link #format} does; returns the
+     * mirror, open, which owns the devices. The capacity of {@code options}, when given, is what
+     * the store uses of the mirror's logical size. What they held is overwritten: the caller has
+     * checked each may be.
      */
-    public static SpanDevice openSpan(List<BlockDevice> devices) throws IOException {
+    public static MirrorDevice formatMirror(List<BlockDevice> two, FormatOptions options, PlacementPolicy policy)
+            throws IOException {
+        if (two.size() != 2) throw new IllegalArgumentException("a mirror has 2 members, got " + two.size());
+        int block = Math.max(MirrorDevice.DEFAULT_BLOCK_BYTES, Math.max(two.get(0).alignment(), two.get(1).alignment()));
+        long setBytes = (Math.min(two.get(0).size(), two.get(1).size()) - MemberHeader.DATA_OFFSET) / block * block;
+        Superblock sb = plan(setBytes, block, options); // first: a geometry that does not fit writes nothing
+        MirrorDevice mirror = MirrorDevice.format(two, MirrorDevice.DEFAULT_ZONE_BYTES, block, sb.storeIdHi(), sb.storeIdLo());
+        try {
+            write(mirror, sb, Placement.of(mirror, policy));
+        } catch (IOException | RuntimeException e) {
+            mirror.close();
+            throw e;
+        }
+        return mirror;
+    }
+
+    /**
+     * Opens the set whose members {@code devices} are (in any order) as one device: a span or a
+     * mirror, as their headers say. It owns them once it is open. A device that is no member is
+     * named with what it holds instead.
+     *
+     * @throws IOException one line naming a device and why the devices are not exactly one set's members
+     */
+    public static BlockDevice openSet(List<BlockDevice> devices) throws IOException {
         for (BlockDevice d : devices) {
             DeviceContents found = identify(d);
             if (found.state() != DeviceContents.State.MEMBER) {
@@ -205,7 +231,8 @@ public final class StoreFormat {
                         + found.phrase());
             }
         }
-        return SpanDevice.open(devices);
+        MemberHeader first = DeviceSet.read(devices.getFirst());
+        return first.layout() == MemberHeader.Layout.MIRROR ? MirrorDevice.open(devices) : SpanDevice.open(devices);
     }
 
     /** Writes the store {@code sb} lays out: an empty checkpoint, then both superblock copies; flushes. */

@@ -37,7 +37,8 @@ import java.util.List;
  *                           none yet (it grows while the store is unchanged: no checkpoint is needed then)
  * @param expiringEntries    entries that have an expiry time
  * @param expiredKeys        entries removed because their expiry time passed (on access or by the sweep)
- * @param members            per device the store is on (one, or the members of a span, in their places)
+ * @param members            per device the store is on (one, or the members of a span or mirror, in their places)
+ * @param mirror             the mirror's state when the store is on one, else null
  */
 public record StoreStats(long entries, long maxEntries, long payloadBytes, long usedSlotBytes, long capacityBytes,
                          long assignedBytes, long freeRegions, long regions, List<ClassStats> classes,
@@ -46,13 +47,13 @@ public record StoreStats(long entries, long maxEntries, long payloadBytes, long 
                          long batchSubmissions, long journalGroups, long lastIoAgeMillis, long lockAcquisitions,
                          long indexMemoryBytes, long checkpoints, long checkpointFailures, double journalFill,
                          long lastCheckpointAgeMillis, long expiringEntries, long expiredKeys,
-                         List<MemberStats> members) {
+                         List<MemberStats> members, MirrorStats mirror) {
 
     /**
      * One device of the store (for a span, one member: its regions and their values, and its I/O).
      *
      * @param path          the device
-     * @param valueBytes    bytes of stored values in its regions
+     * @param valueBytes    bytes of stored values in its regions (on a mirror, every value, on each member)
      * @param usedSlotBytes bytes of its slots that hold values
      * @param capacityBytes bytes of its regions
      * @param operations    operations submitted to it since open (reads, writes, flushes)

@@ -197,7 +197,7 @@ public final class Simulator {
             if (format) StoreFormat.format(device, geometry);
         } else {
             List<BlockDevice> devices = List.copyOf(members);
-            device = format ? StoreFormat.formatSpan(devices, geometry, PlacementPolicy.AUTO) : StoreFormat.openSpan(devices);
+            device = format ? StoreFormat.formatSpan(devices, geometry, PlacementPolicy.AUTO) : StoreFormat.openSet(devices);
         }
         store = Store.open(device, storeOptions);
         pinned = 0;

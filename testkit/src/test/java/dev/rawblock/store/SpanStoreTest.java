@@ -107,7 +107,7 @@ class SpanStoreTest {
 
         List<BlockDevice> shuffled = reopen("a", 3);
         Collections.shuffle(shuffled, new Random(7));
-        Store again = store(StoreFormat.openSpan(shuffled));
+        Store again = store(StoreFormat.openSet(shuffled));
         assertEquals(keys, again.stats().entries());
         try (Arena arena = Arena.ofConfined()) {
             for (int i = 0; i < keys; i++) {
@@ -143,7 +143,7 @@ class SpanStoreTest {
             }
             List<BlockDevice> again = new ArrayList<>();
             for (LoopDevice l : loops.reversed()) again.add(BlockDevice.open(DeviceOptions.of(l.path())));
-            try (Store store = Store.openOwning(StoreFormat.openSpan(again), StoreOptions.defaults());
+            try (Store store = Store.openOwning(StoreFormat.openSet(again), StoreOptions.defaults());
                  Arena arena = Arena.ofConfined()) {
                 assertEquals(keys, store.stats().entries());
                 for (int i = 0; i < keys; i++) {
@@ -189,7 +189,7 @@ class SpanStoreTest {
             assertTrue(alone.getMessage().endsWith("give every member, each with --path"), alone.getMessage());
         }
         // Nothing was written by the refusals: the set still opens.
-        try (Store s = Store.openOwning(StoreFormat.openSpan(reopen("a", 2)), StoreOptions.defaults())) {
+        try (Store s = Store.openOwning(StoreFormat.openSet(reopen("a", 2)), StoreOptions.defaults())) {
             assertEquals(0, s.stats().entries());
         }
     }
@@ -199,7 +199,7 @@ class SpanStoreTest {
         List<BlockDevice> devices = new ArrayList<>();
         for (Path p : paths) devices.add(Files.exists(p) ? BlockDevice.open(DeviceOptions.of(p)) : device(p));
         try {
-            IOException e = assertThrows(IOException.class, () -> StoreFormat.openSpan(devices));
+            IOException e = assertThrows(IOException.class, () -> StoreFormat.openSet(devices));
             return e.getMessage();
         } finally {
             for (BlockDevice d : devices) d.close();

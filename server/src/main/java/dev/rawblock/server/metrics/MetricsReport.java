@@ -6,6 +6,7 @@ import dev.rawblock.server.ServerContext;
 import dev.rawblock.server.ServerStats;
 import dev.rawblock.server.metrics.Exposition.Type;
 import dev.rawblock.store.FdpFigures;
+import dev.rawblock.store.MirrorStats;
 import dev.rawblock.store.StoreStats;
 import dev.rawblock.store.StoreStats.ClassStats;
 import org.HdrHistogram.Histogram;
@@ -193,6 +194,20 @@ final class MetricsReport {
         for (StoreStats.MemberStats m : s.members()) out.sample("rawblock_member_operations_total", m.operations(), "path", m.path());
         out.family("rawblock_member_in_flight", Type.GAUGE, "Operations submitted to each device and not completed.");
         for (StoreStats.MemberStats m : s.members()) out.sample("rawblock_member_in_flight", m.inFlight(), "path", m.path());
+        MirrorStats mirror = s.mirror();
+        if (mirror == null) return;
+        out.family("rawblock_mirror_state", Type.GAUGE, "1 for the mirror's state (healthy, degraded, rebuilding), 0 for the others.");
+        for (String state : new String[] {"healthy", "degraded", "rebuilding"}) {
+            out.sample("rawblock_mirror_state", state.equals(mirror.state()) ? 1 : 0, "state", state);
+        }
+        out.single("rawblock_mirror_resynced_bytes", Type.GAUGE,
+                "Bytes the resync at open copied between the members (the zones a crash left marked).", mirror.resyncedBytes());
+        out.single("rawblock_mirror_rebuilt_bytes", Type.GAUGE, "Bytes the current or last rebuild copied so far.",
+                mirror.rebuiltBytes());
+        out.single("rawblock_mirror_rebuild_total_bytes", Type.GAUGE, "Bytes that rebuild copies in all.",
+                mirror.rebuildTotalBytes());
+        out.single("rawblock_mirror_marked_zones", Type.GAUGE, "Zones whose write-intent bit is set now.",
+                mirror.markedZones());
     }
 
     /**

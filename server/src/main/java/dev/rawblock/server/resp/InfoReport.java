@@ -2,6 +2,7 @@ package dev.rawblock.server.resp;
 
 import dev.rawblock.server.ServerContext;
 import dev.rawblock.server.ServerStats;
+import dev.rawblock.store.MirrorStats;
 import dev.rawblock.store.StoreStats;
 
 import java.util.List;
@@ -245,6 +246,16 @@ final class InfoReport {
             t.field("member" + i, "path=" + m.path() + ",value_bytes=" + m.valueBytes() + ",used_slot_bytes="
                     + m.usedSlotBytes() + ",capacity_bytes=" + m.capacityBytes() + ",bytes_read=" + m.bytesRead()
                     + ",bytes_written=" + m.bytesWritten() + ",in_flight=" + m.inFlight());
+        }
+        MirrorStats mirror = s.mirror();
+        if (mirror != null) {
+            t.field("mirror_state", mirror.state())
+                    .field("mirror_failed_member", mirror.failedMember())
+                    .field("mirror_resynced_bytes", mirror.resyncedBytes())
+                    .field("mirror_resynced_zones", mirror.resyncedZones())
+                    .field("mirror_rebuilt_bytes", mirror.rebuiltBytes())
+                    .field("mirror_rebuild_total_bytes", mirror.rebuildTotalBytes())
+                    .field("mirror_marked_zones", mirror.markedZones());
         }
     }
 
