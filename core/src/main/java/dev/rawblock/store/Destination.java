@@ -9,7 +9,7 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>The store asks outside its lock, with the value's slot leased (not reused until the read is
  * done), so the caller may wait here, for memory of a budget for instance; a slot freed meanwhile
- * is given back only after that wait, and the store's close waits for it: wait briefly.
+ * is given back only after that wait. The store's other calls, and its close, do not wait for it.
  */
 @FunctionalInterface
 public interface Destination {

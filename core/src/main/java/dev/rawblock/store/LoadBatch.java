@@ -60,7 +60,14 @@ final class LoadBatch {
      */
     long[] load(List<byte[]> keys, Destination destination) throws InterruptedException {
         long[] results = misses(keys.size());
-        List<Found> found = lease(keys, (i, length) -> true, results);
+        List<Found> found;
+        Health health = slots.health();
+        health.begin();
+        try {
+            found = lease(keys, (i, length) -> true, results);
+        } finally {
+            health.end();
+        }
         return loadLeased(keys, found, results, destination);
     }
 
@@ -72,14 +79,21 @@ final class LoadBatch {
     GetResult get(byte[] key, long streamFrom, Destination destination) throws InterruptedException {
         long[] results = misses(1);
         List<byte[]> keys = List.of(key);
-        List<Found> found = lease(keys, (i, length) -> true, results);
-        if (found.isEmpty()) {
-            counted.count(false);
-            return GetResult.MISS;
-        }
-        Found f = found.getFirst();
-        if (f.length >= streamFrom && !SlotHeader.inline(key.length, f.length, slots.block())) {
-            return new GetResult(f.length, reader(key, f));
+        List<Found> found;
+        Health health = slots.health();
+        health.begin();
+        try {
+            found = lease(keys, (i, length) -> true, results);
+            if (found.isEmpty()) {
+                counted.count(false);
+                return GetResult.MISS;
+            }
+            Found f = found.getFirst();
+            if (f.length >= streamFrom && !SlotHeader.inline(key.length, f.length, slots.block())) {
+                return new GetResult(f.length, reader(key, f));
+            }
+        } finally {
+            health.end();
         }
         return new GetResult(loadLeased(keys, found, results, destination)[0], null);
     }
@@ -142,7 +156,12 @@ final class LoadBatch {
         return found;
     }
 
-    /** Asks {@code destination} for the memory of each leased key, outside the lock, then reads them. */
+    /**
+     * Asks {@code destination} for the memory of each leased key, then reads them. The caller may
+     * wait there (for a memory budget): outside the catalog's lock and outside the store's
+     * operations ({@link Health}), so that neither other calls nor a close wait for it; the reads
+     * are an operation of their own.
+     */
     private long[] loadLeased(List<byte[]> keys, List<Found> found, long[] results, Destination destination)
             throws InterruptedException {
         MemorySegment[] into = new MemorySegment[keys.size()];
@@ -168,7 +187,18 @@ final class LoadBatch {
             throw e;
         }
         release(leftOut); // nothing to read there
-        return readLeased(keys, Arrays.asList(into), reading, results);
+        Health health = slots.health();
+        try {
+            health.begin();
+        } catch (RuntimeException closed) {
+            release(reading);
+            throw closed;
+        }
+        try {
+            return readLeased(keys, Arrays.asList(into), reading, results);
+        } finally {
+            health.end();
+        }
     }
 
     /** Reads the leased keys in one submission, gives the leases back, drops what failed verification. */

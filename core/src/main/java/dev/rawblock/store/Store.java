@@ -335,12 +335,7 @@ public final class Store implements AutoCloseable {
     public long[] loadMany(List<byte[]> keys, Destination destination) throws InterruptedException {
         checkKeys(keys);
         Objects.requireNonNull(destination, "destination");
-        health.begin();
-        try {
-            return loads.load(keys, destination);
-        } finally {
-            health.end();
-        }
+        return loads.load(keys, destination); // an operation (Health) before and after the caller's wait
     }
 
     /**
@@ -352,12 +347,7 @@ public final class Store implements AutoCloseable {
     public GetResult get(byte[] key, long streamFrom, Destination destination) throws InterruptedException {
         checkKeys(List.of(key));
         Objects.requireNonNull(destination, "destination");
-        health.begin();
-        try {
-            return loads.get(key, streamFrom, destination);
-        } finally {
-            health.end();
-        }
+        return loads.get(key, streamFrom, destination); // as loadMany
     }
 
     /**
