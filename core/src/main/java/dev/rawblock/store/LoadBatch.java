@@ -9,7 +9,8 @@ import java.util.List;
  * Loads, batched ({@link Store#loadMany}) and streamed ({@link ValueReader}): one lock hold looks
  * the keys up and leases their slots, the reads and their verification run outside it
  * ({@link SlotIo}), and the leases are given back; a slot that failed verification has its entry
- * dropped. Each key is looked up in the index once.
+ * dropped. Each key is looked up in the index once: a caller that sizes its memory from the
+ * lookup gets asked for it with the slots leased ({@link Destination}), so a GET needs one lookup.
  */
 final class LoadBatch {
     /**
@@ -36,14 +37,99 @@ final class LoadBatch {
         this.counted = counted;
     }
 
+    /** Whether a key found with a value of {@code length} bytes is leased for the read (else: too small). */
+    @FunctionalInterface
+    private interface Admit {
+        boolean test(int key, long length);
+    }
+
     /**
      * Looks the keys up and leases their slots in one lock hold, reads them in one submission, then
      * gives the leases back: a slot freed meanwhile (its key deleted or replaced) is not reused
      * until then, so a read finds the value it looked up, or corruption.
      */
     long[] load(List<byte[]> keys, List<MemorySegment> destinations) {
-        long[] results = new long[keys.size()];
+        long[] results = misses(keys.size());
+        List<Found> found = lease(keys, (i, length) -> destinations.get(i).byteSize() >= length, results);
+        return readLeased(keys, destinations, found, results);
+    }
+
+    /**
+     * As {@link #load(List, List)} with destinations the caller sizes from this lookup: asked for
+     * outside the lock, with the slots leased, so the length and the bytes are those of one value.
+     */
+    long[] load(List<byte[]> keys, Destination destination) throws InterruptedException {
+        long[] results = misses(keys.size());
+        List<Found> found;
+        Health health = slots.health();
+        health.begin();
+        try {
+            found = lease(keys, (i, length) -> true, results);
+        } finally {
+            health.end();
+        }
+        return loadLeased(keys, found, results, destination);
+    }
+
+    /**
+     * One key, one lookup: a value of {@code streamFrom} bytes or more (and not inline in its
+     * header) goes to a {@link ValueReader}, which keeps the lease; a smaller one is loaded into
+     * {@code destination}.
+     */
+    GetResult get(byte[] key, long streamFrom, Destination destination) throws InterruptedException {
+        long[] results = misses(1);
+        List<byte[]> keys = List.of(key);
+        List<Found> found;
+        Health health = slots.health();
+        health.begin();
+        try {
+            found = lease(keys, (i, length) -> true, results);
+            if (found.isEmpty()) {
+                counted.count(false);
+                return GetResult.MISS;
+            }
+            Found f = found.getFirst();
+            if (f.length >= streamFrom && !SlotHeader.inline(key.length, f.length, slots.block())) {
+                return new GetResult(f.length, reader(key, f));
+            }
+        } finally {
+            health.end();
+        }
+        return new GetResult(loadLeased(keys, found, results, destination)[0], null);
+    }
+
+    /**
+     * Looks {@code key} up once and, for a value not inline in its header, leases its slot to a
+     * {@link ValueReader}; null when it is not stored (a miss) or inline.
+     */
+    ValueReader open(byte[] key) {
+        long[] results = misses(1);
+        List<Found> found = lease(List.of(key), (i, length) -> !SlotHeader.inline(key.length, length, slots.block()),
+                results);
+        if (found.isEmpty()) {
+            if (results[0] == Store.MISS) counted.count(false);
+            return null;
+        }
+        return reader(key, found.getFirst());
+    }
+
+    /** A reader of a found value; it gives the lease back when it closes. */
+    private ValueReader reader(byte[] key, Found f) {
+        return new ValueReader(slots, catalog, counted, key.clone(), f.fp, f.slotId, f.place, f.length);
+    }
+
+    private static long[] misses(int keys) {
+        long[] results = new long[keys];
         Arrays.fill(results, Store.MISS);
+        return results;
+    }
+
+    /**
+     * In one lock hold, finds the keys that can be served now, touches them (an access, for
+     * eviction) and leases their slots; a key found that {@code admit} refuses is neither:
+     * {@link Store#DESTINATION_TOO_SMALL} in {@code results}.
+     */
+    private List<Found> lease(List<byte[]> keys, Admit admit, long[] results) {
         List<Found> found = new ArrayList<>();
         int block = slots.block();
         catalog.lock();
@@ -55,7 +141,7 @@ final class LoadBatch {
                 long pos = catalog.find(fp, nowMillis);
                 if (pos < 0) continue;
                 long length = catalog.index.length(pos);
-                if (destinations.get(i).byteSize() < length) {
+                if (!admit.test(i, length)) {
                     results[i] = Store.DESTINATION_TOO_SMALL;
                     continue;
                 }
@@ -67,47 +153,74 @@ final class LoadBatch {
         } finally {
             catalog.unlock();
         }
+        return found;
+    }
 
+    /**
+     * Asks {@code destination} for the memory of each leased key, then reads them. The caller may
+     * wait there (for a memory budget): outside the catalog's lock and outside the store's
+     * operations ({@link Health}), so that neither other calls nor a close wait for it; the reads
+     * are an operation of their own.
+     */
+    private long[] loadLeased(List<byte[]> keys, List<Found> found, long[] results, Destination destination)
+            throws InterruptedException {
+        MemorySegment[] into = new MemorySegment[keys.size()];
+        List<Found> reading = new ArrayList<>(found.size());
+        List<Found> leftOut = new ArrayList<>();
+        try {
+            for (Found f : found) {
+                MemorySegment dst = destination.forValue(f.key, f.length);
+                if (dst == null) {
+                    results[f.key] = Store.DESTINATION_TOO_SMALL;
+                    leftOut.add(f);
+                    continue;
+                }
+                if (dst.byteSize() < f.length) {
+                    throw new IllegalArgumentException("destination of " + dst.byteSize() + " bytes for a value of "
+                            + f.length);
+                }
+                into[f.key] = dst;
+                reading.add(f);
+            }
+        } catch (InterruptedException | RuntimeException e) {
+            release(found);
+            throw e;
+        }
+        release(leftOut); // nothing to read there
+        Health health = slots.health();
+        try {
+            health.begin();
+        } catch (RuntimeException closed) {
+            release(reading);
+            throw closed;
+        }
+        try {
+            return readLeased(keys, Arrays.asList(into), reading, results);
+        } finally {
+            health.end();
+        }
+    }
+
+    /** Reads the leased keys in one submission, gives the leases back, drops what failed verification. */
+    private long[] readLeased(List<byte[]> keys, List<MemorySegment> destinations, List<Found> found, long[] results) {
         List<Found> corrupt = new ArrayList<>();
         try {
             slots.read(keys, destinations, found, results, corrupt);
         } finally {
-            catalog.lock();
-            try {
-                for (Found f : found) catalog.unlease(f.slotId);
-            } finally {
-                catalog.unlock();
-            }
+            release(found);
         }
         if (!corrupt.isEmpty()) catalog.dropCorrupt(corrupt);
         for (long r : results) counted.count(r >= 0);
         return results;
     }
 
-    /**
-     * Looks {@code key} up once and, for a value not inline in its header, leases its slot to a
-     * {@link ValueReader}; null when it is not stored (a miss) or inline.
-     */
-    ValueReader open(byte[] key) {
-        Fingerprint fp = Fingerprint.of(key);
-        int slotId;
-        long length;
-        SlotLayout.Place place;
+    private void release(List<Found> found) {
+        if (found.isEmpty()) return;
         catalog.lock();
         try {
-            long pos = catalog.find(fp, runtime.currentTimeMillis());
-            if (pos < 0) {
-                counted.count(false);
-                return null;
-            }
-            length = catalog.index.length(pos);
-            if (SlotHeader.inline(key.length, length, slots.block())) return null;
-            catalog.touch(pos, ++catalog.clock);
-            slotId = catalog.lease(pos); // the slot stays this value's until the reader closes
-            place = catalog.place(slotId);
+            for (Found f : found) catalog.unlease(f.slotId);
         } finally {
             catalog.unlock();
         }
-        return new ValueReader(slots, catalog, counted, key.clone(), fp, slotId, place, length);
     }
 }

@@ -361,6 +361,33 @@ public final class Store implements AutoCloseable {
     }
 
     /**
+     * As {@link #loadMany(List, List)}, with destinations sized from the same lookup: the store
+     * finds and leases the keys, then asks {@code destination} for memory for each value found
+     * (outside its lock; see {@link Destination}) and reads into it. One lookup per key, and
+     * nothing can come between a value's length and its bytes.
+     *
+     * @return per key: the value's length in bytes, {@link #MISS}, or {@link #DESTINATION_TOO_SMALL}
+     *         where the destination gave no memory
+     */
+    public long[] loadMany(List<byte[]> keys, Destination destination) throws InterruptedException {
+        checkKeys(keys);
+        Objects.requireNonNull(destination, "destination");
+        return loads.load(keys, destination); // an operation (Health) before and after the caller's wait
+    }
+
+    /**
+     * Reads one key with one lookup, as a GET needs: a value of {@code streamFrom} bytes or more
+     * (and not small enough to live inside its slot header) is opened for reading in pieces, like
+     * {@link #openReader}; a smaller one is loaded into memory {@code destination} gives for its
+     * length, like {@link #loadMany(List, Destination)}. The lookup counts as an access for eviction.
+     */
+    public GetResult get(byte[] key, long streamFrom, Destination destination) throws InterruptedException {
+        checkKeys(List.of(key));
+        Objects.requireNonNull(destination, "destination");
+        return loads.get(key, streamFrom, destination); // as loadMany
+    }
+
+    /**
      * Opens {@code key}'s value for reading in pieces ({@link ValueReader}): for callers that pass
      * large values on while they are read. The lookup counts as an access for eviction.
      *

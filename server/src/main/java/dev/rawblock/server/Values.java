@@ -1,6 +1,8 @@
 package dev.rawblock.server;
 
 import dev.rawblock.server.MemoryBudget.ValueBuffer;
+import dev.rawblock.store.Destination;
+import dev.rawblock.store.GetResult;
 import dev.rawblock.store.PutMode;
 import dev.rawblock.store.PutResult;
 import dev.rawblock.store.Store;
@@ -8,7 +10,6 @@ import dev.rawblock.store.ValueReader;
 
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -83,56 +84,52 @@ public final class Values {
 
     /** A loaded value: its bytes are the first {@code length} of {@code buffer}; close to give the buffer back. */
     public record Loaded(ValueBuffer buffer, long length) implements AutoCloseable {
+        /** A key {@link #load(List, long)} left out, its value past the batch's bytes; it holds nothing. */
+        public static final Loaded LEFT_OUT = new Loaded(null, -1);
+
         public MemorySegment bytes() {
             return buffer.segment().asSlice(0, length);
         }
 
         @Override
         public void close() {
-            buffer.close();
+            if (buffer != null) buffer.close();
         }
     }
 
-    /** Loads each key; null where it is not stored. The caller closes every non-null result. */
+    /** Loads each key, one lookup per key; null where it is not stored. The caller closes every non-null result. */
     public Loaded[] load(List<byte[]> keys) throws InterruptedException {
-        return load(keys, store.lengths(keys));
+        return load(keys, Long.MAX_VALUE);
     }
 
-    /** As {@link #load(List)}, with the keys' {@link Store#lengths} already looked up. */
-    public Loaded[] load(List<byte[]> keys, long[] lengths) throws InterruptedException {
-        Loaded[] loaded = new Loaded[keys.size()];
-        List<ValueBuffer> buffers = new ArrayList<>(keys.size());
-        List<byte[]> present = new ArrayList<>(keys.size());
-        List<Integer> where = new ArrayList<>(keys.size());
+    /**
+     * As {@link #load(List)}, with at most {@code maxBytes} of value buffers for the batch: a key
+     * whose value would take it past that is left out, {@link Loaded#LEFT_OUT} (for the caller to
+     * load alone). The buffers are sized from the store's lookup, which then reads into them.
+     */
+    public Loaded[] load(List<byte[]> keys, long maxBytes) throws InterruptedException {
+        ValueBuffer[] buffers = new ValueBuffer[keys.size()];
+        long[] total = {0};
+        Destination budgeted = (i, length) -> {
+            if (total[0] + length > maxBytes) return null;
+            total[0] += length;
+            buffers[i] = buffer(length);
+            return buffers[i].segment();
+        };
         try {
-            for (int i = 0; i < keys.size(); i++) {
-                if (lengths[i] < 0) {
+            long[] got = store.loadMany(keys, budgeted);
+            Loaded[] loaded = new Loaded[keys.size()];
+            for (int i = 0; i < got.length; i++) {
+                if (got[i] >= 0) {
+                    loaded[i] = new Loaded(buffers[i], got[i]);
+                    buffers[i] = null;
+                } else if (got[i] == Store.DESTINATION_TOO_SMALL) {
+                    loaded[i] = Loaded.LEFT_OUT;
+                } else {
                     stats.missed(1);
-                    continue;
-                }
-                buffers.add(buffer(lengths[i]));
-                present.add(keys.get(i));
-                where.add(i);
-            }
-            long[] got = store.loadMany(present, buffers.stream().map(ValueBuffer::segment).toList());
-            for (int j = 0; j < got.length; j++) {
-                int i = where.get(j);
-                if (got[j] >= 0) {
-                    loaded[i] = new Loaded(buffers.get(j), got[j]);
-                    buffers.set(j, null);
-                } else if (got[j] == Store.MISS) {
-                    stats.missed(1);
-                } else if (got[j] == Store.DESTINATION_TOO_SMALL) {
-                    // The key was deleted and stored again with a larger value meanwhile: load that one.
-                    buffers.get(j).close();
-                    buffers.set(j, null);
-                    loaded[i] = load(List.of(keys.get(i)))[0];
                 }
             }
             return loaded;
-        } catch (InterruptedException | RuntimeException e) {
-            for (Loaded l : loaded) if (l != null) l.close();
-            throw e;
         } finally {
             for (ValueBuffer b : buffers) if (b != null) b.close();
         }
@@ -143,21 +140,26 @@ public final class Values {
     }
 
     /**
-     * Looks up one key for a GET: values from {@link PieceSender#PIECE} bytes on are opened for
-     * reading in pieces, smaller ones loaded whole (one lookup of the length either way).
+     * Looks up one key for a GET, once: values from {@link PieceSender#PIECE} bytes on are opened
+     * for reading in pieces, smaller ones loaded whole into a buffer sized from that lookup.
      *
      * @return null when the key is not stored; the caller closes what it gets
      */
     public Found get(byte[] key) throws InterruptedException {
-        List<byte[]> keys = List.of(key);
-        long[] lengths = store.lengths(keys);
-        if (lengths[0] >= PieceSender.PIECE) {
-            ValueReader reader = store.openReader(key);
-            if (reader != null) return new Found(reader, null);
-            lengths = store.lengths(keys); // deleted or replaced meanwhile: look again
+        ValueBuffer[] buffer = new ValueBuffer[1];
+        try {
+            GetResult got = store.get(key, PieceSender.PIECE, (i, length) -> (buffer[0] = buffer(length)).segment());
+            if (got.reader() != null) return new Found(got.reader(), null);
+            if (!got.loaded()) {
+                stats.missed(1);
+                return null;
+            }
+            Found found = new Found(null, new Loaded(buffer[0], got.length()));
+            buffer[0] = null;
+            return found;
+        } finally {
+            if (buffer[0] != null) buffer[0].close();
         }
-        Loaded loaded = load(keys, lengths)[0];
-        return loaded == null ? null : new Found(null, loaded);
     }
 
     /** Opens a value for reading in pieces ({@link PieceSender}); null when it is not stored or fits in its slot header. */

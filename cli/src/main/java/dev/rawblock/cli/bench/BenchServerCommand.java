@@ -182,8 +182,8 @@ final class BenchServerCommand implements Callable<Integer> {
         try (Store store = Store.open(device, storeOptions); BenchValues values = new BenchValues(valueSize, clients)) {
             StoreWorkload bench = new StoreWorkload(store, device, values, clients);
             BenchKeys keys = new BenchKeys(StoreWorkload.Shape.UNIFORM, valueSize, "embedded-" + run, requests);
-            StoreWorkload.Pass put = bench.put(keys, (done, all, t) -> progress.update(label + " put", done, all, t));
-            StoreWorkload.Pass get = bench.get(keys, (done, all, t) -> progress.update(label + " get", done, all, t));
+            StoreWorkload.Pass put = bench.put(keys, ClosedLoop.Observer.of(progress, label + " put"));
+            StoreWorkload.Pass get = bench.get(keys, ClosedLoop.Observer.of(progress, label + " get"));
             if (put.failed() > 0 || get.failed() > 0 || get.missed() > 0) {
                 throw new IOException(label + ": the embedded pass lost keys (" + put.firstFailure() + ")");
             }

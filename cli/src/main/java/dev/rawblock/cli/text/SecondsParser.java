@@ -17,7 +17,7 @@ public final class SecondsParser {
      *
      * @throws IllegalArgumentException with a message that quotes the input and says what is accepted
      */
-    public static Duration parse(String text) {
+    static Duration parse(String text) {
         String s = text == null ? "" : text.strip();
         // No signs, exponents, NaN or Infinity: what people type for seconds, nothing a double would also take.
         if (!s.matches("[0-9]+(\\.[0-9]+)?")) throw bad(text, "it is not a number of seconds");

@@ -19,7 +19,7 @@ public final class SizeParser {
      *
      * @throws IllegalArgumentException with a message that quotes the input and says what is accepted
      */
-    public static long parse(String text) {
+    static long parse(String text) {
         if (text == null || text.isBlank()) throw bad(text, "it is empty");
         String s = text.trim().toLowerCase(Locale.ROOT);
         if (s.endsWith("ib")) s = s.substring(0, s.length() - 2);

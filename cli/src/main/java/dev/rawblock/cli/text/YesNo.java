@@ -13,7 +13,7 @@ public enum YesNo {
         return this == YES;
     }
 
-    public static YesNo parse(String text) {
+    static YesNo parse(String text) {
         return switch (text == null ? "" : text.strip().toLowerCase(Locale.ROOT)) {
             case "yes" -> YES;
             case "no" -> NO;

@@ -136,17 +136,13 @@ final class PipelinedBatch {
     private void gets(List<RespRequest> batch, Single single) throws IOException, InterruptedException {
         List<byte[]> keys = new ArrayList<>(batch.size());
         for (RespRequest r : batch) keys.add(r.arg(1).bytes());
-        long[] lengths = context.values().store().lengths(keys);
-        long total = 0;
-        for (long length : lengths) total += Math.max(0, length);
-        if (total > MAX_GET_BYTES) {
-            for (RespRequest r : batch) single.run(r);
-            return;
-        }
-        Loaded[] loaded = context.values().load(keys, lengths);
+        Loaded[] loaded = context.values().load(keys, MAX_GET_BYTES);
         try {
-            for (Loaded value : loaded) {
-                if (value == null) {
+            for (int i = 0; i < loaded.length; i++) {
+                Loaded value = loaded[i];
+                if (value == Loaded.LEFT_OUT) {
+                    single.run(batch.get(i)); // past the batch's bytes: alone, in its turn (a large one streams)
+                } else if (value == null) {
                     writer.nullBulk();
                 } else {
                     writer.bulk(value.bytes());

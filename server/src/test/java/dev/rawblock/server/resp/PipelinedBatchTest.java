@@ -65,8 +65,12 @@ class PipelinedBatchTest extends ServerFixture {
         }
     }
 
+    /**
+     * Values past the batch's bytes (1 MiB): the first is loaded with the batch, the others are
+     * left out of it and answered alone, each in its turn.
+     */
     @Test
-    void pipelinedGetsOfLargeValuesAreAnsweredOneByOne() throws IOException {
+    void pipelinedGetsPastTheBatchBytesAreAnsweredInOrder() throws IOException {
         start();
         byte[][] values = new byte[3][];
         try (Socket s = connect(server.respAddress())) {
