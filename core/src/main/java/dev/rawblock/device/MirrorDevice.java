@@ -76,6 +76,11 @@ public final class MirrorDevice implements BlockDevice {
     public record Settings(Duration quiet, LongSupplier clock, boolean background) {
         public static final Settings DEFAULT = new Settings(Duration.ofSeconds(2), System::nanoTime, true);
 
+        public Settings {
+            if (quiet == null || quiet.isNegative()) throw new IllegalArgumentException("a quiet time of zero or more, got " + quiet);
+            if (clock == null) throw new IllegalArgumentException("a clock");
+        }
+
         public Settings withQuiet(Duration q) {
             return new Settings(q, clock, background);
         }

@@ -64,10 +64,6 @@ final class MirrorHealth {
         return outOfDate;
     }
 
-    synchronized boolean rebuilding() {
-        return rebuilding;
-    }
-
     /** The out-of-date member starts taking writes: a rebuild is copying the survivor onto it. */
     synchronized void startRebuild() {
         if (outOfDate < 0) throw new IllegalStateException("no member is out of date");
@@ -111,7 +107,7 @@ final class MirrorHealth {
             rebuilding = false;
             generation++;
             int s = 1 - m;
-            headers[s] = headers[s].withState(generation, headers[s].failedMask() | 1 << m);
+            headers[s] = headers[s].withState(generation, 1 << m); // the whole state: only m is out of date
             write = record(new int[] {s});
             recorded = write.done;
         }

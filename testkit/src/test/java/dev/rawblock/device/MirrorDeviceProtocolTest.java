@@ -49,8 +49,7 @@ class MirrorDeviceProtocolTest {
     }
 
     private BlockDevice file(String name) throws IOException {
-        return BlockDevice.open(DeviceOptions.of(dir.resolve(name)).withCreateSize(SET_BYTES + MemberHeader.DATA_OFFSET)
-                .withArenaBytes(4 << 20));
+        return MirrorFiles.member(dir, name, SET_BYTES);
     }
 
     private List<WatchedMember.Event> events() {
@@ -155,6 +154,18 @@ class MirrorDeviceProtocolTest {
                     throw new RuntimeException(e);
                 }
             }, "the cleared bitmap on the members");
+        }
+    }
+
+    @Test
+    void readsGoToBothMembersByTheirBytesInFlight() throws IOException {
+        try (MirrorDevice dev = mirror(MirrorDevice.Settings.DEFAULT, 1_000)) {
+            List<CompletableFuture<Void>> reads = new ArrayList<>();
+            for (int i = 0; i < 64; i++) reads.addAll(dev.submit(List.of(IoOp.read(i * 65536L, MemorySegment.ofArray(new byte[65536])))));
+            await(reads);
+            long a = dev.members().get(0).stats().bytesRead(), b = dev.members().get(1).stats().bytesRead();
+            assertTrue(a >= 16 * 65536 && b >= 16 * 65536, "member 0 read " + a + " bytes, member 1 " + b);
+            assertEquals(0, dev.inFlightBytes(0) + dev.inFlightBytes(1));
         }
     }
 
