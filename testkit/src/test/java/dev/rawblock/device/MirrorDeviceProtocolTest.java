@@ -143,7 +143,7 @@ class MirrorDeviceProtocolTest {
 
     @Test
     void theSweeperThreadClearsBitsByItself() throws IOException {
-        try (MirrorDevice dev = mirror(MirrorDevice.Settings.DEFAULT.withQuiet(Duration.ofMillis(100)), 0)) {
+        try (MirrorDevice dev = mirror(MirrorDevice.Settings.DEFAULT.withQuiet(Duration.ofSeconds(1)), 0)) {
             await(dev.submit(List.of(write(ZONE, 4096, 1), write(7 * ZONE, 4096, 2))));
             assertTrue(bitsOn(dev, 0).cardinality() == 2 && bitsOn(dev, 1).cardinality() == 2);
             waitFor(() -> dev.state().markedZones() == 0, "the bits to clear");
