@@ -49,9 +49,10 @@ final class IntentBitmap {
         return Math.toIntExact((setBytes + zoneBytes - 1) / zoneBytes);
     }
 
-    /** Bitmap blocks a set of this geometry needs on each member. */
-    static int blocks(long setBytes, long zoneBytes, int blockBytes) {
-        return Math.toIntExact((zones(setBytes, zoneBytes) + blockBytes * 8L - 1) / (blockBytes * 8L));
+    /** Bitmap blocks a set of this geometry needs on each member (any geometry: a format checks it with this). */
+    static long blocks(long setBytes, long zoneBytes, int blockBytes) {
+        long zones = setBytes / zoneBytes + (setBytes % zoneBytes == 0 ? 0 : 1);
+        return (zones + blockBytes * 8L - 1) / (blockBytes * 8L);
     }
 
     int zones() {
@@ -59,7 +60,7 @@ final class IntentBitmap {
     }
 
     int blocks() {
-        return blocks(setBytes, zoneBytes, blockBytes);
+        return (int) blocks(setBytes, zoneBytes, blockBytes);
     }
 
     int blockBytes() {

@@ -141,23 +141,13 @@ public final class MirrorDevice implements BlockDevice {
             throws IOException {
         if (two.size() != 2) throw new IllegalArgumentException("a mirror has 2 members, got " + two.size());
         int alignment = Math.max(two.get(0).alignment(), two.get(1).alignment());
-        if (blockBytes < 4096 || Integer.bitCount(blockBytes) != 1 || blockBytes < alignment) {
-            throw new IllegalArgumentException("the block must be a power of two of at least 4096 bytes and the members'"
-                    + " alignment " + alignment + ", got " + blockBytes);
-        }
-        if (zoneBytes <= 0 || zoneBytes % blockBytes != 0) {
-            throw new IllegalArgumentException("a zone must be whole blocks of " + blockBytes + " bytes, got " + zoneBytes);
-        }
         long room = Math.min(two.get(0).size(), two.get(1).size()) - MemberHeader.DATA_OFFSET;
+        String problem = layoutProblem(Math.max(0, room), blockBytes, zoneBytes, alignment);
+        if (problem != null) throw new IllegalArgumentException(problem);
         long setBytes = room / blockBytes * blockBytes;
         if (setBytes <= 0) {
             throw new IOException("a mirror member needs more than " + MemberHeader.DATA_OFFSET + " bytes; "
                     + two.get(0).path() + " has " + two.get(0).size() + ", " + two.get(1).path() + " " + two.get(1).size());
-        }
-        int blocks = IntentBitmap.blocks(setBytes, zoneBytes, blockBytes);
-        if ((long) blockBytes * (1 + blocks) > MemberHeader.DATA_OFFSET) {
-            throw new IllegalArgumentException(setBytes + " bytes in zones of " + zoneBytes + " need " + blocks
-                    + " bitmap blocks, more than fit before " + MemberHeader.DATA_OFFSET + ": choose larger zones");
         }
         List<MemberHeader> headers = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
@@ -195,11 +185,9 @@ public final class MirrorDevice implements BlockDevice {
                         + ": refusing a truncated or different device");
             }
         }
-        int alignment = Math.max(set.devices().get(0).alignment(), set.devices().get(1).alignment());
-        if (h.blockBytes() < alignment || h.blockBytes() < 4096) {
-            throw new IOException("mirror " + h.setId() + " was formatted with " + h.blockBytes() + "-byte blocks, but "
-                    + two.getFirst().path() + " and its partner need an alignment of " + alignment);
-        }
+        String problem = layoutProblem(h.setBytes(), h.blockBytes(), h.zoneBytes(),
+                Math.max(set.devices().get(0).alignment(), set.devices().get(1).alignment()));
+        if (problem != null) throw new IOException(two.getFirst().path() + ": mirror " + h.setId() + ": " + problem);
         int outOfDate = outOfDate(set);
         MirrorHealth health = new MirrorHealth(set.devices(), set.headers(), outOfDate);
         MirrorResync.Result resync = MirrorResync.run(set, health.readable(), outOfDate < 0,
@@ -248,6 +236,25 @@ public final class MirrorDevice implements BlockDevice {
         MirrorDevice mirror = open(placed, settings);
         mirror.startRebuild(f);
         return mirror;
+    }
+
+    /**
+     * Why a mirror of this geometry cannot be, or null: blocks must be powers of two of at least
+     * 4096 bytes that the members' alignment divides, zones whole blocks, and the bitmap must fit
+     * between the header block and {@link MemberHeader#DATA_OFFSET}.
+     */
+    private static String layoutProblem(long setBytes, int blockBytes, long zoneBytes, int alignment) {
+        if (blockBytes < 4096 || Integer.bitCount(blockBytes) != 1 || blockBytes < alignment) {
+            return "the block must be a power of two of at least 4096 bytes and the members' alignment " + alignment
+                    + ", got " + blockBytes;
+        }
+        if (zoneBytes <= 0 || zoneBytes % blockBytes != 0) return "a zone must be whole blocks of " + blockBytes + " bytes, got " + zoneBytes;
+        long blocks = IntentBitmap.blocks(setBytes, zoneBytes, blockBytes);
+        if (blockBytes * (1 + blocks) > MemberHeader.DATA_OFFSET) {
+            return setBytes + " bytes in zones of " + zoneBytes + " need " + blocks + " bitmap blocks, more than fit before "
+                    + MemberHeader.DATA_OFFSET + ": choose larger zones";
+        }
+        return null;
     }
 
     /** The member the newest header marks out of date, or -1; equal generations must agree. */
