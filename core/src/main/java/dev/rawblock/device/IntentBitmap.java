@@ -215,10 +215,15 @@ final class IntentBitmap {
         return new Sweep(blocks, needsFlush);
     }
 
-    /** Clears every bit; only when no write is in flight and a flush covered them all (a clean close). */
-    BitSet clearAll() {
+    /**
+     * Clears every bit that needs no quiet time any more (a close: the members were flushed after
+     * the last write); a zone still written, or written since that flush, keeps its bit.
+     */
+    BitSet clearSettled() {
         BitSet blocks = new BitSet();
-        for (int z = wanted.nextSetBit(0); z >= 0; z = wanted.nextSetBit(z + 1)) clear(z, blocks);
+        for (int z = wanted.nextSetBit(0); z >= 0; z = wanted.nextSetBit(z + 1)) {
+            if (writing[z] == 0 && lastDoneNumber[z] <= flushedUpTo) clear(z, blocks);
+        }
         return blocks;
     }
 

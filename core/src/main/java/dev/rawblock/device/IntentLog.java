@@ -106,14 +106,14 @@ final class IntentLog {
     }
 
     /**
-     * Clears every bit (a clean close: nothing in flight, the members flushed) and returns when the
-     * rewrites are written, not flushed.
+     * Clears every bit a flush covers, quiet or not (a close, after flushing the members), and
+     * returns when the rewrites are written, not flushed.
      */
-    CompletableFuture<Void> clearAll() {
+    CompletableFuture<Void> clearSettled() {
         boolean start;
         CompletableFuture<Void> drained;
         synchronized (this) {
-            clearedBlocks.or(bits.clearAll());
+            clearedBlocks.or(bits.clearSettled());
             start = !busy && !clearedBlocks.isEmpty();
             if (start) busy = true;
             if (!busy) return DONE;

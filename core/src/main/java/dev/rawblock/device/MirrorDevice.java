@@ -543,8 +543,8 @@ public final class MirrorDevice implements BlockDevice {
 
     /**
      * Refuses new operations, stops the sweeper and a rebuild, lets the operations in flight finish
-     * (bounded), then, when all did, flushes both members and clears every bit (a clean close
-     * leaves nothing to resync), and closes the members.
+     * (bounded), then, when all did, flushes both members and clears every bit that flush covers
+     * (a clean close leaves nothing to resync), and closes the members.
      */
     @Override
     public void close() throws IOException {
@@ -560,7 +560,7 @@ public final class MirrorDevice implements BlockDevice {
             while (inFlight.get() > 0 && System.nanoTime() < deadline) Thread.sleep(1);
             if (inFlight.get() == 0) {
                 flushMembers().get(remaining(deadline), TimeUnit.NANOSECONDS);
-                log.clearAll().get(remaining(deadline), TimeUnit.NANOSECONDS);
+                log.clearSettled().get(remaining(deadline), TimeUnit.NANOSECONDS);
                 flushMembers().get(remaining(deadline), TimeUnit.NANOSECONDS);
             }
         } catch (InterruptedException e) {

@@ -158,6 +158,19 @@ class MirrorDeviceProtocolTest {
     }
 
     @Test
+    void aCleanCloseLeavesNothingToResync() throws IOException {
+        MirrorDevice.Settings never = MirrorDevice.Settings.DEFAULT.withQuiet(Duration.ofHours(1));
+        try (MirrorDevice dev = mirror(never, 0)) {
+            await(dev.submit(List.of(write(0, 4096, 1), write(11 * ZONE, 4096, 2)))); // not flushed, not quiet
+            assertEquals(2, dev.state().markedZones());
+        }
+        try (MirrorDevice dev = MirrorDevice.open(List.of(file("a.img"), file("b.img")))) {
+            assertEquals(0, dev.resyncedZones());
+            for (int m = 0; m < 2; m++) assertTrue(bitsOn(dev, m).isEmpty(), "member " + m);
+        }
+    }
+
+    @Test
     void readsGoToBothMembersByTheirBytesInFlight() throws IOException {
         try (MirrorDevice dev = mirror(MirrorDevice.Settings.DEFAULT, 1_000)) {
             List<CompletableFuture<Void>> reads = new ArrayList<>();
