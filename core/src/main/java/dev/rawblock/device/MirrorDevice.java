@@ -142,7 +142,7 @@ public final class MirrorDevice implements BlockDevice {
         if (two.size() != 2) throw new IllegalArgumentException("a mirror has 2 members, got " + two.size());
         int alignment = Math.max(two.get(0).alignment(), two.get(1).alignment());
         long room = Math.min(two.get(0).size(), two.get(1).size()) - MemberHeader.DATA_OFFSET;
-        String problem = layoutProblem(Math.max(0, room), blockBytes, zoneBytes, alignment);
+        String problem = MirrorLayout.problem(Math.max(0, room), blockBytes, zoneBytes, alignment);
         if (problem != null) throw new IllegalArgumentException(problem);
         long setBytes = room / blockBytes * blockBytes;
         if (setBytes <= 0) {
@@ -185,10 +185,10 @@ public final class MirrorDevice implements BlockDevice {
                         + ": refusing a truncated or different device");
             }
         }
-        String problem = layoutProblem(h.setBytes(), h.blockBytes(), h.zoneBytes(),
+        String problem = MirrorLayout.problem(h.setBytes(), h.blockBytes(), h.zoneBytes(),
                 Math.max(set.devices().get(0).alignment(), set.devices().get(1).alignment()));
         if (problem != null) throw new IOException(two.getFirst().path() + ": mirror " + h.setId() + ": " + problem);
-        int outOfDate = outOfDate(set);
+        int outOfDate = MirrorLayout.outOfDate(set);
         MirrorHealth health = new MirrorHealth(set.devices(), set.headers(), outOfDate);
         MirrorResync.Result resync = MirrorResync.run(set, health.readable(), outOfDate < 0,
                 new IntentBitmap(h.setBytes(), h.zoneBytes(), h.blockBytes()));
@@ -236,37 +236,6 @@ public final class MirrorDevice implements BlockDevice {
         MirrorDevice mirror = open(placed, settings);
         mirror.startRebuild(f);
         return mirror;
-    }
-
-    /**
-     * Why a mirror of this geometry cannot be, or null: blocks must be powers of two of at least
-     * 4096 bytes that the members' alignment divides, zones whole blocks, and the bitmap must fit
-     * between the header block and {@link MemberHeader#DATA_OFFSET}.
-     */
-    private static String layoutProblem(long setBytes, int blockBytes, long zoneBytes, int alignment) {
-        if (blockBytes < 4096 || Integer.bitCount(blockBytes) != 1 || blockBytes < alignment) {
-            return "the block must be a power of two of at least 4096 bytes and the members' alignment " + alignment
-                    + ", got " + blockBytes;
-        }
-        if (zoneBytes <= 0 || zoneBytes % blockBytes != 0) return "a zone must be whole blocks of " + blockBytes + " bytes, got " + zoneBytes;
-        long blocks = IntentBitmap.blocks(setBytes, zoneBytes, blockBytes);
-        if (blockBytes * (1 + blocks) > MemberHeader.DATA_OFFSET) {
-            return setBytes + " bytes in zones of " + zoneBytes + " need " + blocks + " bitmap blocks, more than fit before "
-                    + MemberHeader.DATA_OFFSET + ": choose larger zones";
-        }
-        return null;
-    }
-
-    /** The member the newest header marks out of date, or -1; equal generations must agree. */
-    private static int outOfDate(DeviceSet.Members set) throws IOException {
-        MemberHeader a = set.headers().get(0), b = set.headers().get(1);
-        int mask = 3 & (a.generation() > b.generation() ? a.failedMask()
-                : b.generation() > a.generation() ? b.failedMask() : a.failedMask() | b.failedMask());
-        if (mask == 3) {
-            throw new IOException("both members of mirror " + a.setId() + " (" + set.devices().get(0).path() + ", "
-                    + set.devices().get(1).path() + ") are out of date: neither holds the set's data for sure");
-        }
-        return mask == 0 ? -1 : Integer.numberOfTrailingZeros(mask);
     }
 
     private void startRebuild(int target) {
