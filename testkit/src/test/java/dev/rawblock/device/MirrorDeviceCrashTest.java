@@ -1,6 +1,7 @@
 package dev.rawblock.device;
 
 import dev.rawblock.testkit.device.SimulatedDevice;
+import dev.rawblock.testkit.device.SimulatedFaults;
 import dev.rawblock.testkit.device.SimulatedMedia;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -49,6 +50,21 @@ class MirrorDeviceCrashTest {
     @ParameterizedTest
     @ValueSource(longs = {1, 2, 3, 4, 5})
     void afterEveryCrashTheMembersAreEqualAndNothingFlushedIsLost(long seed) throws Exception {
+        crashes(seed, SimulatedFaults.NONE);
+    }
+
+    /**
+     * Member 1's writes fail now and then (1 in 50): it is failed mid-run, and a crash may strike
+     * anywhere around that, before or after its failure is recorded. After the crash a degraded set
+     * is rebuilt onto the same media (as a replacement would be), and all the checks above hold.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {11, 12, 13})
+    void aMemberFailingBetweenCrashesLosesNothingFlushed(long seed) throws Exception {
+        crashes(seed, SimulatedFaults.NONE.withWriteError(0.02).within(BLOCK, Long.MAX_VALUE));
+    }
+
+    private void crashes(long seed, SimulatedFaults member1) throws Exception {
         SplittableRandom random = new SplittableRandom(seed);
         SimulatedMedia[] media = {new SimulatedMedia(MemberHeader.DATA_OFFSET + SET_BYTES, BLOCK),
                 new SimulatedMedia(MemberHeader.DATA_OFFSET + SET_BYTES, BLOCK)};
@@ -58,9 +74,9 @@ class MirrorDeviceCrashTest {
             durableUpTo[b] = ackedUpTo[b] = -1;
         }
         long resyncedZones = 0;
-        int interruptedResyncs = 0;
+        int interruptedResyncs = 0, failures = 0;
         for (int crash = 0; crash < CRASHES; crash++) {
-            BitSet written = runUntilPowerLoss(media, random, seed * 1000 + crash);
+            BitSet written = runUntilPowerLoss(media, random, seed * 1000 + crash, member1);
             IntentBitmap geometry = new IntentBitmap(SET_BYTES, ZONE, BLOCK);
             BitSet marked = marked(media, geometry);
             BitSet stray = (BitSet) marked.clone();
@@ -74,14 +90,26 @@ class MirrorDeviceCrashTest {
                 assertTrue(left.isEmpty(), "crash " + crash + ": the resync marked zones " + left);
                 marked = marked(media, geometry);
             }
+            boolean degraded;
             try (MirrorDevice dev = MirrorDevice.open(autoMembers(media, seed * 1000 + crash))) {
-                assertEquals("healthy", dev.state().state(), "crash " + crash);
-                assertEquals(marked.cardinality(), dev.resyncedZones(), "crash " + crash + ": resync copies the marked zones");
+                degraded = dev.state().state().equals("degraded");
+                assertTrue(!degraded || member1 != SimulatedFaults.NONE && dev.state().failedMember() == 1,
+                        "crash " + crash + ": " + dev.state());
+                assertEquals(degraded ? 0 : marked.cardinality(), dev.resyncedZones(),
+                        "crash " + crash + ": resync copies the marked zones (none when degraded)");
                 long bytes = 0;
                 for (int z = marked.nextSetBit(0); z >= 0; z = marked.nextSetBit(z + 1)) bytes += geometry.zoneLength(z);
-                assertEquals(bytes, dev.resyncedBytes());
+                assertEquals(degraded ? 0 : bytes, dev.resyncedBytes());
                 assertTrue(bytes < SET_BYTES || written.cardinality() == geometry.zones(), "never the whole device for a partial workload");
                 resyncedZones += dev.resyncedZones();
+            }
+            if (degraded) {
+                failures++;
+                List<BlockDevice> survivorAndFresh = autoMembers(media, seed);
+                try (MirrorDevice dev = MirrorDevice.replace(survivorAndFresh.get(0), survivorAndFresh.get(1))) {
+                    dev.rebuilt().get(30, TimeUnit.SECONDS);
+                    assertEquals("healthy", dev.state().state(), "crash " + crash);
+                }
             }
             byte[] a = media[0].readDurable(MemberHeader.DATA_OFFSET, (int) SET_BYTES);
             byte[] b = media[1].readDurable(MemberHeader.DATA_OFFSET, (int) SET_BYTES);
@@ -90,18 +118,21 @@ class MirrorDeviceCrashTest {
         }
         assertTrue(resyncedZones > 0, "some crash left zones to resync");
         assertTrue(interruptedResyncs > 0, "some resync was cut short");
+        assertTrue(member1 == SimulatedFaults.NONE || failures > 0, "member 1 failed at some point");
     }
 
     /**
      * Opens the set on driven members, runs random batches, flushes and sweeps, ticking the members
      * from this thread, and cuts the power of both at a random point. Returns the zones written.
      */
-    private BitSet runUntilPowerLoss(SimulatedMedia[] media, SplittableRandom random, long seed) throws Exception {
+    private BitSet runUntilPowerLoss(SimulatedMedia[] media, SplittableRandom random, long seed, SimulatedFaults member1)
+            throws Exception {
         AtomicBoolean power = new AtomicBoolean();
         SimulatedDevice[] sims = new SimulatedDevice[2];
         List<BlockDevice> members = new ArrayList<>();
         for (int m = 0; m < 2; m++) {
-            sims[m] = SimulatedDevice.open(media[m], options(m), SimulatedDevice.Config.driven(seed + m).withLatency(1, 6));
+            sims[m] = SimulatedDevice.open(media[m], options(m), SimulatedDevice.Config.driven(seed + m).withLatency(1, 6)
+                    .withFaults(m == 1 ? member1 : SimulatedFaults.NONE));
             members.add(new WatchedMember(sims[m], m, new ArrayList<>(), power));
         }
         MirrorDevice.Settings settings = new MirrorDevice.Settings(Duration.ofNanos(8), sims[0]::now, false);
