@@ -7,9 +7,11 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -64,6 +66,8 @@ public final class MirrorDevice implements BlockDevice {
     public static final long DEFAULT_ZONE_BYTES = 16L << 20;
     /** The set's I/O unit and bitmap block unless the format says otherwise. */
     public static final int DEFAULT_BLOCK_BYTES = 4096;
+    /** How long close waits for operations in flight, a rebuild's step and the final flushes. */
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
 
     /**
      * How the set clears its bits.
@@ -534,14 +538,12 @@ public final class MirrorDevice implements BlockDevice {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             // The bits stay: the next open resyncs what they mark. Nothing is lost by that.
         } finally {
             DeviceSet.closeAll(members);
         }
     }
-
-    private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
 
     private static long remaining(long deadline) {
         return Math.max(0, deadline - System.nanoTime());

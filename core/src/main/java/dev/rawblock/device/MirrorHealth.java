@@ -3,6 +3,7 @@ package dev.rawblock.device;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
@@ -201,7 +202,7 @@ final class MirrorHealth {
         try {
             f.join();
             return null;
-        } catch (CompletionException | java.util.concurrent.CancellationException e) {
+        } catch (CompletionException | CancellationException e) {
             return cause(e);
         }
     }
