@@ -107,19 +107,24 @@ public final class MirrorDevice implements BlockDevice {
     private final ScheduledExecutorService sweeper;
     private volatile MirrorRebuild rebuild;
     private volatile MirrorRebuild lastRebuild;
+    /** One of the members' futures: what the set's own futures are made from ({@link #newFuture}). */
+    private final CompletableFuture<?> memberFuture;
     private volatile boolean closed;
+    /** Completes when the last operation in flight finishes, once close has begun. */
+    private volatile CompletableFuture<Void> drained;
 
     private MirrorDevice(List<BlockDevice> members, MemberHeader header, MirrorHealth health, Settings settings,
-                         long resyncedBytes, int resyncedZones) {
+                         MirrorResync.Result resync) {
         this.members = members;
         this.header = header;
         this.health = health;
         this.settings = settings;
-        this.resyncedBytes = resyncedBytes;
-        this.resyncedZones = resyncedZones;
+        this.resyncedBytes = resync.bytes();
+        this.resyncedZones = resync.zones();
+        this.memberFuture = resync.memberFuture();
         this.geometry = DeviceSet.geometry(members, header.setBytes());
         this.bitmap = new IntentBitmap(header.setBytes(), header.zoneBytes(), header.blockBytes());
-        this.log = new IntentLog(bitmap, health);
+        this.log = new IntentLog(bitmap, health, this::newFuture);
         if (settings.background()) {
             long period = Math.clamp(settings.quiet().toMillis() / 4, 10, 500);
             this.sweeper = Executors.newSingleThreadScheduledExecutor(
@@ -160,8 +165,7 @@ public final class MirrorDevice implements BlockDevice {
         }
         for (BlockDevice d : two) MirrorResync.zeroBitmap(d, new IntentBitmap(setBytes, zoneBytes, blockBytes));
         DeviceSet.writeAll(two, headers);
-        return new MirrorDevice(List.copyOf(two), headers.getFirst(), new MirrorHealth(two, headers, -1),
-                Settings.DEFAULT, 0, 0);
+        return open(two, Settings.DEFAULT);
     }
 
     /** {@link #open(List, Settings)} with the default settings. */
@@ -196,7 +200,7 @@ public final class MirrorDevice implements BlockDevice {
         MirrorHealth health = new MirrorHealth(set.devices(), set.headers(), outOfDate);
         MirrorResync.Result resync = MirrorResync.run(set, health.readable(), outOfDate < 0,
                 new IntentBitmap(h.setBytes(), h.zoneBytes(), h.blockBytes()));
-        return new MirrorDevice(set.devices(), h, health, settings, resync.bytes(), resync.zones());
+        return new MirrorDevice(set.devices(), h, health, settings, resync);
     }
 
     /**
@@ -242,8 +246,17 @@ public final class MirrorDevice implements BlockDevice {
         return mirror;
     }
 
+    /**
+     * A new future of the members' type: what the set hands out and waits on. Plain futures for
+     * engines; a simulated member's futures drive the simulation when joined, so a simulation can
+     * wait on the set's as it does on a device's.
+     */
+    private CompletableFuture<Void> newFuture() {
+        return memberFuture.newIncompleteFuture();
+    }
+
     private void startRebuild(int target) {
-        MirrorRebuild r = new MirrorRebuild(bitmap, health, target, header.setBytes());
+        MirrorRebuild r = new MirrorRebuild(bitmap, health, target, header.setBytes(), newFuture());
         lastRebuild = r;
         rebuild = r;
         r.done().whenComplete((v, e) -> rebuild = null);
@@ -265,7 +278,7 @@ public final class MirrorDevice implements BlockDevice {
         List<Write> writes = new ArrayList<>();
         BitSet zones = new BitSet();
         for (IoOp op : ops) {
-            CompletableFuture<Void> result = new CompletableFuture<>();
+            CompletableFuture<Void> result = newFuture();
             results.add(result);
             String problem = DeviceSet.rangeProblem(op, geometry, path());
             if (problem != null || closed) {
@@ -388,7 +401,10 @@ public final class MirrorDevice implements BlockDevice {
     }
 
     private void finish(CompletableFuture<Void> result, Throwable error) {
-        inFlight.decrementAndGet();
+        if (inFlight.decrementAndGet() == 0) {
+            CompletableFuture<Void> d = drained;
+            if (d != null) d.complete(null);
+        }
         if (error == null) {
             result.complete(null);
         } else {
@@ -406,7 +422,7 @@ public final class MirrorDevice implements BlockDevice {
             failed.increment();
             return CompletableFuture.failedFuture(new DeviceClosedException(path().toString()));
         }
-        CompletableFuture<Void> result = new CompletableFuture<>();
+        CompletableFuture<Void> result = newFuture();
         flushMembers().whenComplete((v, e) -> {
             if (e == null) {
                 result.complete(null);
@@ -431,7 +447,7 @@ public final class MirrorDevice implements BlockDevice {
      * Clears the bits of quiet zones now (the sweeper's work; a simulation without a sweeper calls
      * it itself), and flushes the members when a quiet zone waits only for that.
      */
-    void sweep() {
+    public void sweep() {
         if (closed) return;
         if (log.sweep(settings.clock().getAsLong(), settings.quiet().toNanos()) && sweeperFlushing.compareAndSet(false, true)) {
             flushMembers().whenComplete((v, e) -> sweeperFlushing.set(false));
@@ -523,19 +539,19 @@ public final class MirrorDevice implements BlockDevice {
     public void close() throws IOException {
         synchronized (this) {
             if (closed) return;
+            drained = newFuture();
             closed = true;
         }
+        if (inFlight.get() == 0) drained.complete(null);
         long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
         if (sweeper != null) sweeper.shutdownNow();
         try {
             MirrorRebuild r = rebuild;
             if (r != null) r.stop().get(remaining(deadline), TimeUnit.NANOSECONDS);
-            while (inFlight.get() > 0 && System.nanoTime() < deadline) Thread.sleep(1);
-            if (inFlight.get() == 0) {
-                flushMembers().get(remaining(deadline), TimeUnit.NANOSECONDS);
-                log.clearSettled().get(remaining(deadline), TimeUnit.NANOSECONDS);
-                flushMembers().get(remaining(deadline), TimeUnit.NANOSECONDS);
-            }
+            drained.get(remaining(deadline), TimeUnit.NANOSECONDS); // a timeout skips the clean-up below
+            flushMembers().get(remaining(deadline), TimeUnit.NANOSECONDS);
+            log.clearSettled().get(remaining(deadline), TimeUnit.NANOSECONDS);
+            flushMembers().get(remaining(deadline), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {

@@ -162,7 +162,7 @@ final class MirrorHealth {
      * waits until that is recorded.
      */
     CompletableFuture<Void> settle(int[] targets, List<CompletableFuture<Void>> parts) {
-        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).handle((v, e) -> null).thenCompose(x -> {
+        return whenAllDone(parts).thenCompose(x -> {
             Throwable refusal = null, ioError = null;
             boolean done = false;
             List<CompletableFuture<Void>> recording = new ArrayList<>();
@@ -183,6 +183,17 @@ final class MirrorHealth {
                 return (Void) null;
             });
         });
+    }
+
+    /**
+     * Completes, normally, once every part has, however it did. Built on the parts' own futures
+     * ({@code thenCombine}, not {@code allOf}), so that it is of the members' future type: a
+     * simulated member's futures drive the simulation when joined.
+     */
+    static CompletableFuture<Void> whenAllDone(List<CompletableFuture<Void>> parts) {
+        CompletableFuture<Void> all = parts.getFirst().handle((v, e) -> null);
+        for (int i = 1; i < parts.size(); i++) all = all.thenCombine(parts.get(i).handle((v, e) -> null), (a, b) -> null);
+        return all;
     }
 
     /** Whether {@code t} is a member's fault (an I/O error), not the operation's. */
