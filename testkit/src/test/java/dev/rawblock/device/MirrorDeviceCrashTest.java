@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -32,8 +31,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * resynced exactly the zones marked on either member, all of them written since they were last
  * cleared; the members' data areas must be equal byte for byte; and every block must hold what
  * the last write acknowledged before a completed flush left, or a write after it. A third of the
- * resyncs lose power too, part way (those members are ticked by a second thread, so where that
- * crash lands is not reproducible, only the rest): the next open must finish the job.
+ * resyncs lose power too, part way: the next open must finish the job. The set's blocking calls
+ * wait on futures that tick the members ({@link Ticking}, as the simulator's do), so everything
+ * runs on this thread and a seed always gives the same run.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class MirrorDeviceCrashTest {
@@ -127,16 +127,10 @@ class MirrorDeviceCrashTest {
      */
     private BitSet runUntilPowerLoss(SimulatedMedia[] media, SplittableRandom random, long seed, SimulatedFaults member1)
             throws Exception {
-        AtomicBoolean power = new AtomicBoolean();
-        SimulatedDevice[] sims = new SimulatedDevice[2];
-        List<BlockDevice> members = new ArrayList<>();
-        for (int m = 0; m < 2; m++) {
-            sims[m] = SimulatedDevice.open(media[m], options(m), SimulatedDevice.Config.driven(seed + m).withLatency(1, 6)
-                    .withFaults(m == 1 ? member1 : SimulatedFaults.NONE));
-            members.add(new WatchedMember(sims[m], m, new ArrayList<>(), power));
-        }
+        Members set = new Members(media, seed, member1);
+        SimulatedDevice[] sims = set.sims;
         MirrorDevice.Settings settings = new MirrorDevice.Settings(Duration.ofNanos(8), sims[0]::now, false);
-        MirrorDevice dev = whileTicking(sims, () -> MirrorDevice.open(members, settings));
+        MirrorDevice dev = MirrorDevice.open(set.members, settings); // its waits tick the members
         BitSet written = new BitSet();
         int steps = 1 + random.nextInt(MAX_STEPS);
         for (int step = 0; step < steps; step++) {
@@ -149,47 +143,25 @@ class MirrorDeviceCrashTest {
                 sims[1].tick();
             }
         }
-        power.set(true);
-        sims[0].crash();
-        sims[1].crash();
+        set.powerLoss();
         dev.close(); // its members are dead: nothing more reaches the media
         for (int b = 0; b < BLOCKS; b++) busy[b] = false;
         return written;
     }
 
     /**
-     * Opens the set (which resyncs) on driven members that another thread ticks {@code ticks} times
-     * and then cuts the power of; true when the power went before the open finished.
+     * Opens the set (which resyncs) on driven members whose power goes after {@code ticks} ticks;
+     * true when that was before the open finished.
      */
     private static boolean resyncUntilPowerLoss(SimulatedMedia[] media, int ticks, long seed) throws Exception {
-        AtomicBoolean power = new AtomicBoolean();
-        SimulatedDevice[] sims = new SimulatedDevice[2];
-        List<BlockDevice> members = new ArrayList<>();
-        for (int m = 0; m < 2; m++) {
-            sims[m] = SimulatedDevice.open(media[m], options(m), SimulatedDevice.Config.driven(seed + m).withLatency(1, 6));
-            members.add(new WatchedMember(sims[m], m, new ArrayList<>(), power));
-        }
-        AtomicBoolean opened = new AtomicBoolean();
-        Thread ticker = Thread.ofPlatform().start(() -> {
-            for (int t = 0; t < ticks && !opened.get(); t++) {
-                sims[0].tick();
-                sims[1].tick();
-                Thread.yield();
-            }
-            power.set(true);
-            sims[0].crash();
-            sims[1].crash();
-        });
+        Members set = new Members(media, seed, SimulatedFaults.NONE);
+        set.ticksLeft = ticks;
         MirrorDevice.Settings settings = new MirrorDevice.Settings(Duration.ofHours(1), System::nanoTime, false);
         try {
-            MirrorDevice dev = MirrorDevice.open(members, settings);
-            opened.set(true);
-            ticker.join();
-            dev.close();
+            MirrorDevice.open(set.members, settings).close();
             return false;
         } catch (IOException cut) {
-            ticker.join();
-            for (SimulatedDevice sim : sims) sim.close();
+            for (SimulatedDevice sim : set.sims) sim.close();
             return true;
         }
     }
@@ -288,20 +260,71 @@ class MirrorDeviceCrashTest {
                 SimulatedDevice.open(media[1], options(1), SimulatedDevice.Config.auto(seed + 1)));
     }
 
-    /** Runs {@code body}, which waits on the members, while another thread ticks them. */
-    private static <T> T whileTicking(SimulatedDevice[] sims, Callable<T> body) throws Exception {
-        AtomicBoolean done = new AtomicBoolean();
-        Thread ticker = Thread.ofPlatform().start(() -> {
-            while (!done.get()) {
-                for (SimulatedDevice s : sims) s.tick();
-                Thread.onSpinWait();
+    /**
+     * Two driven simulated members whose futures tick them when waited on (as a simulator's loop
+     * does), so that the set's blocking calls (open, close, joins) run on this thread, in seeded
+     * order; and a power switch for both at once ({@link WatchedMember}), thrown by
+     * {@link #powerLoss()} or when {@link #ticksLeft} runs out.
+     */
+    private static final class Members {
+        final SimulatedDevice[] sims = new SimulatedDevice[2];
+        final List<BlockDevice> members = new ArrayList<>();
+        final AtomicBoolean power = new AtomicBoolean();
+        long ticksLeft = Long.MAX_VALUE;
+
+        Members(SimulatedMedia[] media, long seed, SimulatedFaults member1) {
+            for (int m = 0; m < 2; m++) {
+                sims[m] = SimulatedDevice.open(media[m], options(m), SimulatedDevice.Config.driven(seed + m).withLatency(1, 6)
+                        .withFaults(m == 1 ? member1 : SimulatedFaults.NONE).withFutures(() -> new Ticking<>(this)));
+                members.add(new WatchedMember(sims[m], m, new ArrayList<>(), power));
             }
-        });
-        try {
-            return body.call();
-        } finally {
-            done.set(true);
-            ticker.join();
+        }
+
+        void powerLoss() {
+            power.set(true);
+            sims[0].crash();
+            sims[1].crash();
+        }
+
+        /** One tick of both members; waiting on what no member will ever complete is a bug of the set. */
+        void tick(CompletableFuture<?> waiting) {
+            if (ticksLeft-- == 0) powerLoss();
+            if (sims[0].pendingOperations() + sims[1].pendingOperations() == 0 && !waiting.isDone()) {
+                throw new AssertionError("waiting on a future no member operation will complete");
+            }
+            sims[0].tick();
+            sims[1].tick();
+        }
+    }
+
+    /** A future whose waits tick the members until it is done; the stages built on it are such futures too. */
+    private static final class Ticking<T> extends CompletableFuture<T> {
+        private final Members members;
+
+        Ticking(Members members) {
+            this.members = members;
+        }
+
+        @Override
+        public <U> CompletableFuture<U> newIncompleteFuture() {
+            return new Ticking<>(members);
+        }
+
+        @Override
+        public T join() {
+            while (!isDone()) members.tick(this);
+            return super.join();
+        }
+
+        @Override
+        public T get() throws InterruptedException, java.util.concurrent.ExecutionException {
+            while (!isDone()) members.tick(this);
+            return super.get();
+        }
+
+        @Override
+        public T get(long timeout, TimeUnit unit) throws InterruptedException, java.util.concurrent.ExecutionException {
+            return get();
         }
     }
 }
