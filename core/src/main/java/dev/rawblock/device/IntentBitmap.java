@@ -49,9 +49,10 @@ final class IntentBitmap {
         return Math.toIntExact((setBytes + zoneBytes - 1) / zoneBytes);
     }
 
-    /** Bitmap blocks a set of this geometry needs on each member. */
-    static int blocks(long setBytes, long zoneBytes, int blockBytes) {
-        return Math.toIntExact((zones(setBytes, zoneBytes) + blockBytes * 8L - 1) / (blockBytes * 8L));
+    /** Bitmap blocks a set of this geometry needs on each member (any geometry: a format checks it with this). */
+    static long blocks(long setBytes, long zoneBytes, int blockBytes) {
+        long zones = setBytes / zoneBytes + (setBytes % zoneBytes == 0 ? 0 : 1);
+        return (zones + blockBytes * 8L - 1) / (blockBytes * 8L);
     }
 
     int zones() {
@@ -59,7 +60,7 @@ final class IntentBitmap {
     }
 
     int blocks() {
-        return blocks(setBytes, zoneBytes, blockBytes);
+        return (int) blocks(setBytes, zoneBytes, blockBytes);
     }
 
     int blockBytes() {
@@ -214,10 +215,15 @@ final class IntentBitmap {
         return new Sweep(blocks, needsFlush);
     }
 
-    /** Clears every bit; only when no write is in flight and a flush covered them all (a clean close). */
-    BitSet clearAll() {
+    /**
+     * Clears every bit that needs no quiet time any more (a close: the members were flushed after
+     * the last write); a zone still written, or written since that flush, keeps its bit.
+     */
+    BitSet clearSettled() {
         BitSet blocks = new BitSet();
-        for (int z = wanted.nextSetBit(0); z >= 0; z = wanted.nextSetBit(z + 1)) clear(z, blocks);
+        for (int z = wanted.nextSetBit(0); z >= 0; z = wanted.nextSetBit(z + 1)) {
+            if (writing[z] == 0 && lastDoneNumber[z] <= flushedUpTo) clear(z, blocks);
+        }
         return blocks;
     }
 

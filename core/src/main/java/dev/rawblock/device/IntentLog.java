@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * Makes a {@link MirrorDevice}'s write-intent bits durable before the data they cover is written,
@@ -30,6 +31,7 @@ final class IntentLog {
 
     private final IntentBitmap bits;
     private final MirrorHealth health;
+    private final Supplier<CompletableFuture<Void>> futures;
     // Guarded by this.
     private CompletableFuture<Void> next;
     private final BitSet clearedBlocks = new BitSet();
@@ -37,9 +39,11 @@ final class IntentLog {
     private CompletableFuture<Void> idle;
     private long rounds;
 
-    IntentLog(IntentBitmap bits, MirrorHealth health) {
+    /** @param futures makes the futures callers wait on, of the members' type (see {@link MirrorDevice}) */
+    IntentLog(IntentBitmap bits, MirrorHealth health, Supplier<CompletableFuture<Void>> futures) {
         this.bits = bits;
         this.health = health;
+        this.futures = futures;
     }
 
     /** A write into zones {@code first..last} was submitted: its zones may not be cleared until it {@link #end}s. */
@@ -106,18 +110,18 @@ final class IntentLog {
     }
 
     /**
-     * Clears every bit (a clean close: nothing in flight, the members flushed) and returns when the
-     * rewrites are written, not flushed.
+     * Clears every bit a flush covers, quiet or not (a close, after flushing the members), and
+     * returns when the rewrites are written, not flushed.
      */
-    CompletableFuture<Void> clearAll() {
+    CompletableFuture<Void> clearSettled() {
         boolean start;
         CompletableFuture<Void> drained;
         synchronized (this) {
-            clearedBlocks.or(bits.clearAll());
+            clearedBlocks.or(bits.clearSettled());
             start = !busy && !clearedBlocks.isEmpty();
             if (start) busy = true;
             if (!busy) return DONE;
-            if (idle == null) idle = new CompletableFuture<>();
+            if (idle == null) idle = futures.get();
             drained = idle;
         }
         if (start) pump();

@@ -7,9 +7,11 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -64,6 +66,8 @@ public final class MirrorDevice implements BlockDevice {
     public static final long DEFAULT_ZONE_BYTES = 16L << 20;
     /** The set's I/O unit and bitmap block unless the format says otherwise. */
     public static final int DEFAULT_BLOCK_BYTES = 4096;
+    /** How long close waits for operations in flight, a rebuild's step and the final flushes. */
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
 
     /**
      * How the set clears its bits.
@@ -75,6 +79,11 @@ public final class MirrorDevice implements BlockDevice {
      */
     public record Settings(Duration quiet, LongSupplier clock, boolean background) {
         public static final Settings DEFAULT = new Settings(Duration.ofSeconds(2), System::nanoTime, true);
+
+        public Settings {
+            if (quiet == null || quiet.isNegative()) throw new IllegalArgumentException("a quiet time of zero or more, got " + quiet);
+            if (clock == null) throw new IllegalArgumentException("a clock");
+        }
 
         public Settings withQuiet(Duration q) {
             return new Settings(q, clock, background);
@@ -98,19 +107,24 @@ public final class MirrorDevice implements BlockDevice {
     private final ScheduledExecutorService sweeper;
     private volatile MirrorRebuild rebuild;
     private volatile MirrorRebuild lastRebuild;
+    /** One of the members' futures: what the set's own futures are made from ({@link #newFuture}). */
+    private final CompletableFuture<?> memberFuture;
     private volatile boolean closed;
+    /** Completes when the last operation in flight finishes, once close has begun. */
+    private volatile CompletableFuture<Void> drained;
 
     private MirrorDevice(List<BlockDevice> members, MemberHeader header, MirrorHealth health, Settings settings,
-                         long resyncedBytes, int resyncedZones) {
+                         MirrorResync.Result resync) {
         this.members = members;
         this.header = header;
         this.health = health;
         this.settings = settings;
-        this.resyncedBytes = resyncedBytes;
-        this.resyncedZones = resyncedZones;
+        this.resyncedBytes = resync.bytes();
+        this.resyncedZones = resync.zones();
+        this.memberFuture = resync.memberFuture();
         this.geometry = DeviceSet.geometry(members, header.setBytes());
         this.bitmap = new IntentBitmap(header.setBytes(), header.zoneBytes(), header.blockBytes());
-        this.log = new IntentLog(bitmap, health);
+        this.log = new IntentLog(bitmap, health, this::newFuture);
         if (settings.background()) {
             long period = Math.clamp(settings.quiet().toMillis() / 4, 10, 500);
             this.sweeper = Executors.newSingleThreadScheduledExecutor(
@@ -136,23 +150,13 @@ public final class MirrorDevice implements BlockDevice {
             throws IOException {
         if (two.size() != 2) throw new IllegalArgumentException("a mirror has 2 members, got " + two.size());
         int alignment = Math.max(two.get(0).alignment(), two.get(1).alignment());
-        if (blockBytes < 4096 || Integer.bitCount(blockBytes) != 1 || blockBytes < alignment) {
-            throw new IllegalArgumentException("the block must be a power of two of at least 4096 bytes and the members'"
-                    + " alignment " + alignment + ", got " + blockBytes);
-        }
-        if (zoneBytes <= 0 || zoneBytes % blockBytes != 0) {
-            throw new IllegalArgumentException("a zone must be whole blocks of " + blockBytes + " bytes, got " + zoneBytes);
-        }
         long room = Math.min(two.get(0).size(), two.get(1).size()) - MemberHeader.DATA_OFFSET;
+        String problem = MirrorLayout.problem(Math.max(0, room), blockBytes, zoneBytes, alignment);
+        if (problem != null) throw new IllegalArgumentException(problem);
         long setBytes = room / blockBytes * blockBytes;
         if (setBytes <= 0) {
             throw new IOException("a mirror member needs more than " + MemberHeader.DATA_OFFSET + " bytes; "
                     + two.get(0).path() + " has " + two.get(0).size() + ", " + two.get(1).path() + " " + two.get(1).size());
-        }
-        int blocks = IntentBitmap.blocks(setBytes, zoneBytes, blockBytes);
-        if ((long) blockBytes * (1 + blocks) > MemberHeader.DATA_OFFSET) {
-            throw new IllegalArgumentException(setBytes + " bytes in zones of " + zoneBytes + " need " + blocks
-                    + " bitmap blocks, more than fit before " + MemberHeader.DATA_OFFSET + ": choose larger zones");
         }
         List<MemberHeader> headers = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
@@ -161,8 +165,7 @@ public final class MirrorDevice implements BlockDevice {
         }
         for (BlockDevice d : two) MirrorResync.zeroBitmap(d, new IntentBitmap(setBytes, zoneBytes, blockBytes));
         DeviceSet.writeAll(two, headers);
-        return new MirrorDevice(List.copyOf(two), headers.getFirst(), new MirrorHealth(two, headers, -1),
-                Settings.DEFAULT, 0, 0);
+        return open(two, Settings.DEFAULT);
     }
 
     /** {@link #open(List, Settings)} with the default settings. */
@@ -190,16 +193,14 @@ public final class MirrorDevice implements BlockDevice {
                         + ": refusing a truncated or different device");
             }
         }
-        int alignment = Math.max(set.devices().get(0).alignment(), set.devices().get(1).alignment());
-        if (h.blockBytes() < alignment || h.blockBytes() < 4096) {
-            throw new IOException("mirror " + h.setId() + " was formatted with " + h.blockBytes() + "-byte blocks, but "
-                    + two.getFirst().path() + " and its partner need an alignment of " + alignment);
-        }
-        int outOfDate = outOfDate(set);
+        String problem = MirrorLayout.problem(h.setBytes(), h.blockBytes(), h.zoneBytes(),
+                Math.max(set.devices().get(0).alignment(), set.devices().get(1).alignment()));
+        if (problem != null) throw new IOException(two.getFirst().path() + ": mirror " + h.setId() + ": " + problem);
+        int outOfDate = MirrorLayout.outOfDate(set);
         MirrorHealth health = new MirrorHealth(set.devices(), set.headers(), outOfDate);
         MirrorResync.Result resync = MirrorResync.run(set, health.readable(), outOfDate < 0,
                 new IntentBitmap(h.setBytes(), h.zoneBytes(), h.blockBytes()));
-        return new MirrorDevice(set.devices(), h, health, settings, resync.bytes(), resync.zones());
+        return new MirrorDevice(set.devices(), h, health, settings, resync);
     }
 
     /**
@@ -245,20 +246,17 @@ public final class MirrorDevice implements BlockDevice {
         return mirror;
     }
 
-    /** The member the newest header marks out of date, or -1; equal generations must agree. */
-    private static int outOfDate(DeviceSet.Members set) throws IOException {
-        MemberHeader a = set.headers().get(0), b = set.headers().get(1);
-        int mask = 3 & (a.generation() > b.generation() ? a.failedMask()
-                : b.generation() > a.generation() ? b.failedMask() : a.failedMask() | b.failedMask());
-        if (mask == 3) {
-            throw new IOException("both members of mirror " + a.setId() + " (" + set.devices().get(0).path() + ", "
-                    + set.devices().get(1).path() + ") are out of date: neither holds the set's data for sure");
-        }
-        return mask == 0 ? -1 : Integer.numberOfTrailingZeros(mask);
+    /**
+     * A new future of the members' type: what the set hands out and waits on. Plain futures for
+     * engines; a simulated member's futures drive the simulation when joined, so a simulation can
+     * wait on the set's as it does on a device's.
+     */
+    private CompletableFuture<Void> newFuture() {
+        return memberFuture.newIncompleteFuture();
     }
 
     private void startRebuild(int target) {
-        MirrorRebuild r = new MirrorRebuild(bitmap, health, target, header.setBytes());
+        MirrorRebuild r = new MirrorRebuild(bitmap, health, target, header.setBytes(), newFuture());
         lastRebuild = r;
         rebuild = r;
         r.done().whenComplete((v, e) -> rebuild = null);
@@ -280,7 +278,7 @@ public final class MirrorDevice implements BlockDevice {
         List<Write> writes = new ArrayList<>();
         BitSet zones = new BitSet();
         for (IoOp op : ops) {
-            CompletableFuture<Void> result = new CompletableFuture<>();
+            CompletableFuture<Void> result = newFuture();
             results.add(result);
             String problem = DeviceSet.rangeProblem(op, geometry, path());
             if (problem != null || closed) {
@@ -403,7 +401,10 @@ public final class MirrorDevice implements BlockDevice {
     }
 
     private void finish(CompletableFuture<Void> result, Throwable error) {
-        inFlight.decrementAndGet();
+        if (inFlight.decrementAndGet() == 0) {
+            CompletableFuture<Void> d = drained;
+            if (d != null) d.complete(null);
+        }
         if (error == null) {
             result.complete(null);
         } else {
@@ -421,7 +422,7 @@ public final class MirrorDevice implements BlockDevice {
             failed.increment();
             return CompletableFuture.failedFuture(new DeviceClosedException(path().toString()));
         }
-        CompletableFuture<Void> result = new CompletableFuture<>();
+        CompletableFuture<Void> result = newFuture();
         flushMembers().whenComplete((v, e) -> {
             if (e == null) {
                 result.complete(null);
@@ -446,7 +447,7 @@ public final class MirrorDevice implements BlockDevice {
      * Clears the bits of quiet zones now (the sweeper's work; a simulation without a sweeper calls
      * it itself), and flushes the members when a quiet zone waits only for that.
      */
-    void sweep() {
+    public void sweep() {
         if (closed) return;
         if (log.sweep(settings.clock().getAsLong(), settings.quiet().toNanos()) && sweeperFlushing.compareAndSet(false, true)) {
             flushMembers().whenComplete((v, e) -> sweeperFlushing.set(false));
@@ -531,36 +532,34 @@ public final class MirrorDevice implements BlockDevice {
 
     /**
      * Refuses new operations, stops the sweeper and a rebuild, lets the operations in flight finish
-     * (bounded), then, when all did, flushes both members and clears every bit (a clean close
-     * leaves nothing to resync), and closes the members.
+     * (bounded), then, when all did, flushes both members and clears every bit that flush covers
+     * (a clean close leaves nothing to resync), and closes the members.
      */
     @Override
     public void close() throws IOException {
         synchronized (this) {
             if (closed) return;
+            drained = newFuture();
             closed = true;
         }
+        if (inFlight.get() == 0) drained.complete(null);
         long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
         if (sweeper != null) sweeper.shutdownNow();
         try {
             MirrorRebuild r = rebuild;
             if (r != null) r.stop().get(remaining(deadline), TimeUnit.NANOSECONDS);
-            while (inFlight.get() > 0 && System.nanoTime() < deadline) Thread.sleep(1);
-            if (inFlight.get() == 0) {
-                flushMembers().get(remaining(deadline), TimeUnit.NANOSECONDS);
-                log.clearAll().get(remaining(deadline), TimeUnit.NANOSECONDS);
-                flushMembers().get(remaining(deadline), TimeUnit.NANOSECONDS);
-            }
+            drained.get(remaining(deadline), TimeUnit.NANOSECONDS); // a timeout skips the clean-up below
+            flushMembers().get(remaining(deadline), TimeUnit.NANOSECONDS);
+            log.clearSettled().get(remaining(deadline), TimeUnit.NANOSECONDS);
+            flushMembers().get(remaining(deadline), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             // The bits stay: the next open resyncs what they mark. Nothing is lost by that.
         } finally {
             DeviceSet.closeAll(members);
         }
     }
-
-    private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
 
     private static long remaining(long deadline) {
         return Math.max(0, deadline - System.nanoTime());

@@ -3,6 +3,7 @@ package dev.rawblock.device;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
@@ -64,10 +65,6 @@ final class MirrorHealth {
         return outOfDate;
     }
 
-    synchronized boolean rebuilding() {
-        return rebuilding;
-    }
-
     /** The out-of-date member starts taking writes: a rebuild is copying the survivor onto it. */
     synchronized void startRebuild() {
         if (outOfDate < 0) throw new IllegalStateException("no member is out of date");
@@ -111,7 +108,7 @@ final class MirrorHealth {
             rebuilding = false;
             generation++;
             int s = 1 - m;
-            headers[s] = headers[s].withState(generation, headers[s].failedMask() | 1 << m);
+            headers[s] = headers[s].withState(generation, 1 << m); // the whole state: only m is out of date
             write = record(new int[] {s});
             recorded = write.done;
         }
@@ -165,7 +162,7 @@ final class MirrorHealth {
      * waits until that is recorded.
      */
     CompletableFuture<Void> settle(int[] targets, List<CompletableFuture<Void>> parts) {
-        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).handle((v, e) -> null).thenCompose(x -> {
+        return whenAllDone(parts).thenCompose(x -> {
             Throwable refusal = null, ioError = null;
             boolean done = false;
             List<CompletableFuture<Void>> recording = new ArrayList<>();
@@ -188,6 +185,17 @@ final class MirrorHealth {
         });
     }
 
+    /**
+     * Completes, normally, once every part has, however it did. Built on the parts' own futures
+     * ({@code thenCombine}, not {@code allOf}), so that it is of the members' future type: a
+     * simulated member's futures drive the simulation when joined.
+     */
+    static CompletableFuture<Void> whenAllDone(List<CompletableFuture<Void>> parts) {
+        CompletableFuture<Void> all = parts.getFirst().handle((v, e) -> null);
+        for (int i = 1; i < parts.size(); i++) all = all.thenCombine(parts.get(i).handle((v, e) -> null), (a, b) -> null);
+        return all;
+    }
+
     /** Whether {@code t} is a member's fault (an I/O error), not the operation's. */
     static boolean isMemberFailure(Throwable t) {
         Throwable c = cause(t);
@@ -205,7 +213,7 @@ final class MirrorHealth {
         try {
             f.join();
             return null;
-        } catch (CompletionException | java.util.concurrent.CancellationException e) {
+        } catch (CompletionException | CancellationException e) {
             return cause(e);
         }
     }

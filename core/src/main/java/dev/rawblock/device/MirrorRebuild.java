@@ -20,7 +20,7 @@ final class MirrorRebuild {
     private final MirrorHealth health;
     private final int source, target;
     private final long totalBytes;
-    private final CompletableFuture<Void> done = new CompletableFuture<>();
+    private final CompletableFuture<Void> done;
     // Guarded by this.
     private final int[] writing;
     private final List<Runnable> held = new ArrayList<>();
@@ -31,9 +31,11 @@ final class MirrorRebuild {
     /**
      * @param zones  the set's zones (only their geometry is used)
      * @param target the member being rebuilt; the other is the source
+     * @param done   the future {@link #done()} returns, of the members' type (see {@link MirrorDevice})
      */
-    MirrorRebuild(IntentBitmap zones, MirrorHealth health, int target, long totalBytes) {
+    MirrorRebuild(IntentBitmap zones, MirrorHealth health, int target, long totalBytes, CompletableFuture<Void> done) {
         this.zones = zones;
+        this.done = done;
         this.health = health;
         this.target = target;
         this.source = 1 - target;

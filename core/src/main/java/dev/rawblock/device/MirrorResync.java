@@ -19,8 +19,11 @@ import java.util.concurrent.CompletableFuture;
 final class MirrorResync {
     private MirrorResync() {}
 
-    /** What a resync copied. */
-    record Result(long bytes, int zones) {}
+    /**
+     * What a resync copied, and one of the members' futures: the set makes its own from it, so that
+     * they are of the members' type (a simulated member's futures drive the simulation when joined).
+     */
+    record Result(long bytes, int zones, CompletableFuture<?> memberFuture) {}
 
     /**
      * @param readable the up-to-date members, whose bitmaps count
@@ -29,8 +32,9 @@ final class MirrorResync {
      */
     static Result run(DeviceSet.Members set, int[] readable, boolean copy, IntentBitmap bits) throws IOException {
         BitSet marked = new BitSet();
-        for (int m : readable) read(set.devices().get(m), bits, marked);
-        if (marked.isEmpty()) return new Result(0, 0);
+        CompletableFuture<?> memberFuture = null;
+        for (int m : readable) memberFuture = read(set.devices().get(m), bits, marked);
+        if (marked.isEmpty()) return new Result(0, 0, memberFuture);
         long bytes = 0;
         if (copy) {
             BlockDevice from = set.devices().get(0), to = set.devices().get(1);
@@ -47,7 +51,7 @@ final class MirrorResync {
             write(d, bits, blocks, "clear the intent bitmap of " + d.path());
             DeviceSet.await(d.flush(), "flush " + d.path());
         }
-        return new Result(bytes, copy ? marked.cardinality() : 0);
+        return new Result(bytes, copy ? marked.cardinality() : 0, memberFuture);
     }
 
     /** Writes every block of an empty bitmap on {@code d} (not flushed: the header write that follows flushes). */
@@ -57,12 +61,14 @@ final class MirrorResync {
         write(d, empty, all, "zero the intent bitmap of " + d.path());
     }
 
-    private static void read(BlockDevice d, IntentBitmap bits, BitSet into) throws IOException {
+    /** Adds the bits {@code d} holds to {@code into}; returns the (completed) read's future. */
+    private static CompletableFuture<Void> read(BlockDevice d, IntentBitmap bits, BitSet into) throws IOException {
         int n = bits.blocks();
         try (IoBuffer buf = d.buffers().allocate((long) n * bits.blockBytes())) {
-            DeviceSet.await(d.submit(List.of(IoOp.read(bits.blockOffset(0), buf.segment()))).getFirst(),
-                    "read the intent bitmap of " + d.path());
+            CompletableFuture<Void> read = d.submit(List.of(IoOp.read(bits.blockOffset(0), buf.segment()))).getFirst();
+            DeviceSet.await(read, "read the intent bitmap of " + d.path());
             for (int b = 0; b < n; b++) bits.decode(b, bits.image(buf.segment(), b), into);
+            return read;
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.rawblock.device;
 
 import dev.rawblock.testkit.device.SimulatedDevice;
+import dev.rawblock.testkit.device.SimulatedFaults;
 import dev.rawblock.testkit.device.SimulatedMedia;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -14,7 +15,6 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -30,7 +30,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the two members' halves of a write). After each crash the set is opened again and must have
  * resynced exactly the zones marked on either member, all of them written since they were last
  * cleared; the members' data areas must be equal byte for byte; and every block must hold what
- * the last write acknowledged before a completed flush left, or a write after it.
+ * the last write acknowledged before a completed flush left, or a write after it. A third of the
+ * resyncs lose power too, part way: the next open must finish the job. The set's blocking calls
+ * wait on futures that tick the members ({@link Ticking}, as the simulator's do), so everything
+ * runs on this thread and a seed always gives the same run.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class MirrorDeviceCrashTest {
@@ -47,6 +50,21 @@ class MirrorDeviceCrashTest {
     @ParameterizedTest
     @ValueSource(longs = {1, 2, 3, 4, 5})
     void afterEveryCrashTheMembersAreEqualAndNothingFlushedIsLost(long seed) throws Exception {
+        crashes(seed, SimulatedFaults.NONE);
+    }
+
+    /**
+     * Member 1's writes fail now and then (1 in 50): it is failed mid-run, and a crash may strike
+     * anywhere around that, before or after its failure is recorded. After the crash a degraded set
+     * is rebuilt onto the same media (as a replacement would be), and all the checks above hold.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {11, 12, 13})
+    void aMemberFailingBetweenCrashesLosesNothingFlushed(long seed) throws Exception {
+        crashes(seed, SimulatedFaults.NONE.withWriteError(0.02).within(BLOCK, Long.MAX_VALUE));
+    }
+
+    private void crashes(long seed, SimulatedFaults member1) throws Exception {
         SplittableRandom random = new SplittableRandom(seed);
         SimulatedMedia[] media = {new SimulatedMedia(MemberHeader.DATA_OFFSET + SET_BYTES, BLOCK),
                 new SimulatedMedia(MemberHeader.DATA_OFFSET + SET_BYTES, BLOCK)};
@@ -56,26 +74,42 @@ class MirrorDeviceCrashTest {
             durableUpTo[b] = ackedUpTo[b] = -1;
         }
         long resyncedZones = 0;
+        int interruptedResyncs = 0, failures = 0;
         for (int crash = 0; crash < CRASHES; crash++) {
-            BitSet written = runUntilPowerLoss(media, random, seed * 1000 + crash);
-            BitSet marked = new BitSet();
+            BitSet written = runUntilPowerLoss(media, random, seed * 1000 + crash, member1);
             IntentBitmap geometry = new IntentBitmap(SET_BYTES, ZONE, BLOCK);
-            for (SimulatedMedia m : media) {
-                MemorySegment block = MemorySegment.ofArray(new byte[BLOCK]);
-                m.read(geometry.blockOffset(0), block);
-                geometry.decode(0, block, marked);
-            }
+            BitSet marked = marked(media, geometry);
             BitSet stray = (BitSet) marked.clone();
             stray.andNot(written);
             assertTrue(stray.isEmpty(), "crash " + crash + ": zones " + stray + " marked but not written since the last clean open");
+            if (random.nextInt(3) == 0) {
+                // Power fails again during the resync: it must leave every zone it has not finished marked.
+                interruptedResyncs += resyncUntilPowerLoss(media, 1 + random.nextInt(400), seed * 1000 + crash) ? 1 : 0;
+                BitSet left = marked(media, geometry);
+                left.andNot(marked);
+                assertTrue(left.isEmpty(), "crash " + crash + ": the resync marked zones " + left);
+                marked = marked(media, geometry);
+            }
+            boolean degraded;
             try (MirrorDevice dev = MirrorDevice.open(autoMembers(media, seed * 1000 + crash))) {
-                assertEquals("healthy", dev.state().state(), "crash " + crash);
-                assertEquals(marked.cardinality(), dev.resyncedZones(), "crash " + crash + ": resync copies the marked zones");
+                degraded = dev.state().state().equals("degraded");
+                assertTrue(!degraded || member1 != SimulatedFaults.NONE && dev.state().failedMember() == 1,
+                        "crash " + crash + ": " + dev.state());
+                assertEquals(degraded ? 0 : marked.cardinality(), dev.resyncedZones(),
+                        "crash " + crash + ": resync copies the marked zones (none when degraded)");
                 long bytes = 0;
                 for (int z = marked.nextSetBit(0); z >= 0; z = marked.nextSetBit(z + 1)) bytes += geometry.zoneLength(z);
-                assertEquals(bytes, dev.resyncedBytes());
+                assertEquals(degraded ? 0 : bytes, dev.resyncedBytes());
                 assertTrue(bytes < SET_BYTES || written.cardinality() == geometry.zones(), "never the whole device for a partial workload");
                 resyncedZones += dev.resyncedZones();
+            }
+            if (degraded) {
+                failures++;
+                List<BlockDevice> survivorAndFresh = autoMembers(media, seed);
+                try (MirrorDevice dev = MirrorDevice.replace(survivorAndFresh.get(0), survivorAndFresh.get(1))) {
+                    dev.rebuilt().get(30, TimeUnit.SECONDS);
+                    assertEquals("healthy", dev.state().state(), "crash " + crash);
+                }
             }
             byte[] a = media[0].readDurable(MemberHeader.DATA_OFFSET, (int) SET_BYTES);
             byte[] b = media[1].readDurable(MemberHeader.DATA_OFFSET, (int) SET_BYTES);
@@ -83,22 +117,20 @@ class MirrorDeviceCrashTest {
             checkBlocks(a, crash);
         }
         assertTrue(resyncedZones > 0, "some crash left zones to resync");
+        assertTrue(interruptedResyncs > 0, "some resync was cut short");
+        assertTrue(member1 == SimulatedFaults.NONE || failures > 0, "member 1 failed at some point");
     }
 
     /**
      * Opens the set on driven members, runs random batches, flushes and sweeps, ticking the members
      * from this thread, and cuts the power of both at a random point. Returns the zones written.
      */
-    private BitSet runUntilPowerLoss(SimulatedMedia[] media, SplittableRandom random, long seed) throws Exception {
-        AtomicBoolean power = new AtomicBoolean();
-        SimulatedDevice[] sims = new SimulatedDevice[2];
-        List<BlockDevice> members = new ArrayList<>();
-        for (int m = 0; m < 2; m++) {
-            sims[m] = SimulatedDevice.open(media[m], options(m), SimulatedDevice.Config.driven(seed + m).withLatency(1, 6));
-            members.add(new WatchedMember(sims[m], m, new ArrayList<>(), power));
-        }
+    private BitSet runUntilPowerLoss(SimulatedMedia[] media, SplittableRandom random, long seed, SimulatedFaults member1)
+            throws Exception {
+        Members set = new Members(media, seed, member1);
+        SimulatedDevice[] sims = set.sims;
         MirrorDevice.Settings settings = new MirrorDevice.Settings(Duration.ofNanos(8), sims[0]::now, false);
-        MirrorDevice dev = whileTicking(sims, () -> MirrorDevice.open(members, settings));
+        MirrorDevice dev = MirrorDevice.open(set.members, settings); // its waits tick the members
         BitSet written = new BitSet();
         int steps = 1 + random.nextInt(MAX_STEPS);
         for (int step = 0; step < steps; step++) {
@@ -111,12 +143,38 @@ class MirrorDeviceCrashTest {
                 sims[1].tick();
             }
         }
-        power.set(true);
-        sims[0].crash();
-        sims[1].crash();
+        set.powerLoss();
         dev.close(); // its members are dead: nothing more reaches the media
         for (int b = 0; b < BLOCKS; b++) busy[b] = false;
         return written;
+    }
+
+    /**
+     * Opens the set (which resyncs) on driven members whose power goes after {@code ticks} ticks;
+     * true when that was before the open finished.
+     */
+    private static boolean resyncUntilPowerLoss(SimulatedMedia[] media, int ticks, long seed) throws Exception {
+        Members set = new Members(media, seed, SimulatedFaults.NONE);
+        set.ticksLeft = ticks;
+        MirrorDevice.Settings settings = new MirrorDevice.Settings(Duration.ofHours(1), System::nanoTime, false);
+        try {
+            MirrorDevice.open(set.members, settings).close();
+            return false;
+        } catch (IOException cut) {
+            for (SimulatedDevice sim : set.sims) sim.close();
+            return true;
+        }
+    }
+
+    /** The zones marked on either member now. */
+    private static BitSet marked(SimulatedMedia[] media, IntentBitmap geometry) {
+        BitSet marked = new BitSet();
+        for (SimulatedMedia m : media) {
+            MemorySegment block = MemorySegment.ofArray(new byte[BLOCK]);
+            m.read(geometry.blockOffset(0), block);
+            geometry.decode(0, block, marked);
+        }
+        return marked;
     }
 
     /** 1..3 writes of 1..4 blocks, each on blocks no write is in flight to (so their order is defined). */
@@ -202,20 +260,71 @@ class MirrorDeviceCrashTest {
                 SimulatedDevice.open(media[1], options(1), SimulatedDevice.Config.auto(seed + 1)));
     }
 
-    /** Runs {@code body}, which waits on the members, while another thread ticks them. */
-    private static <T> T whileTicking(SimulatedDevice[] sims, Callable<T> body) throws Exception {
-        AtomicBoolean done = new AtomicBoolean();
-        Thread ticker = Thread.ofPlatform().start(() -> {
-            while (!done.get()) {
-                for (SimulatedDevice s : sims) s.tick();
-                Thread.onSpinWait();
+    /**
+     * Two driven simulated members whose futures tick them when waited on (as a simulator's loop
+     * does), so that the set's blocking calls (open, close, joins) run on this thread, in seeded
+     * order; and a power switch for both at once ({@link WatchedMember}), thrown by
+     * {@link #powerLoss()} or when {@link #ticksLeft} runs out.
+     */
+    private static final class Members {
+        final SimulatedDevice[] sims = new SimulatedDevice[2];
+        final List<BlockDevice> members = new ArrayList<>();
+        final AtomicBoolean power = new AtomicBoolean();
+        long ticksLeft = Long.MAX_VALUE;
+
+        Members(SimulatedMedia[] media, long seed, SimulatedFaults member1) {
+            for (int m = 0; m < 2; m++) {
+                sims[m] = SimulatedDevice.open(media[m], options(m), SimulatedDevice.Config.driven(seed + m).withLatency(1, 6)
+                        .withFaults(m == 1 ? member1 : SimulatedFaults.NONE).withFutures(() -> new Ticking<>(this)));
+                members.add(new WatchedMember(sims[m], m, new ArrayList<>(), power));
             }
-        });
-        try {
-            return body.call();
-        } finally {
-            done.set(true);
-            ticker.join();
+        }
+
+        void powerLoss() {
+            power.set(true);
+            sims[0].crash();
+            sims[1].crash();
+        }
+
+        /** One tick of both members; waiting on what no member will ever complete is a bug of the set. */
+        void tick(CompletableFuture<?> waiting) {
+            if (ticksLeft-- == 0) powerLoss();
+            if (sims[0].pendingOperations() + sims[1].pendingOperations() == 0 && !waiting.isDone()) {
+                throw new AssertionError("waiting on a future no member operation will complete");
+            }
+            sims[0].tick();
+            sims[1].tick();
+        }
+    }
+
+    /** A future whose waits tick the members until it is done; the stages built on it are such futures too. */
+    private static final class Ticking<T> extends CompletableFuture<T> {
+        private final Members members;
+
+        Ticking(Members members) {
+            this.members = members;
+        }
+
+        @Override
+        public <U> CompletableFuture<U> newIncompleteFuture() {
+            return new Ticking<>(members);
+        }
+
+        @Override
+        public T join() {
+            while (!isDone()) members.tick(this);
+            return super.join();
+        }
+
+        @Override
+        public T get() throws InterruptedException, java.util.concurrent.ExecutionException {
+            while (!isDone()) members.tick(this);
+            return super.get();
+        }
+
+        @Override
+        public T get(long timeout, TimeUnit unit) throws InterruptedException, java.util.concurrent.ExecutionException {
+            return get();
         }
     }
 }

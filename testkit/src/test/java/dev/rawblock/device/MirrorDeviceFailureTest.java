@@ -35,8 +35,7 @@ class MirrorDeviceFailureTest {
     Path dir;
 
     private BlockDevice file(String name) throws IOException {
-        return BlockDevice.open(DeviceOptions.of(dir.resolve(name)).withCreateSize(SET_BYTES + MemberHeader.DATA_OFFSET)
-                .withArenaBytes(4 << 20));
+        return MirrorFiles.member(dir, name, SET_BYTES);
     }
 
     private void format() throws IOException {
@@ -69,7 +68,7 @@ class MirrorDeviceFailureTest {
             assertEquals(1, s.failedMember());
             assertTrue(failing.injectedFailures() > 0);
             assertEquals(0, dev.stats().failed());
-            readBack(dev, model);
+            MirrorFiles.assertHolds(dev, model);
             // The survivor's header records the failure; the failed member's own header does not know.
             MemberHeader survivor = DeviceSet.read(dev.members().get(0));
             assertNotNull(survivor);
@@ -81,7 +80,7 @@ class MirrorDeviceFailureTest {
             assertEquals("degraded", s.state(), "the generation decides, not the order given");
             assertEquals(1, s.failedMember());
             long readBefore = dev.members().get(1).stats().bytesRead();
-            readBack(dev, model);
+            MirrorFiles.assertHolds(dev, model);
             assertEquals(readBefore, dev.members().get(1).stats().bytesRead(), "the out-of-date member is never read");
             long writtenBefore = dev.members().get(1).stats().bytesWritten();
             await(dev.submit(List.of(IoOp.write(0, pattern(MemorySegment.ofArray(new byte[BLOCK]), 1)))));
@@ -149,15 +148,6 @@ class MirrorDeviceFailureTest {
             dev.flush().join();
             assertEquals("degraded", dev.state().state());
             assertEquals(1, dev.state().failedMember());
-        }
-    }
-
-    private static void readBack(MirrorDevice dev, byte[] model) {
-        int chunk = 1 << 20;
-        for (long at = 0; at < SET_BYTES; at += chunk) {
-            MemorySegment back = MemorySegment.ofArray(new byte[chunk]);
-            await(dev.submit(List.of(IoOp.read(at, back))));
-            assertEquals(-1, MemorySegment.ofArray(model).asSlice(at, chunk).mismatch(back), "at " + at);
         }
     }
 }

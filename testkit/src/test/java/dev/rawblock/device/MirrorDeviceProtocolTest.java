@@ -49,8 +49,7 @@ class MirrorDeviceProtocolTest {
     }
 
     private BlockDevice file(String name) throws IOException {
-        return BlockDevice.open(DeviceOptions.of(dir.resolve(name)).withCreateSize(SET_BYTES + MemberHeader.DATA_OFFSET)
-                .withArenaBytes(4 << 20));
+        return MirrorFiles.member(dir, name, SET_BYTES);
     }
 
     private List<WatchedMember.Event> events() {
@@ -144,7 +143,7 @@ class MirrorDeviceProtocolTest {
 
     @Test
     void theSweeperThreadClearsBitsByItself() throws IOException {
-        try (MirrorDevice dev = mirror(MirrorDevice.Settings.DEFAULT.withQuiet(Duration.ofMillis(100)), 0)) {
+        try (MirrorDevice dev = mirror(MirrorDevice.Settings.DEFAULT.withQuiet(Duration.ofSeconds(1)), 0)) {
             await(dev.submit(List.of(write(ZONE, 4096, 1), write(7 * ZONE, 4096, 2))));
             assertTrue(bitsOn(dev, 0).cardinality() == 2 && bitsOn(dev, 1).cardinality() == 2);
             waitFor(() -> dev.state().markedZones() == 0, "the bits to clear");
@@ -155,6 +154,31 @@ class MirrorDeviceProtocolTest {
                     throw new RuntimeException(e);
                 }
             }, "the cleared bitmap on the members");
+        }
+    }
+
+    @Test
+    void aCleanCloseLeavesNothingToResync() throws IOException {
+        MirrorDevice.Settings never = MirrorDevice.Settings.DEFAULT.withQuiet(Duration.ofHours(1));
+        try (MirrorDevice dev = mirror(never, 0)) {
+            await(dev.submit(List.of(write(0, 4096, 1), write(11 * ZONE, 4096, 2)))); // not flushed, not quiet
+            assertEquals(2, dev.state().markedZones());
+        }
+        try (MirrorDevice dev = MirrorDevice.open(List.of(file("a.img"), file("b.img")))) {
+            assertEquals(0, dev.resyncedZones());
+            for (int m = 0; m < 2; m++) assertTrue(bitsOn(dev, m).isEmpty(), "member " + m);
+        }
+    }
+
+    @Test
+    void readsGoToBothMembersByTheirBytesInFlight() throws IOException {
+        try (MirrorDevice dev = mirror(MirrorDevice.Settings.DEFAULT, 1_000)) {
+            List<CompletableFuture<Void>> reads = new ArrayList<>();
+            for (int i = 0; i < 64; i++) reads.addAll(dev.submit(List.of(IoOp.read(i * 65536L, MemorySegment.ofArray(new byte[65536])))));
+            await(reads);
+            long a = dev.members().get(0).stats().bytesRead(), b = dev.members().get(1).stats().bytesRead();
+            assertTrue(a >= 16 * 65536 && b >= 16 * 65536, "member 0 read " + a + " bytes, member 1 " + b);
+            assertEquals(0, dev.inFlightBytes(0) + dev.inFlightBytes(1));
         }
     }
 

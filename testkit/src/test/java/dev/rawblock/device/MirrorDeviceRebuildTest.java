@@ -1,5 +1,7 @@
 package dev.rawblock.device;
 
+import dev.rawblock.testkit.device.FaultInjectingDevice;
+import dev.rawblock.uring.Errno;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -11,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -33,8 +36,7 @@ class MirrorDeviceRebuildTest {
     Path dir;
 
     private BlockDevice file(String name) throws IOException {
-        return BlockDevice.open(DeviceOptions.of(dir.resolve(name)).withCreateSize(SET_BYTES + MemberHeader.DATA_OFFSET)
-                .withArenaBytes(4 << 20));
+        return MirrorFiles.member(dir, name, SET_BYTES);
     }
 
     @Test
@@ -99,6 +101,33 @@ class MirrorDeviceRebuildTest {
         } finally {
             c.close();
             d.close();
+        }
+    }
+
+    @Test
+    void aReplacementThatFailsDuringTheRebuildLeavesTheSetDegradedAndServing() throws Exception {
+        byte[] model = new byte[(int) SET_BYTES];
+        Random random = new Random(13);
+        try (MirrorDevice dev = MirrorDevice.format(List.of(file("a.img"), file("b.img")), ZONE, 4096, 3, 4)) {
+            for (int i = 0; i < 16; i++) write(dev, random, model, -1);
+        }
+        FaultInjectingDevice fresh = new FaultInjectingDevice(file("c.img"));
+        AtomicInteger copies = new AtomicInteger();
+        fresh.failWhen(op -> op.kind() == IoOp.Kind.WRITE && op.offset() >= MemberHeader.DATA_OFFSET
+                && copies.incrementAndGet() > 20, Errno.EIO);
+        try (MirrorDevice dev = MirrorDevice.replace(file("a.img"), fresh)) {
+            ExecutionException e = assertThrows(ExecutionException.class, () -> dev.rebuilt().get(60, TimeUnit.SECONDS));
+            assertTrue(e.getCause() instanceof IOException, String.valueOf(e.getCause()));
+            assertEquals("degraded", dev.state().state());
+            assertEquals(1, dev.state().failedMember());
+            assertTrue(dev.state().rebuiltBytes() < SET_BYTES);
+            for (int i = 0; i < 16; i++) write(dev, random, model, -1); // the survivor serves on
+            MirrorFiles.assertHolds(dev, model);
+        }
+        try (MirrorDevice dev = MirrorDevice.open(List.of(file("a.img"), file("c.img")))) {
+            assertEquals("degraded", dev.state().state());
+            assertEquals(1, dev.state().failedMember());
+            MirrorFiles.assertHolds(dev, model);
         }
     }
 
