@@ -47,6 +47,11 @@ public final class FormatCommand implements Callable<Integer> {
                     + "each value lives wholly on one; every member's first block names the set and its place.")
     List<Path> paths;
 
+    @Option(names = "--mirror", description = "With two --path: every value on both devices (RAID1 without md), "
+            + "with a write-intent bitmap so that a crash resyncs only the zones being written; a device that fails "
+            + "leaves the store serving from the other, and serve rebuilds a new device given in its place online.")
+    boolean mirror;
+
     @Option(names = "--capacity", paramLabel = "SIZE", converter = SizeParser.Converter.class,
             description = "Bytes of the device the store uses (default: all of it); per device with several --path.")
     Long capacity;
@@ -84,6 +89,7 @@ public final class FormatCommand implements Callable<Integer> {
             if (targets.contains(target)) usage("--path " + target + " is given twice");
             targets.add(target);
         }
+        if (mirror && targets.size() != 2) usage("--mirror needs exactly two --path, got " + targets.size());
         long createBytes = createSize != null ? createSize : capacity != null ? capacity : 0;
         Map<Path, Long> create = new HashMap<>();
         for (Path target : targets) {
@@ -120,8 +126,9 @@ public final class FormatCommand implements Callable<Integer> {
                 sb = StoreFormat.format(first, options, placement);
                 if (first.fdp().isPresent()) placed = Placement.of(first, placement).toString();
             } else {
-                try (BlockDevice span = StoreFormat.formatSpan(devices, options, placement)) {
-                    sb = StoreFormat.read(span);
+                try (BlockDevice set = mirror ? StoreFormat.formatMirror(devices, options, placement)
+                        : StoreFormat.formatSpan(devices, options, placement)) {
+                    sb = StoreFormat.read(set);
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -133,9 +140,9 @@ public final class FormatCommand implements Callable<Integer> {
         if (devices.size() == 1) first.close(); // a span closes its members
 
         PrintWriter out = spec.commandLine().getOut();
-        printHuman(out, targets, kind, created, sb);
+        printHuman(out, targets, mirror, kind, created, sb);
         if (placed != null) out.printf(Locale.ROOT, "  %-14s %s%n", "placement", placed);
-        if (json) out.println(json(targets, kind, created, sb));
+        if (json) out.println(json(targets, mirror, kind, created, sb));
         out.flush();
         return 0;
     }
@@ -174,12 +181,14 @@ public final class FormatCommand implements Callable<Integer> {
         throw new ParameterException(spec.commandLine(), message);
     }
 
-    private static void printHuman(PrintWriter out, List<Path> targets, String kind, boolean created, Superblock sb) {
+    private static void printHuman(PrintWriter out, List<Path> targets, boolean mirror, String kind, boolean created,
+                                   Superblock sb) {
         out.printf(Locale.ROOT, "formatted %s (%s%s): store id %s%n", targets.getFirst(), kind,
                 created ? ", created" : "", sb.storeId());
         if (targets.size() > 1) {
-            out.printf(Locale.ROOT, "  %-14s %d: %s (regions round-robin, %d on each)%n", "members", targets.size(),
-                    String.join(", ", targets.stream().map(Path::toString).toList()), sb.regionCount() / targets.size());
+            out.printf(Locale.ROOT, "  %-14s %d: %s (%s)%n", "members", targets.size(),
+                    String.join(", ", targets.stream().map(Path::toString).toList()), mirror ? "a mirror: every value on both"
+                            : "regions round-robin, " + sb.regionCount() / targets.size() + " on each");
         }
         out.printf(Locale.ROOT, "  %-14s %s (%d bytes)%n", "capacity", SizeParser.format(sb.capacity()), sb.capacity());
         out.printf(Locale.ROOT, "  %-14s %s%n", "block", SizeParser.format(sb.blockBytes()));
@@ -192,9 +201,10 @@ public final class FormatCommand implements Callable<Integer> {
                 SizeParser.format(sb.metaBytes()), SizeParser.format(sb.metaOffset()));
     }
 
-    private static String json(List<Path> targets, String kind, boolean created, Superblock sb) {
+    private static String json(List<Path> targets, boolean mirror, String kind, boolean created, Superblock sb) {
         return new Json().put("path", targets.getFirst().toString())
-                .putStrings("members", targets.stream().map(Path::toString).toList()).put("kind", kind).put("created", created)
+                .putStrings("members", targets.stream().map(Path::toString).toList()).put("mirror", mirror)
+                .put("kind", kind).put("created", created)
                 .put("store_id", sb.storeId()).put("capacity_bytes", sb.capacity()).put("block_bytes", sb.blockBytes())
                 .put("region_bytes", sb.regionBytes()).put("region_count", sb.regionCount())
                 .put("region_base", sb.regionBase()).put("max_value_bytes", sb.maxValueBytes())

@@ -13,6 +13,7 @@ import dev.rawblock.server.cluster.Topology;
 import dev.rawblock.store.DeviceContents;
 import dev.rawblock.store.Eviction;
 import dev.rawblock.store.FormatOptions;
+import dev.rawblock.store.MirrorStats;
 import dev.rawblock.store.Placement;
 import dev.rawblock.store.PlacementPolicy;
 import dev.rawblock.store.Store;
@@ -260,7 +261,8 @@ final class ServeCommand implements Callable<Integer> {
             } else {
                 BlockDevice span = formatSetIfNew(devices);
                 formatted = span != null;
-                device = formatted ? span : StoreDevices.combine(devices);
+                // A mirror's member beside a new or out-of-date device: that device is rebuilt while serving.
+                device = formatted ? span : StoreDevices.combine(devices, true);
             }
         } catch (IOException | RuntimeException e) {
             // Still holding the devices: files this start created are removed before anyone else sees them.
@@ -282,41 +284,43 @@ final class ServeCommand implements Callable<Integer> {
         }
         progress.clear();
         log("opened " + where + ": " + store.recoverySummary());
+        MirrorStats mirror = store.stats().mirror();
+        if (mirror != null) logMirror(mirror, targets);
         // Where the writes go, on a drive that can place them or when a policy was asked for.
         if (device.fdp().isPresent() || !placement.equals(PlacementPolicy.AUTO)) log("placement: " + store.placement());
         return store;
     }
 
+    /** What an operator must know about a mirror at start: a resync after a crash, a rebuild, a degraded set. */
+    private void logMirror(MirrorStats m, List<Path> targets) {
+        if (m.resyncedBytes() > 0) {
+            log("mirror: resynced " + SizeParser.format(m.resyncedBytes()) + " in " + m.resyncedZones()
+                    + " zones that the last run left marked (the rest of the members was not read)");
+        }
+        switch (m.state()) {
+            case "rebuilding" -> log("mirror: rebuilding member " + m.failedMember() + " ("
+                    + SizeParser.format(m.rebuildTotalBytes()) + ") online from the other; INFO rawblock shows the progress");
+            case "degraded" -> serveLog.warn("mirror degraded: member " + m.failedMember() + " is out of date, serving from "
+                    + "the other alone; to rebuild it, start again with a new or replaced device beside "
+                    + targets.getFirst());
+            default -> log("mirror: healthy" + (m.rebuildTotalBytes() > 0 ? ": the new member is rebuilt already ("
+                    + SizeParser.format(m.rebuiltBytes()) + " copied from the other)" : ""));
+        }
+    }
+
     /**
      * Formats a store over {@code devices} when every one is a file this start created or found
-     * empty; leaves a set of members alone (opening it checks them); refuses a mix, naming the
-     * first device that is not new. Returns the new store's span (which owns the devices), or null.
+     * empty, and returns its span (which owns the devices); else null: the devices are opened as
+     * the set they are members of, which says what is wrong with a device that is not one.
      */
     private BlockDevice formatSetIfNew(List<BlockDevice> devices) throws IOException {
-        BlockDevice notNew = null;
-        String what = null;
         for (BlockDevice d : devices) {
-            if (d.created()) continue;
-            DeviceContents found = StoreFormat.identify(d);
-            if (found.empty() && d.geometry().kind() == Geometry.Kind.FILE) continue;
-            notNew = d;
-            what = found.phrase();
-            break;
+            if (!d.created() && !(d.geometry().kind() == Geometry.Kind.FILE && StoreFormat.identify(d).empty())) return null;
         }
-        if (notNew == null) {
-            BlockDevice span = StoreFormat.formatSpan(devices, FormatOptions.defaults(), placement); // as format does
-            log("created and formatted a store over " + devices.size() + " devices: " + StoreDevices.describe(
-                    devices.stream().map(BlockDevice::path).toList()));
-            return span;
-        }
-        for (BlockDevice d : devices) {
-            if (d.created() || StoreFormat.identify(d).empty()) {
-                throw new IOException(d.path() + " is new but " + notNew.path() + " " + what + ": serve formats a "
-                        + "store over several devices only when every one is new (format them with 'rawblock format',"
-                        + " giving every --path)");
-            }
-        }
-        return null;
+        BlockDevice span = StoreFormat.formatSpan(devices, FormatOptions.defaults(), placement); // as format does
+        log("created and formatted a store over " + devices.size() + " devices: " + StoreDevices.describe(
+                devices.stream().map(BlockDevice::path).toList()));
+        return span;
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.rawblock.cli.text.Json;
 import dev.rawblock.cli.text.SizeParser;
 import dev.rawblock.device.BlockDevice;
 import dev.rawblock.device.DeviceOptions;
+import dev.rawblock.store.MirrorStats;
 import dev.rawblock.store.Store;
 import dev.rawblock.store.StoreOptions;
 import dev.rawblock.store.StoreStats;
@@ -77,7 +78,7 @@ public final class StatsCommand implements Callable<Integer> {
             }
         }
         BlockDevice device = StoreDevices.combine(StoreDevices.openEach(
-                targets.stream().map(p -> DeviceOptions.of(p).withReadOnly(readOnly)).toList()));
+                targets.stream().map(p -> DeviceOptions.of(p).withReadOnly(readOnly)).toList()), false);
         PrintWriter err = spec.commandLine().getErr();
         Progress progress = new Progress(err, Progress.stderrIsTerminal());
         // closes the device if the open fails
@@ -116,6 +117,13 @@ public final class StatsCommand implements Callable<Integer> {
                         gb(m.bytesWritten()));
             }
         }
+        if (s.mirror() != null) {
+            MirrorStats m = s.mirror();
+            out.printf(Locale.ROOT, "  %-18s %s%s; %d zones marked; resync at this open copied %s%s%n", "mirror", m.state(),
+                    m.failedMember() >= 0 ? " (member " + m.failedMember() + " out of date)" : "", m.markedZones(),
+                    SizeParser.format(m.resyncedBytes()), m.rebuildTotalBytes() > 0 ? "; rebuilt "
+                            + SizeParser.format(m.rebuiltBytes()) + " of " + SizeParser.format(m.rebuildTotalBytes()) : "");
+        }
         out.printf(Locale.ROOT, "  %-18s %d%n", "evictions", s.evictions());
         out.printf(Locale.ROOT, "  %-18s %d (read errors %d, write errors %d)%n", "checksum failures",
                 s.checksumFailures(), s.readErrors(), s.writeErrors());
@@ -141,6 +149,14 @@ public final class StatsCommand implements Callable<Integer> {
         return String.format(Locale.ROOT, "%.3f GB", bytes / 1e9);
     }
 
+    /** The mirror's state, or null (JSON null) for a store on no mirror. */
+    private static Json mirror(MirrorStats m) {
+        return m == null ? null : new Json().put("state", m.state()).put("failed_member", m.failedMember())
+                .put("resynced_bytes", m.resyncedBytes()).put("resynced_zones", m.resyncedZones())
+                .put("rebuilt_bytes", m.rebuiltBytes()).put("rebuild_total_bytes", m.rebuildTotalBytes())
+                .put("marked_zones", m.markedZones());
+    }
+
     /** One line of JSON; the field names are part of the CLI's interface for scripts. */
     static String json(Path target, Superblock sb, StoreStats s, FdpReport fdp) {
         List<Json> classes = new ArrayList<>();
@@ -160,7 +176,8 @@ public final class StatsCommand implements Callable<Integer> {
                 .put("used_slot_bytes", s.usedSlotBytes()).put("space_efficiency", s.spaceEfficiency())
                 .put("capacity_bytes", s.capacityBytes()).put("assigned_bytes", s.assignedBytes())
                 .put("free_regions", s.freeRegions()).put("regions", s.regions()).put("region_bytes", sb.regionBytes())
-                .putObjects("classes", classes).putObjects("members", members).put("pinned_entries", s.pinnedEntries())
+                .putObjects("classes", classes).putObjects("members", members).putObject("mirror", mirror(s.mirror()))
+                .put("pinned_entries", s.pinnedEntries())
                 .put("evictions", s.evictions()).put("checksum_failures", s.checksumFailures())
                 .put("read_errors", s.readErrors()).put("write_errors", s.writeErrors())
                 .put("journal_fill", s.journalFill()).put("index_memory_bytes", s.indexMemoryBytes())

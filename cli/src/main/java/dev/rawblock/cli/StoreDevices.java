@@ -49,13 +49,14 @@ public final class StoreDevices {
 
     /**
      * The device a store on {@code devices} is opened on: the one device, or the set its members
-     * form (which then owns them). When they are not exactly one set's members, all are closed and
-     * the one-line reason thrown.
+     * form (which then owns them); with {@code rebuild}, a mirror's new or out-of-date member is
+     * rebuilt online (see {@link StoreFormat#openSet(List, boolean)}). When they are not exactly one
+     * set's members, all are closed and the one-line reason thrown.
      */
-    public static BlockDevice combine(List<BlockDevice> devices) throws IOException {
+    public static BlockDevice combine(List<BlockDevice> devices, boolean rebuild) throws IOException {
         if (devices.size() == 1) return devices.getFirst();
         try {
-            return StoreFormat.openSet(devices);
+            return StoreFormat.openSet(devices, rebuild);
         } catch (IOException | RuntimeException e) {
             closeQuietly(devices, e);
             throw e;

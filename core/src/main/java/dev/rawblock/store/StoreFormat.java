@@ -224,6 +224,29 @@ public final class StoreFormat {
      * @throws IOException one line naming a device and why the devices are not exactly one set's members
      */
     public static BlockDevice openSet(List<BlockDevice> devices) throws IOException {
+        return openSet(devices, false);
+    }
+
+    /**
+     * As {@link #openSet(List)}; with {@code rebuild}, a mirror of two devices where one is a
+     * member and the other is new (a file just created, or all zero) or out of date (the member's
+     * newer header says it failed) is opened with that other device being rebuilt online from the
+     * member ({@code MirrorDevice.replace}). For a server: an operator replaces a failed drive and
+     * starts it again with both paths.
+     */
+    public static BlockDevice openSet(List<BlockDevice> devices, boolean rebuild) throws IOException {
+        if (rebuild && devices.size() == 2) {
+            for (int i = 0; i < 2; i++) {
+                BlockDevice member = devices.get(i), other = devices.get(1 - i);
+                MemberHeader h = DeviceSet.read(member);
+                if (h == null || h.layout() != MemberHeader.Layout.MIRROR || (h.failedMask() & 1 << h.index()) != 0) continue;
+                MemberHeader o = DeviceSet.read(other);
+                boolean fresh = o == null && (other.created() || identify(other).empty());
+                boolean stale = o != null && o.sameSet(h) && o.index() != h.index() && h.generation() >= o.generation()
+                        && (h.failedMask() & 1 << o.index()) != 0;
+                if (fresh || stale) return MirrorDevice.replace(member, other);
+            }
+        }
         for (BlockDevice d : devices) {
             DeviceContents found = identify(d);
             if (found.state() != DeviceContents.State.MEMBER) {

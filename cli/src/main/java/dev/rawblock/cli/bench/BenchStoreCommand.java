@@ -522,7 +522,7 @@ final class BenchStoreCommand implements Callable<Integer> {
         BlockDevice device() throws IOException {
             if (device == null) {
                 if (members == null) openMembers();
-                device = StoreDevices.combine(members);
+                device = StoreDevices.combine(members, false);
             }
             return device;
         }
