@@ -1,6 +1,7 @@
 package dev.rawblock.cli;
 
 import dev.rawblock.server.ServerStats;
+import dev.rawblock.store.MirrorStats;
 import dev.rawblock.store.StoreEvents;
 
 import java.util.ArrayList;
@@ -9,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * What happens between "ready" and "stopping", in {@code serve}'s log: evictions, dropped corrupt
@@ -68,6 +70,31 @@ final class EventReporter implements StoreEvents, AutoCloseable {
         kind(ServeLog.Level.INFO, server::protocolErrors, (n, s) -> "closed " + n + " connections in " + s
                 + " s whose input broke the protocol");
         kind(ServeLog.Level.WARN, server::authFailures, (n, s) -> n + " failed AUTH attempts in " + s + " s");
+    }
+
+    /**
+     * Adds a mirror's changes of state: a member failing (the set serves from the other alone), and
+     * a rebuild finishing. {@code mirror} is read on the reporter's thread, once a second (null
+     * when it cannot be read).
+     */
+    void watch(Supplier<MirrorStats> mirror) {
+        String[] state = {mirror.get().state()};
+        long[] entered = new long[2]; // times the set became degraded, and healthy again
+        LongSupplier transitions = () -> {
+            MirrorStats m = mirror.get();
+            String now = m == null ? state[0] : m.state(); // null: the store is offline or closing
+            if (!now.equals(state[0])) {
+                if (now.equals("degraded")) entered[0]++;
+                if (now.equals("healthy")) entered[1]++;
+                state[0] = now;
+            }
+            return entered[0] << 32 | entered[1];
+        };
+        kind(ServeLog.Level.ERROR, () -> transitions.getAsLong() >>> 32, (n, s) -> "mirror degraded: a member failed "
+                + "(I/O errors); serving from the other alone (INFO rawblock: mirror_failed_member); to rebuild it, "
+                + "start serve again with a replacement beside the other --path");
+        kind(ServeLog.Level.INFO, () -> transitions.getAsLong() & 0xffffffffL, (n, s) -> "mirror healthy: the rebuild "
+                + "finished, both members hold every value");
     }
 
     private synchronized void kind(ServeLog.Level level, LongSupplier total, Line line) {

@@ -211,6 +211,13 @@ final class ServeCommand implements Callable<Integer> {
                 server.context().resp().eviction(eviction); // INFO and CONFIG GET say what a full store does
                 server.start();
                 events.watch(server.stats(), serverConfig.maxConnections());
+                if (store.stats().mirror() != null) events.watch(() -> {
+                    try {
+                        return store.stats().mirror();
+                    } catch (IllegalStateException offline) {
+                        return null;
+                    }
+                });
                 log("ready: " + store.stats().entries() + " entries; stop with SIGTERM or Ctrl-C");
                 events.start();
                 stop.await();
