@@ -194,12 +194,13 @@ public final class Server implements AutoCloseable {
                 log.accept("accept failed: " + e.getMessage());
                 continue;
             }
-            Thread.ofVirtual().name("rawblock-conn-", ids.get() + 1).start(() -> serve(socket, protocol));
+            // The id in accept order, as Redis gives it: CLIENT LIST lists connections in the order they came.
+            long id = ids.incrementAndGet();
+            Thread.ofVirtual().name("rawblock-conn-" + id).start(() -> serve(socket, protocol, id));
         }
     }
 
-    private void serve(SocketChannel socket, Protocol protocol) {
-        long id = ids.incrementAndGet();
+    private void serve(SocketChannel socket, Protocol protocol, long id) {
         ServerStats stats = context.stats();
         try (Wire wire = new Wire(socket, stats)) {
             socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
