@@ -179,7 +179,7 @@ final class BenchServerCommand implements Callable<Integer> {
     private Rates embeddedPass(BlockDevice device, StoreOptions storeOptions, int run, Progress progress, String label)
             throws IOException, InterruptedException {
         StoreFormat.format(device, formatOptions());
-        try (Store store = Store.open(device, storeOptions); BenchValues values = new BenchValues(valueSize, clients)) {
+        try (Store store = Store.open(device, storeOptions); BenchValues values = new BenchValues(valueSize, clients, true)) {
             StoreWorkload bench = new StoreWorkload(store, device, values, clients);
             BenchKeys keys = new BenchKeys(StoreWorkload.Shape.UNIFORM, valueSize, "embedded-" + run, requests);
             StoreWorkload.Pass put = bench.put(keys, ClosedLoop.Observer.of(progress, label + " put"));

@@ -99,6 +99,11 @@ final class BenchStoreCommand implements Callable<Integer> {
                     + "--total + 256m; an existing target is used whole).")
     Long capacity;
 
+    @Option(names = "--small-pages", description = "Put values from, and load into, ordinary memory on 4 KiB pages "
+            + "(default: transparent huge pages, as the store's own buffers, the server's and fio's on a hugetlbfs): "
+            + "what a caller's ordinary memory costs (on virtio-blk a 4 MiB transfer from small pages is split).")
+    boolean smallPages;
+
     @Option(names = "--members", paramLabel = "N", defaultValue = "1",
             description = "Lay the store over N files, PATH and PATH.1 to PATH.(N-1) beside it, as 'format --path A "
                     + "--path B ...' does: each has its own ring thread and a 1/N share of the capacity (default: "
@@ -231,7 +236,8 @@ final class BenchStoreCommand implements Callable<Integer> {
         // opening it only for its own passes (EnginePeer); otherwise our store stays open throughout.
         StoreOptions storeOptions = StoreOptions.defaults().withEviction(eviction).withFlush(flush);
         Path peerDevice = peers.contains(Peer.IO_URING) ? EnginePeer.blockDevice(path, engine) : null;
-        try (rocks; BenchValues values = new BenchValues(valueSize, qd);
+        report.hugePages(!smallPages);
+        try (rocks; BenchValues values = new BenchValues(valueSize, qd, !smallPages);
              StoreSide us = new StoreSide(memberOptions, storeOptions, values, peerDevice == null);
              StoreSide peer = peerDevice == null ? null : new StoreSide(List.of(options.withPath(peerDevice)
                      .withEngine(Engine.IO_URING).withCreateSize(0)), storeOptions, values, false)) {

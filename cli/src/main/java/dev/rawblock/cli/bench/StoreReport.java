@@ -25,7 +25,7 @@ import java.util.Set;
 record StoreReport(Path path, String kind, Superblock superblock, StoreWorkload.Shape shape, Engine engine,
                    Eviction eviction, boolean flush, long valueSize, int qd, long total, Set<BenchStoreCommand.Op> ops,
                    List<StoreWorkload.Pass> puts, List<StoreWorkload.Pass> gets, Map<Peer, PeerRuns> peers,
-                   StoreStats afterPut, long putEvictions, Path plot) {
+                   StoreStats afterPut, long putEvictions, Path plot, boolean hugePages) {
 
     /**
      * One peer's runs, in the order they ran, and how it was set up (null when there is nothing to
@@ -62,6 +62,13 @@ record StoreReport(Path path, String kind, Superblock superblock, StoreWorkload.
         private StoreStats afterPut;
         private long putEvictions;
         private Path plot;
+        private boolean hugePages;
+
+        /** Whether the values and load destinations are on huge pages (see {@link BenchValues}). */
+        Builder hugePages(boolean on) {
+            this.hugePages = on;
+            return this;
+        }
 
         void setup(Path path, String kind, Superblock superblock, StoreWorkload.Shape shape, Engine engine,
                    Eviction eviction, boolean flush, long valueSize, int qd, long total,
@@ -120,7 +127,7 @@ record StoreReport(Path path, String kind, Superblock superblock, StoreWorkload.
                 peers.put(p, new PeerRuns(List.copyOf(put), List.copyOf(get), peerSetups.get(p)));
             }
             return new StoreReport(path, kind, superblock, shape, engine, eviction, flush, valueSize, qd, total, ops,
-                    List.copyOf(puts), List.copyOf(gets), peers, afterPut, putEvictions, plot);
+                    List.copyOf(puts), List.copyOf(gets), peers, afterPut, putEvictions, plot, hugePages);
         }
     }
 
@@ -167,10 +174,10 @@ record StoreReport(Path path, String kind, Superblock superblock, StoreWorkload.
 
     void printHuman(PrintWriter out) {
         int runs = Math.max(puts.size(), Math.max(gets.size(), 1));
-        out.printf(Locale.ROOT, "bench store: %s on %s (%s), %s, value %s, qd %d, total %s, eviction %s, flush %s, "
-                        + "%d run%s%n", shape.label(), path, kind, engine.label(), SizeParser.format(valueSize), qd,
-                SizeParser.format(total), eviction.name().toLowerCase(Locale.ROOT), flush ? "on" : "off", runs,
-                runs == 1 ? "" : "s");
+        out.printf(Locale.ROOT, "bench store: %s on %s (%s), %s, value %s on %s pages, qd %d, total %s, eviction %s, "
+                        + "flush %s, %d run%s%n", shape.label(), path, kind, engine.label(), SizeParser.format(valueSize),
+                hugePages ? "huge" : "4 KiB", qd, SizeParser.format(total), eviction.name().toLowerCase(Locale.ROOT),
+                flush ? "on" : "off", runs, runs == 1 ? "" : "s");
         out.printf(Locale.ROOT, "  store: %s in %d regions of %s, max entries %d, id %s%n",
                 SizeParser.format(superblock.capacity()), superblock.regionCount(),
                 SizeParser.format(superblock.regionBytes()), superblock.maxEntries(), superblock.storeId());
@@ -263,7 +270,8 @@ record StoreReport(Path path, String kind, Superblock superblock, StoreWorkload.
                 .put("workload", shape.label()).put("engine", engine.label())
                 .put("eviction", eviction.name().toLowerCase(Locale.ROOT)).put("flush", flush)
                 .put("path", path.toString())
-                .put("value_bytes", valueSize).put("qd", qd).put("total_bytes", total)
+                .put("value_bytes", valueSize).put("value_pages", hugePages ? "huge" : "small").put("qd", qd)
+                .put("total_bytes", total)
                 .put("capacity_bytes", superblock.capacity()).put("region_bytes", superblock.regionBytes())
                 .put("region_count", superblock.regionCount()).put("run_count", Math.max(puts.size(), gets.size()))
                 .put("members", afterPut.members().size())
