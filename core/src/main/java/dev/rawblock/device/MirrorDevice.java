@@ -1,7 +1,6 @@
 package dev.rawblock.device;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -14,7 +13,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
@@ -61,7 +59,7 @@ import java.util.function.LongSupplier;
  * <p>Buffers come from member 0's arena; members take any native memory. Counters are the set's
  * logical ones (a write counts once, the bitmap not at all).
  */
-public final class MirrorDevice implements BlockDevice {
+public final class MirrorDevice extends AbstractSetDevice {
     /** Logical bytes per write-intent bit unless the format says otherwise. */
     public static final long DEFAULT_ZONE_BYTES = 16L << 20;
     /** The set's I/O unit and bitmap block unless the format says otherwise. */
@@ -90,16 +88,12 @@ public final class MirrorDevice implements BlockDevice {
         }
     }
 
-    private final List<BlockDevice> members;
-    private final MemberHeader header;
-    private final Geometry geometry;
     private final MirrorHealth health;
     private final IntentBitmap bitmap;
     private final IntentLog log;
     private final Settings settings;
     private final long resyncedBytes;
     private final int resyncedZones;
-    private final AtomicLongArray inFlightBytes = new AtomicLongArray(2);
     private final LongAdder batches = new LongAdder(), operations = new LongAdder(), failed = new LongAdder(),
             bytesRead = new LongAdder(), bytesWritten = new LongAdder(), staged = new LongAdder();
     private final AtomicLong inFlight = new AtomicLong();
@@ -115,14 +109,12 @@ public final class MirrorDevice implements BlockDevice {
 
     private MirrorDevice(List<BlockDevice> members, MemberHeader header, MirrorHealth health, Settings settings,
                          MirrorResync.Result resync) {
-        this.members = members;
-        this.header = header;
+        super(members, header);
         this.health = health;
         this.settings = settings;
         this.resyncedBytes = resync.bytes();
         this.resyncedZones = resync.zones();
         this.memberFuture = resync.memberFuture();
-        this.geometry = DeviceSet.geometry(members, header.setBytes());
         this.bitmap = new IntentBitmap(header.setBytes(), header.zoneBytes(), header.blockBytes());
         this.log = new IntentLog(bitmap, health, this::newFuture);
         if (settings.background()) {
@@ -485,43 +477,7 @@ public final class MirrorDevice implements BlockDevice {
                 + " and not rebuilding: replace member " + health.outOfDate()));
     }
 
-    /** The members in their places. */
-    public List<BlockDevice> members() {
-        return members;
-    }
-
-    /** Member 0's header as opened (the set's geometry). */
-    public MemberHeader header() {
-        return header;
-    }
-
-    /** Bytes of operations submitted to member {@code member} and not completed yet. */
-    public long inFlightBytes(int member) {
-        return inFlightBytes.get(member);
-    }
-
     // ---------------------------------------------------------------- BlockDevice
-
-    /** Member 0's path: what messages about the set name. */
-    @Override
-    public Path path() {
-        return members.getFirst().path();
-    }
-
-    @Override
-    public Geometry geometry() {
-        return geometry;
-    }
-
-    @Override
-    public Engine engine() {
-        return members.getFirst().engine();
-    }
-
-    @Override
-    public BufferArena buffers() {
-        return members.getFirst().buffers();
-    }
 
     /** The set's logical counters: a write counts once, the bitmap's I/O not at all. */
     @Override

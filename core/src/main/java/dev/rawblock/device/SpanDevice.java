@@ -1,11 +1,9 @@
 package dev.rawblock.device;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * One device over several: the set's logical bytes spread over its members, each member with its
@@ -27,17 +25,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * <p>An operation that crosses a stripe boundary is split and completes when all its parts have.
  * A flush flushes every member. Buffers come from member 0's arena; members take any native memory.
  */
-public final class SpanDevice implements BlockDevice {
-    private final List<BlockDevice> members;
-    private final MemberHeader header;
-    private final Geometry geometry;
-    private final AtomicLongArray inFlightBytes;
+public final class SpanDevice extends AbstractSetDevice {
 
     private SpanDevice(List<BlockDevice> members, MemberHeader header) {
-        this.members = members;
-        this.header = header;
-        this.geometry = DeviceSet.geometry(members, header.setBytes());
-        this.inFlightBytes = new AtomicLongArray(members.size());
+        super(members, header);
     }
 
     /**
@@ -93,24 +84,9 @@ public final class SpanDevice implements BlockDevice {
         return MemberHeader.DATA_OFFSET + headBytes + mine * stripeBytes;
     }
 
-    /** The members in their places. */
-    public List<BlockDevice> members() {
-        return members;
-    }
-
-    /** The header of member 0 (the set's geometry). */
-    public MemberHeader header() {
-        return header;
-    }
-
     /** The member that holds logical byte {@code offset}. */
     public int memberOf(long offset) {
         return offset < header.headBytes() ? 0 : (int) ((offset - header.headBytes()) / header.stripeBytes() % members.size());
-    }
-
-    /** Bytes of operations submitted to member {@code member} and not completed yet. */
-    public long inFlightBytes(int member) {
-        return inFlightBytes.get(member);
     }
 
     /** The member's offset of logical byte {@code offset}. */
@@ -204,27 +180,6 @@ public final class SpanDevice implements BlockDevice {
         CompletableFuture<?>[] flushes = new CompletableFuture<?>[members.size()];
         for (int m = 0; m < members.size(); m++) flushes[m] = members.get(m).flush();
         return all(flushes);
-    }
-
-    /** Member 0's path: where the set's superblock is, and what messages about the set name. */
-    @Override
-    public Path path() {
-        return members.getFirst().path();
-    }
-
-    @Override
-    public Geometry geometry() {
-        return geometry;
-    }
-
-    @Override
-    public Engine engine() {
-        return members.getFirst().engine();
-    }
-
-    @Override
-    public BufferArena buffers() {
-        return members.getFirst().buffers();
     }
 
     /** The members' counters added up. */

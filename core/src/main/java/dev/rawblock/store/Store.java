@@ -1,5 +1,6 @@
 package dev.rawblock.store;
 
+import dev.rawblock.device.AbstractSetDevice;
 import dev.rawblock.device.BlockDevice;
 import dev.rawblock.device.BufferArena;
 import dev.rawblock.device.MemberHeader;
@@ -179,11 +180,7 @@ public final class Store implements AutoCloseable {
 
     /** The devices the store is on: the members of a span or mirror, or the one device. */
     private List<BlockDevice> devices() {
-        return switch (device) {
-            case SpanDevice span -> span.members();
-            case MirrorDevice mirror -> mirror.members();
-            default -> List.of(device);
-        };
+        return device instanceof AbstractSetDevice set ? set.members() : List.of(device);
     }
 
     private MirrorStats mirrorStats() {
