@@ -176,7 +176,8 @@ public final class StoreFormat {
     /**
      * Formats a store over {@code devices} (in this order, at least two): writes every member's
      * header, then the store on the span as {@link #format} does; returns the span, open, which owns
-     * the devices. What they held is overwritten: the caller has checked each may be.
+     * the devices (when it fails, they stay the caller's to close). What they held is overwritten:
+     * the caller has checked each may be.
      */
     public static SpanDevice formatSpan(List<BlockDevice> devices, FormatOptions options, PlacementPolicy policy)
             throws IOException {
@@ -196,9 +197,10 @@ public final class StoreFormat {
     /**
      * Formats a store on a mirror of {@code two} devices (in this order): both member headers and
      * write-intent bitmaps, then the store on the mirror as {@link #format} does; returns the
-     * mirror, open, which owns the devices. The capacity of {@code options}, when given, is what
-     * the store uses of the mirror's logical size. What they held is overwritten: the caller has
-     * checked each may be.
+     * mirror, open, which owns the devices (when the store's format fails, the mirror is closed,
+     * and with it the devices: its sweeper must stop). The capacity of {@code options}, when given,
+     * is what the store uses of the mirror's logical size. What they held is overwritten: the
+     * caller has checked each may be.
      */
     public static MirrorDevice formatMirror(List<BlockDevice> two, FormatOptions options, PlacementPolicy policy)
             throws IOException {
