@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * One device over several: the set's logical bytes spread over its members, each member with its
@@ -23,12 +24,22 @@ import java.util.concurrent.CompletableFuture;
  * its members are given ({@link DeviceSet#open}).
  *
  * <p>An operation that crosses a stripe boundary is split and completes when all its parts have.
- * A flush flushes every member. Buffers come from member 0's arena; members take any native memory.
+ * A flush flushes every member that took writes since its last flush. Buffers come from member 0's
+ * arena; members take any native memory.
  */
 public final class SpanDevice extends AbstractSetDevice {
 
+    /** Per member, writes submitted and writes ended (either way), for {@link #flush}. */
+    private final AtomicLongArray writesSubmitted, writesEnded;
+    /** Per member, at its last flush's submission: writes submitted, and those not ended then. */
+    private final long[] submittedAtFlush, inFlightAtFlush;
+
     private SpanDevice(List<BlockDevice> members, MemberHeader header) {
         super(members, header);
+        this.writesSubmitted = new AtomicLongArray(members.size());
+        this.writesEnded = new AtomicLongArray(members.size());
+        this.submittedAtFlush = new long[members.size()];
+        this.inFlightAtFlush = new long[members.size()];
     }
 
     /**
@@ -147,12 +158,19 @@ public final class SpanDevice extends AbstractSetDevice {
             long bytes = 0;
             for (IoOp op : batch) bytes += op.length();
             inFlightBytes.addAndGet(m, bytes);
+            int writes = 0;
+            for (IoOp op : batch) if (op.kind() == IoOp.Kind.WRITE) writes++;
+            writesSubmitted.addAndGet(m, writes); // before the member sees them: see flush()
             List<CompletableFuture<Void>> issued = members.get(m).submit(batch);
             for (int k = 0; k < issued.size(); k++) {
                 int member = m;
                 long length = batch.get(k).length();
+                boolean write = batch.get(k).kind() == IoOp.Kind.WRITE;
                 int[] o = origin.get(m).get(k);
-                pieces.get(o[0])[o[1]] = issued.get(k).whenComplete((v, e) -> inFlightBytes.addAndGet(member, -length));
+                pieces.get(o[0])[o[1]] = issued.get(k).whenComplete((v, e) -> {
+                    inFlightBytes.addAndGet(member, -length);
+                    if (write) writesEnded.incrementAndGet(member);
+                });
             }
         }
         for (int i = 0; i < ops.size(); i++) {
@@ -174,12 +192,36 @@ public final class SpanDevice extends AbstractSetDevice {
         return all;
     }
 
-    /** Flushes every member: a write acknowledged by the store may be on any of them. */
+    /**
+     * Flushes every member that may hold a write not yet covered by a flush: one that took a write
+     * since its last flush was submitted, or had one in flight then (that write may have completed
+     * after the flush began, which does not cover it). A member with neither is skipped: every
+     * write it ever took completed before its last flush was submitted. Where a completion's
+     * count may lag (its callback not run yet), the write counts as in flight, so the member is
+     * flushed: doubt always flushes. The journal's group commit thereby flushes member 0 and the
+     * members its batches wrote to, not every drive.
+     */
     @Override
-    public CompletableFuture<Void> flush() {
-        CompletableFuture<?>[] flushes = new CompletableFuture<?>[members.size()];
-        for (int m = 0; m < members.size(); m++) flushes[m] = members.get(m).flush();
-        return all(flushes);
+    public synchronized CompletableFuture<Void> flush() {
+        List<CompletableFuture<?>> flushes = new ArrayList<>(members.size());
+        for (int m = 0; m < members.size(); m++) {
+            long ended = writesEnded.get(m); // first: read later, the in-flight count can only be too high
+            long submitted = writesSubmitted.get(m);
+            boolean covered = submitted == submittedAtFlush[m] && inFlightAtFlush[m] == 0;
+            submittedAtFlush[m] = submitted;
+            inFlightAtFlush[m] = submitted - ended;
+            int member = m;
+            // A failed flush covered nothing: the next one must not skip this member.
+            if (!covered) flushes.add(members.get(m).flush().whenComplete((v, e) -> {
+                if (e != null) uncovered(member);
+            }));
+        }
+        if (flushes.isEmpty()) flushes.add(members.getFirst().flush()); // the contract's future, of the members' type
+        return all(flushes.toArray(CompletableFuture<?>[]::new));
+    }
+
+    private synchronized void uncovered(int member) {
+        inFlightAtFlush[member] = Math.max(1, inFlightAtFlush[member]);
     }
 
     /** The members' counters added up. */
