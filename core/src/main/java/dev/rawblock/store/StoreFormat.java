@@ -295,7 +295,9 @@ public final class StoreFormat {
                     + " bytes but the store formatted on it has " + found.store().capacity()
                     + ": refusing to open a truncated or different device" + restoreHint(device, found.store()));
             case DAMAGED_STORE -> throw new IOException(path + " " + found.phrase());
-            case MEMBER -> throw new IOException(path + " " + found.phrase() + ": give every member, each with --path");
+            case MEMBER -> throw new IOException(path + " " + found.phrase() + ": give every member, each with --path"
+                    + (DeviceSet.read(device).layout() == MemberHeader.Layout.MIRROR
+                    ? " (to serve without its partner, give a new device in the partner's place: serve rebuilds it)" : ""));
             case EMPTY, UNFINISHED_FORMAT -> throw new IOException(path + " is not formatted: it " + found.phrase()
                     + " (run: rawblock format --path " + path + ")");
             case OTHER -> throw new IOException(path + " is not a rawblock store: it " + found.phrase());

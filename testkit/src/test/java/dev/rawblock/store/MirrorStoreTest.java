@@ -101,6 +101,10 @@ class MirrorStoreTest {
             assertAll(store, 100);
         }
         assertMembersEqual(dir.resolve("a.img"), dir.resolve("b.img"));
+        try (BlockDevice alone = open("a.img", false)) {
+            IOException e = assertThrows(IOException.class, () -> Store.open(alone, StoreOptions.defaults()));
+            assertTrue(e.getMessage().endsWith("give a new device in the partner's place: serve rebuilds it)"), e.getMessage());
+        }
     }
 
     /** After the member headers and bitmaps, the two files are equal byte for byte. */
