@@ -5,6 +5,7 @@ import dev.rawblock.cli.text.SecondsParser;
 import dev.rawblock.cli.text.SizeParser;
 import dev.rawblock.cli.text.YesNo;
 import dev.rawblock.device.BlockDevice;
+import dev.rawblock.device.MirrorDevice;
 import dev.rawblock.device.DeviceOptions;
 import dev.rawblock.device.Geometry;
 import dev.rawblock.server.Server;
@@ -67,6 +68,11 @@ final class ServeCommand implements Callable<Integer> {
                     + "over several devices: every member, in any order (new files are created and formatted as one "
                     + "store, as format does).")
     List<Path> paths = new ArrayList<>();
+
+    @Option(names = "--degraded", description = "Serve a mirror from the one --path given, its partner gone (a dead "
+            + "drive): the partner is first marked out of date on this member, so that it never comes back as current; "
+            + "start again with a new device beside this one to rebuild it.")
+    boolean degraded;
 
     @Option(names = "--capacity", paramLabel = "SIZE", converter = SizeParser.Converter.class,
             description = "Size of a store file created on first start, per file (default: 8g, or half the free space "
@@ -262,7 +268,11 @@ final class ServeCommand implements Callable<Integer> {
         boolean formatted;
         try {
             requirePlacement(devices.getFirst(), placement);
-            if (devices.size() == 1) {
+            if (degraded) {
+                if (devices.size() != 1) throw new UsageException("--degraded serves a mirror from one --path, got " + devices.size());
+                device = MirrorDevice.openAlone(devices.getFirst());
+                formatted = false;
+            } else if (devices.size() == 1) {
                 device = devices.getFirst();
                 formatted = formatIfNew(device.path(), device);
             } else {

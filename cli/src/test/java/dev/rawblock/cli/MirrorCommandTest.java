@@ -82,6 +82,17 @@ class MirrorCommandTest {
         Run fsck = rawblock("fsck", "--path", a.toString(), "--path", b.toString(), "--json");
         assertEquals(0, fsck.exitCode(), fsck.err());
         assertEquals((double) KEYS + 1, fsck.json().get("entries"));
+
+        // The second drive dies while the server is down: serve --degraded from the first alone.
+        Files.delete(b);
+        Run alone = rawblock("stats", "--path", a.toString());
+        assertEquals(1, alone.exitCode());
+        assertTrue(alone.err().contains("serve --degraded"), alone.err());
+        try (ServeProcess served = ServeProcess.serve(a, port, "--degraded"); Resp client = new Resp(port)) {
+            assertTrue(client.info("rawblock").contains("mirror_state:degraded"), client.info("rawblock"));
+            for (int k = 0; k < KEYS; k++) assertArrayEquals(value(k), client.get("k" + k), "k" + k + " from the survivor");
+            assertEquals(0, served.stop());
+        }
     }
 
     @Test

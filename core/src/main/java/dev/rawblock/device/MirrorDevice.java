@@ -1,6 +1,7 @@
 package dev.rawblock.device;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -193,6 +194,38 @@ public final class MirrorDevice extends AbstractSetDevice {
         MirrorResync.Result resync = MirrorResync.run(set, health.readable(), outOfDate < 0,
                 new IntentBitmap(h.setBytes(), h.zoneBytes(), h.blockBytes()));
         return new MirrorDevice(set.devices(), h, health, settings, resync);
+    }
+
+    /**
+     * Opens a mirror from {@code survivor} alone, when its partner is gone (a dead drive): first the
+     * partner is marked out of date in a new generation, written to the survivor's header and
+     * flushed, so that it can never come back as current; then the set serves degraded, from the
+     * survivor, until {@link #replace} rebuilds a device in the partner's place. Takes ownership of
+     * the survivor.
+     *
+     * @throws IOException when the survivor is no member of a mirror, or is out of date itself
+     */
+    public static MirrorDevice openAlone(BlockDevice survivor) throws IOException {
+        MemberHeader h = DeviceSet.read(survivor);
+        if (h == null || h.layout() != MemberHeader.Layout.MIRROR || h.count() != 2) {
+            throw new IOException(survivor.path() + " is not a member of a rawblock mirror");
+        }
+        int s = h.index(), p = 1 - s;
+        if ((h.failedMask() & 1 << s) != 0) {
+            throw new IOException(survivor.path() + " is " + h.describe() + " of mirror " + h.setId()
+                    + " and out of date itself: it cannot serve alone");
+        }
+        MemberHeader marked = h.withState(h.generation() + 1, 1 << p);
+        DeviceSet.writeAll(List.of(survivor), List.of(marked));
+        MemberHeader place = marked.forMember(p, Path.of(""));
+        BlockDevice absent = new AbsentMember(survivor, place);
+        List<BlockDevice> placed = s == 0 ? List.of(survivor, absent) : List.of(absent, survivor);
+        List<MemberHeader> headers = s == 0 ? List.of(marked, place) : List.of(place, marked);
+        DeviceSet.Members set = new DeviceSet.Members(placed, headers);
+        MirrorHealth health = new MirrorHealth(placed, headers, p);
+        MirrorResync.Result resync = MirrorResync.run(set, health.readable(), false,
+                new IntentBitmap(h.setBytes(), h.zoneBytes(), h.blockBytes()));
+        return new MirrorDevice(placed, headers.getFirst(), health, Settings.DEFAULT, resync);
     }
 
     /**

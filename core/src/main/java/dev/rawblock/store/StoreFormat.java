@@ -297,7 +297,8 @@ public final class StoreFormat {
             case DAMAGED_STORE -> throw new IOException(path + " " + found.phrase());
             case MEMBER -> throw new IOException(path + " " + found.phrase() + ": give every member, each with --path"
                     + (DeviceSet.read(device).layout() == MemberHeader.Layout.MIRROR
-                    ? " (to serve without its partner, give a new device in the partner's place: serve rebuilds it)" : ""));
+                    ? " (to serve without its partner: serve --degraded with this one, or a new device in the partner's"
+                    + " place, which serve rebuilds)" : ""));
             case EMPTY, UNFINISHED_FORMAT -> throw new IOException(path + " is not formatted: it " + found.phrase()
                     + " (run: rawblock format --path " + path + ")");
             case OTHER -> throw new IOException(path + " is not a rawblock store: it " + found.phrase());

@@ -3,6 +3,7 @@ package dev.rawblock.store;
 import dev.rawblock.device.BlockDevice;
 import dev.rawblock.device.DeviceOptions;
 import dev.rawblock.device.MemberHeader;
+import dev.rawblock.device.MirrorDevice;
 import dev.rawblock.testkit.device.FaultInjectingDevice;
 import dev.rawblock.uring.Errno;
 import org.junit.jupiter.api.Test;
@@ -91,11 +92,7 @@ class MirrorStoreTest {
             assertTrue(store.stats().mirror().rebuildTotalBytes() > 0, "a rebuild started: " + store.stats().mirror());
             assertAll(store, 80); // from the survivor while the copy runs (a small one may be done already)
             put(store, 80, 100);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!store.stats().mirror().state().equals("healthy")) {
-                assertTrue(System.nanoTime() < deadline, "rebuilt: " + store.stats().mirror());
-                Thread.sleep(20);
-            }
+            awaitHealthy(store);
             assertTrue(store.stats().mirror().rebuiltBytes() > 0);
             assertEquals(0, store.stats().evictions() + store.stats().checksumFailures());
             assertAll(store, 100);
@@ -103,7 +100,30 @@ class MirrorStoreTest {
         assertMembersEqual(dir.resolve("a.img"), dir.resolve("b.img"));
         try (BlockDevice alone = open("a.img", false)) {
             IOException e = assertThrows(IOException.class, () -> Store.open(alone, StoreOptions.defaults()));
-            assertTrue(e.getMessage().endsWith("give a new device in the partner's place: serve rebuilds it)"), e.getMessage());
+            assertTrue(e.getMessage().endsWith("or a new device in the partner's place, which serve rebuilds)"), e.getMessage());
+        }
+        // The second drive dies while the machine is down: the store serves from the first alone.
+        Files.delete(dir.resolve("b.img"));
+        try (Store store = Store.openOwning(MirrorDevice.openAlone(open("a.img", false)), StoreOptions.defaults())) {
+            assertEquals("degraded", store.stats().mirror().state());
+            assertEquals(1, store.stats().mirror().failedMember());
+            assertAll(store, 100);
+            put(store, 100, 110);
+        }
+        // A new drive in its place is rebuilt from the survivor.
+        try (Store store = Store.openOwning(StoreFormat.openSet(List.of(open("a.img", false), open("b.img", true)), true),
+                StoreOptions.defaults())) {
+            awaitHealthy(store);
+            assertAll(store, 110);
+        }
+        assertMembersEqual(dir.resolve("a.img"), dir.resolve("b.img"));
+    }
+
+    private static void awaitHealthy(Store store) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!store.stats().mirror().state().equals("healthy")) {
+            assertTrue(System.nanoTime() < deadline, "rebuilt: " + store.stats().mirror());
+            Thread.sleep(20);
         }
     }
 
