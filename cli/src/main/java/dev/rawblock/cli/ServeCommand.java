@@ -36,6 +36,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
@@ -295,9 +296,9 @@ final class ServeCommand implements Callable<Integer> {
         try {
             store = Store.openOwning(device, options, progress.recovery()); // closes the device if it fails
         } catch (IOException e) {
-            Path target = targets.getFirst();
-            throw new IOException(target + " does not hold a usable rawblock store (" + e.getMessage()
-                    + "); format it with 'rawblock format --path " + target + "' or point --path elsewhere", e);
+            String format = "rawblock format" + targets.stream().map(t -> " --path " + t).collect(Collectors.joining());
+            throw new IOException(where + " does not hold a usable rawblock store (" + e.getMessage() + "); format "
+                    + (targets.size() == 1 ? "it" : "them") + " with '" + format + "' or point --path elsewhere", e);
         }
         progress.clear();
         log("opened " + where + ": " + store.recoverySummary());
