@@ -33,6 +33,8 @@ public final class SpanDevice extends AbstractSetDevice {
     private final AtomicLongArray writesSubmitted, writesEnded;
     /** Per member, at its last flush's submission: writes submitted, and those not ended then. */
     private final long[] submittedAtFlush, inFlightAtFlush;
+    /** Per member, its last flush (null before the first): a flush that skips the member waits for it. */
+    private final CompletableFuture<?>[] lastFlush;
 
     private SpanDevice(List<BlockDevice> members, MemberHeader header) {
         super(members, header);
@@ -40,6 +42,7 @@ public final class SpanDevice extends AbstractSetDevice {
         this.writesEnded = new AtomicLongArray(members.size());
         this.submittedAtFlush = new long[members.size()];
         this.inFlightAtFlush = new long[members.size()];
+        this.lastFlush = new CompletableFuture<?>[members.size()];
     }
 
     /**
@@ -196,7 +199,8 @@ public final class SpanDevice extends AbstractSetDevice {
      * Flushes every member that may hold a write not yet covered by a flush: one that took a write
      * since its last flush was submitted, or had one in flight then (that write may have completed
      * after the flush began, which does not cover it). A member with neither is skipped: every
-     * write it ever took completed before its last flush was submitted. Where a completion's
+     * write it ever took completed before its last flush was submitted, and this flush completes only
+     * once that one has (it may still be running). Where a completion's
      * count may lag (its callback not run yet), the write counts as in flight, so the member is
      * flushed: doubt always flushes. The journal's group commit thereby flushes member 0 and the
      * members its batches wrote to, not every drive.
@@ -211,10 +215,13 @@ public final class SpanDevice extends AbstractSetDevice {
             submittedAtFlush[m] = submitted;
             inFlightAtFlush[m] = submitted - ended;
             int member = m;
-            // A failed flush covered nothing: the next one must not skip this member.
-            if (!covered) flushes.add(members.get(m).flush().whenComplete((v, e) -> {
+            // A failed flush covered nothing: the next one must not skip this member (its callback
+            // runs before lastFlush counts as done, so a done one that failed left the member uncovered).
+            if (!covered) lastFlush[m] = members.get(m).flush().whenComplete((v, e) -> {
                 if (e != null) uncovered(member);
-            }));
+            });
+            // A skipped member is covered by its last flush only once that is done: wait for it.
+            if (lastFlush[m] != null && (!covered || !lastFlush[m].isDone())) flushes.add(lastFlush[m]);
         }
         if (flushes.isEmpty()) flushes.add(members.getFirst().flush()); // the contract's future, of the members' type
         return all(flushes.toArray(CompletableFuture<?>[]::new));

@@ -87,6 +87,21 @@ class SpanDeviceFlushTest {
         assertArrayEquals(new long[] {1, 0, 0}, flushed(), "and then nothing is left");
     }
 
+    /** A flush that skips a member whose last flush still runs completes only after that one. */
+    @Test
+    void aSkippedMembersRunningFlushIsWaitedFor() throws Exception {
+        span();
+        write(2).join(); // member 2
+        members.get(2).delay(Duration.ofMillis(300)); // its flush completes late
+        CompletableFuture<Void> first = span.flush();
+        CompletableFuture<Void> second = span.flush(); // member 2 covered by the first, which is not done
+        Thread.sleep(100);
+        assertFalse(second.isDone(), "done before the flush that covers member 2");
+        second.join();
+        assertTrue(first.isDone());
+        members.get(2).clearFaults();
+    }
+
     @Test
     void aFailedFlushCoversNothing() throws IOException {
         span();
