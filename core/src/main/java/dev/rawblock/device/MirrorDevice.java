@@ -206,15 +206,8 @@ public final class MirrorDevice extends AbstractSetDevice {
      * @throws IOException when the survivor is no member of a mirror, or is out of date itself
      */
     public static MirrorDevice openAlone(BlockDevice survivor) throws IOException {
-        MemberHeader h = DeviceSet.read(survivor);
-        if (h == null || h.layout() != MemberHeader.Layout.MIRROR || h.count() != 2) {
-            throw new IOException(survivor.path() + " is not a member of a rawblock mirror");
-        }
+        MemberHeader h = survivorHeader(survivor, "serve alone");
         int s = h.index(), p = 1 - s;
-        if ((h.failedMask() & 1 << s) != 0) {
-            throw new IOException(survivor.path() + " is " + h.describe() + " of mirror " + h.setId()
-                    + " and out of date itself: it cannot serve alone");
-        }
         MemberHeader marked = h.withState(h.generation() + 1, 1 << p);
         DeviceSet.writeAll(List.of(survivor), List.of(marked));
         MemberHeader place = marked.forMember(p, Path.of(""));
@@ -226,6 +219,19 @@ public final class MirrorDevice extends AbstractSetDevice {
         MirrorResync.Result resync = MirrorResync.run(set, health.readable(), false,
                 new IntentBitmap(h.setBytes(), h.zoneBytes(), h.blockBytes()));
         return new MirrorDevice(placed, headers.getFirst(), health, Settings.DEFAULT, resync);
+    }
+
+    /** The header of a mirror member that is up to date, to {@code act} without its partner. */
+    private static MemberHeader survivorHeader(BlockDevice survivor, String act) throws IOException {
+        MemberHeader h = DeviceSet.read(survivor);
+        if (h == null || h.layout() != MemberHeader.Layout.MIRROR || h.count() != 2) {
+            throw new IOException(survivor.path() + " is not a member of a rawblock mirror");
+        }
+        if ((h.failedMask() & 1 << h.index()) != 0) {
+            throw new IOException(survivor.path() + " is " + h.describe() + " of mirror " + h.setId()
+                    + " and out of date itself: it cannot " + act);
+        }
+        return h;
     }
 
     /**
@@ -245,15 +251,8 @@ public final class MirrorDevice extends AbstractSetDevice {
 
     /** {@link #replace(BlockDevice, BlockDevice)} with these settings. */
     public static MirrorDevice replace(BlockDevice survivor, BlockDevice fresh, Settings settings) throws IOException {
-        MemberHeader h = DeviceSet.read(survivor);
-        if (h == null || h.layout() != MemberHeader.Layout.MIRROR || h.count() != 2) {
-            throw new IOException(survivor.path() + " is not a member of a rawblock mirror");
-        }
+        MemberHeader h = survivorHeader(survivor, "be the source of a rebuild");
         int s = h.index(), f = 1 - s;
-        if ((h.failedMask() & 1 << s) != 0) {
-            throw new IOException(survivor.path() + " is " + h.describe() + " of mirror " + h.setId()
-                    + " and out of date itself: it cannot be the source of a rebuild");
-        }
         if (fresh.size() < MemberHeader.DATA_OFFSET + h.setBytes()) {
             throw new IOException(fresh.path() + " has " + fresh.size() + " bytes; mirror " + h.setId() + " needs "
                     + (MemberHeader.DATA_OFFSET + h.setBytes()));
