@@ -1,16 +1,14 @@
 package dev.rawblock.cli;
 
 import dev.rawblock.cli.InProcess.Run;
-import dev.rawblock.device.MemberHeader;
+import dev.rawblock.testkit.device.MirrorMembers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -78,7 +76,7 @@ class MirrorCommandTest {
             }
             assertEquals(0, served.stop());
         }
-        assertDataEqual(a, b);
+        MirrorMembers.assertDataEqual(a, b);
         Run fsck = rawblock("fsck", "--path", a.toString(), "--path", b.toString(), "--json");
         assertEquals(0, fsck.exitCode(), fsck.err());
         assertEquals((double) KEYS + 1, fsck.json().get("entries"));
@@ -100,21 +98,5 @@ class MirrorCommandTest {
         Run run = rawblock("format", "--mirror", "--path", dir.resolve("x.img").toString(), "--create-size", "64m");
         assertEquals(2, run.exitCode(), run.err());
         assertTrue(run.err().contains("--mirror needs exactly two --path, got 1"), run.err());
-    }
-
-    /** The members' data areas (everything after the member header and intent bitmap) are equal byte for byte. */
-    private static void assertDataEqual(Path a, Path b) throws IOException {
-        assertEquals(Files.size(a), Files.size(b));
-        try (InputStream x = Files.newInputStream(a); InputStream y = Files.newInputStream(b)) {
-            x.skipNBytes(MemberHeader.DATA_OFFSET);
-            y.skipNBytes(MemberHeader.DATA_OFFSET);
-            byte[] bx = new byte[1 << 20], by = new byte[1 << 20];
-            for (long at = MemberHeader.DATA_OFFSET; ; at += bx.length) {
-                int n = x.readNBytes(bx, 0, bx.length);
-                assertEquals(n, y.readNBytes(by, 0, by.length));
-                if (n == 0) return;
-                assertTrue(Arrays.equals(bx, 0, n, by, 0, n), "the members differ in the MiB at " + at);
-            }
-        }
     }
 }

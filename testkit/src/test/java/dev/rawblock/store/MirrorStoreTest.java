@@ -2,21 +2,19 @@ package dev.rawblock.store;
 
 import dev.rawblock.device.BlockDevice;
 import dev.rawblock.device.DeviceOptions;
-import dev.rawblock.device.MemberHeader;
 import dev.rawblock.device.MirrorDevice;
 import dev.rawblock.testkit.device.FaultInjectingDevice;
+import dev.rawblock.testkit.device.MirrorMembers;
 import dev.rawblock.uring.Errno;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -97,7 +95,7 @@ class MirrorStoreTest {
             assertEquals(0, store.stats().evictions() + store.stats().checksumFailures());
             assertAll(store, 100);
         }
-        assertMembersEqual(dir.resolve("a.img"), dir.resolve("b.img"));
+        MirrorMembers.assertDataEqual(dir.resolve("a.img"), dir.resolve("b.img"));
         try (BlockDevice alone = open("a.img", false)) {
             IOException e = assertThrows(IOException.class, () -> Store.open(alone, StoreOptions.defaults()));
             assertTrue(e.getMessage().endsWith("or a new device in the partner's place, which serve rebuilds)"), e.getMessage());
@@ -116,7 +114,7 @@ class MirrorStoreTest {
             awaitHealthy(store);
             assertAll(store, 110);
         }
-        assertMembersEqual(dir.resolve("a.img"), dir.resolve("b.img"));
+        MirrorMembers.assertDataEqual(dir.resolve("a.img"), dir.resolve("b.img"));
     }
 
     private static void awaitHealthy(Store store) throws InterruptedException {
@@ -124,21 +122,6 @@ class MirrorStoreTest {
         while (!store.stats().mirror().state().equals("healthy")) {
             assertTrue(System.nanoTime() < deadline, "rebuilt: " + store.stats().mirror());
             Thread.sleep(20);
-        }
-    }
-
-    /** After the member headers and bitmaps, the two files are equal byte for byte. */
-    private static void assertMembersEqual(Path a, Path b) throws IOException {
-        try (InputStream x = Files.newInputStream(a); InputStream y = Files.newInputStream(b)) {
-            x.skipNBytes(MemberHeader.DATA_OFFSET);
-            y.skipNBytes(MemberHeader.DATA_OFFSET);
-            byte[] bx = new byte[1 << 20], by = new byte[1 << 20];
-            for (long at = MemberHeader.DATA_OFFSET; ; at += bx.length) {
-                int n = x.readNBytes(bx, 0, bx.length), m = y.readNBytes(by, 0, by.length);
-                assertEquals(n, m, "sizes");
-                if (n == 0) return;
-                assertTrue(Arrays.equals(bx, 0, n, by, 0, n), "the members differ in the MiB at " + at);
-            }
         }
     }
 }
