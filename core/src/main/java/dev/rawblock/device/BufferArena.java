@@ -15,15 +15,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>
  *  region (capacity bytes, page aligned)            registered as fixed buffers 0..k-1,
  *  |<-- 1 GiB -->|<-- 1 GiB -->|<-- rest -->|        one per GiB (the kernel's limit per buffer)
- *  [ 4K ][  64K   ][ 4K ][   1M   ] ... bump -->
+ *  [4K][4K][ 8K ][   16K    ][        free 32K       ][   1M   ] ...   blocks aligned to their size
  * </pre>
  *
- * <p><b>Allocation.</b> Sizes are rounded up to a power of two (at least the alignment); each
- * size class keeps a free list of released blocks. New blocks are cut from the region with a
- * bump pointer, aligned to their own size so that no block straddles a registered piece; when
- * the region is exhausted, blocks come from ordinary aligned native memory, which still works
- * for direct I/O but is not a fixed buffer. Every block is reused through its free list, so
- * memory stays bounded by the peak in use.
+ * <p><b>Allocation.</b> Sizes are rounded up to a power of two (at least the alignment) and cut
+ * from the region by a buddy system ({@link BuddyBlocks}): a block is aligned to its own size, so
+ * none straddles a registered piece, and a block given back merges with its free neighbour, so
+ * memory released at one size serves any other. Only when the region has no free block large
+ * enough (or for a block above 1 GiB) does a buffer come from ordinary aligned native memory,
+ * which still works for direct I/O but is not a fixed buffer nor on huge pages; such blocks are
+ * kept per size for reuse, so memory stays bounded by the peak in use, and counted
+ * ({@link #outsideBytes}).
  *
  * <p><b>Fixed buffers.</b> Any sub-range of the region is a fixed buffer ({@link #fixedIndex}),
  * not only the start of a registered piece: callers that put their data in arena memory get
@@ -31,6 +33,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class BufferArena implements AutoCloseable {
     private static final int CLASSES = 48;
+    /** The largest block cut from the region: a registered buffer's limit, so a block is one fixed buffer. */
+    private static final int MAX_CLASS = Long.numberOfTrailingZeros(IoUringConstants.MAX_REGISTERED_BUFFER);
     /** The x86-64 transparent huge page. */
     static final long HUGE_PAGE = 2L << 20;
     /**
@@ -44,8 +48,10 @@ public final class BufferArena implements AutoCloseable {
     private final int alignment;
     private final MemorySegment region;
     private final long base;
-    private final AtomicLong bump = new AtomicLong();
-    private final java.util.List<ConcurrentLinkedDeque<MemorySegment>> free = new java.util.ArrayList<>(CLASSES);
+    private final BuddyBlocks blocks;
+    private final int minClass;
+    /** Per size class: released blocks from outside the region. */
+    private final java.util.List<ConcurrentLinkedDeque<MemorySegment>> outside = new java.util.ArrayList<>(CLASSES);
     private final AtomicLong outsideBytes = new AtomicLong();
 
     /**
@@ -63,7 +69,9 @@ public final class BufferArena implements AutoCloseable {
         // Touch every page now: first touch is slow on VMs, and it must not land on an I/O path.
         region.fill((byte) 0);
         this.base = region.address();
-        for (int i = 0; i < CLASSES; i++) free.add(new ConcurrentLinkedDeque<>());
+        this.minClass = Integer.numberOfTrailingZeros(this.alignment);
+        this.blocks = new BuddyBlocks(region.byteSize(), minClass, MAX_CLASS);
+        for (int i = 0; i < CLASSES; i++) outside.add(new ConcurrentLinkedDeque<>());
     }
 
     /**
@@ -156,9 +164,8 @@ public final class BufferArena implements AutoCloseable {
     public IoBuffer allocate(long bytes) {
         if (bytes <= 0) throw new IllegalArgumentException("buffer size must be > 0, got " + bytes);
         int cls = sizeClass(bytes);
-        long blockSize = 1L << cls;
-        MemorySegment block = free.get(cls).pollFirst();
-        if (block == null) block = carve(blockSize);
+        long off = cls <= MAX_CLASS ? blocks.take(cls) : -1;
+        MemorySegment block = off >= 0 ? region.asSlice(off, 1L << cls) : outsideBlock(cls);
         return new IoBuffer(this, cls, block, block.asSlice(0, bytes));
     }
 
@@ -168,7 +175,14 @@ public final class BufferArena implements AutoCloseable {
     }
 
     void release(int cls, MemorySegment block) {
-        free.get(cls).addFirst(block);
+        long off = block.address() - base;
+        if (off >= 0 && off < region.byteSize()) blocks.give(off, cls);
+        else outside.get(cls).addFirst(block);
+    }
+
+    /** Bytes of the region in free blocks (outside blocks not counted). */
+    public long freeBytes() {
+        return blocks.freeBytes();
     }
 
     private int sizeClass(long bytes) {
@@ -178,16 +192,11 @@ public final class BufferArena implements AutoCloseable {
         return cls;
     }
 
-    private MemorySegment carve(long blockSize) {
-        long blockAlign = Math.min(blockSize, IoUringConstants.MAX_REGISTERED_BUFFER);
-        while (true) {
-            long cur = bump.get();
-            long start = (cur + blockAlign - 1) / blockAlign * blockAlign;
-            if (start + blockSize > region.byteSize()) break;
-            if (bump.compareAndSet(cur, start + blockSize)) return region.asSlice(start, blockSize);
-        }
-        outsideBytes.addAndGet(blockSize);
-        return arena.allocate(blockSize, alignment);
+    private MemorySegment outsideBlock(int cls) {
+        MemorySegment block = outside.get(cls).pollFirst();
+        if (block != null) return block;
+        outsideBytes.addAndGet(1L << cls);
+        return arena.allocate(1L << cls, alignment);
     }
 
     /** Frees all memory. Buffers still in use must not be touched afterwards. */
