@@ -28,6 +28,25 @@ public final class ValueMemory {
         return arena.footprint(bytes);
     }
 
+    /** Bytes of registered memory (the arena's region): buffers from it are fixed buffers on huge pages. */
+    public long registeredBytes() {
+        return arena.capacity();
+    }
+
+    /** Bytes of registered memory not in use now. */
+    public long freeBytes() {
+        return arena.freeBytes();
+    }
+
+    /**
+     * Bytes of buffers that had to come from ordinary memory because the registered memory was
+     * all in use (kept for reuse, never given back): each of their transfers costs the kernel a
+     * page walk, so a figure that grows means the registered memory is too small for the load.
+     */
+    public long outsideBytes() {
+        return arena.outsideBytes();
+    }
+
     /** A buffer of at least {@code bytes} (exactly that many visible); closing it gives it back. */
     public Buffer allocate(long bytes) {
         return new Buffer(arena.allocate(bytes));

@@ -9,6 +9,7 @@ import dev.rawblock.store.FdpFigures;
 import dev.rawblock.store.MirrorStats;
 import dev.rawblock.store.StoreStats;
 import dev.rawblock.store.StoreStats.ClassStats;
+import dev.rawblock.store.ValueMemory;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramIterationValue;
 
@@ -122,6 +123,14 @@ final class MetricsReport {
                 + "when it would pass the budget.", context.values().budgetUsed());
         out.single("rawblock_value_buffer_budget_bytes", Type.GAUGE, "The memory budget for value buffers.",
                 context.config().memoryBudget());
+        ValueMemory memory = context.values().store().memory();
+        out.single("rawblock_registered_memory_bytes", Type.GAUGE, "Memory registered with the device for "
+                + "transfers without a page walk.", memory.registeredBytes());
+        out.single("rawblock_registered_memory_free_bytes", Type.GAUGE, "Registered memory not in use.",
+                memory.freeBytes());
+        out.single("rawblock_unregistered_buffer_bytes", Type.GAUGE, "Buffers taken from ordinary memory when "
+                + "the registered memory was all in use; growth means it is too small for the load.",
+                memory.outsideBytes());
     }
 
     private static void store(Exposition out, ServerContext context) {

@@ -4,6 +4,7 @@ import dev.rawblock.server.ServerContext;
 import dev.rawblock.server.ServerStats;
 import dev.rawblock.store.MirrorStats;
 import dev.rawblock.store.StoreStats;
+import dev.rawblock.store.ValueMemory;
 
 import java.util.List;
 import java.util.Locale;
@@ -114,6 +115,7 @@ final class InfoReport {
     private static void memory(Text t, ServerContext context, StoreStats s) {
         long rss = ProcessStats.residentBytes();
         long system = ProcessStats.systemMemoryBytes();
+        ValueMemory memory = context.values().store().memory();
         t.header("Memory")
                 .field("used_memory", s.usedSlotBytes())
                 .field("used_memory_human", human(s.usedSlotBytes()))
@@ -128,6 +130,9 @@ final class InfoReport {
                 .field("maxmemory_policy", ConfigCommand.policy(context))
                 .field("value_buffer_bytes", context.values().budgetUsed())
                 .field("value_buffer_budget", context.config().memoryBudget())
+                .field("registered_memory_bytes", memory.registeredBytes())
+                .field("registered_memory_free_bytes", memory.freeBytes())
+                .field("unregistered_buffer_bytes", memory.outsideBytes())
                 .field("index_memory_bytes", s.indexMemoryBytes());
     }
 

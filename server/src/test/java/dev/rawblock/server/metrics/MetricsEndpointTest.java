@@ -59,6 +59,9 @@ class MetricsEndpointTest extends ServerFixture {
             assertEquals(1, m.value("rawblock_connections_total"));
             assertEquals(0, m.value("rawblock_protocol_errors_total"));
             assertTrue(m.value("rawblock_network_bytes_total{direction=\"in\"}") > (3 << 20));
+            assertEquals(store.memory().registeredBytes(), m.value("rawblock_registered_memory_bytes"));
+            assertTrue(m.value("rawblock_registered_memory_free_bytes") > 0);
+            assertEquals(0, m.value("rawblock_unregistered_buffer_bytes"), "a 3 MiB value fits the registered memory");
 
             for (String op : new String[] {RESP_SET, RESP_GET}) assertServiceTimes(m, op, 3);
             assertServiceTimes(m, "{protocol=\"lm\",op=\"get\"}", 0);

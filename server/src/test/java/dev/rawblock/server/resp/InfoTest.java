@@ -75,6 +75,12 @@ class InfoTest extends RespFixture {
             assertEquals(InfoReport.human(stats.capacityBytes()), f.get("maxmemory_human"));
             assertEquals("allkeys-lru", f.get("maxmemory_policy"));
             assertTrue(Long.parseLong(f.get("used_memory_rss")) > 0);
+            // The value buffers' registered memory: mostly free between requests, none needed from outside.
+            var memory = store.memory();
+            assertEquals(Long.toString(memory.registeredBytes()), f.get("registered_memory_bytes"));
+            long free = Long.parseLong(f.get("registered_memory_free_bytes"));
+            assertTrue(free > 0 && free <= memory.registeredBytes(), "free " + free);
+            assertEquals("0", f.get("unregistered_buffer_bytes"));
             assertEquals("0", f.get("loading"));
             assertEquals("0", f.get("aof_enabled"));
             assertEquals("ok", f.get("rdb_last_bgsave_status"));
