@@ -175,6 +175,9 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     IoDelayOption ioDelay;
 
+    @Mixin
+    SmallValueCacheOption smallValueCache;
+
     @Option(names = "--no-flush", description = "Do not fdatasync acknowledged writes (they survive a process crash, "
             + "not a power loss).")
     boolean noFlush;
@@ -209,8 +212,8 @@ final class ServeCommand implements Callable<Integer> {
         for (Path p : paths.isEmpty() ? List.of(DEFAULT_PATH) : paths) {
             targets.add(TargetPath.of(p, DEFAULT_PATH).toAbsolutePath().normalize());
         }
-        StoreOptions storeOptions = StoreOptions.defaults().withEviction(eviction).withFlush(!noFlush)
-                .withPlacement(placement).withEvents(events);
+        StoreOptions storeOptions = smallValueCache.apply(StoreOptions.defaults().withEviction(eviction)
+                .withFlush(!noFlush).withPlacement(placement).withEvents(events));
         try (Store store = openOrCreate(targets, storeOptions)) {
             ServerConfig serverConfig = serverConfig(store.maxValueBytes());
             for (String name : new String[] {"TERM", "INT"}) Signal.handle(new Signal(name), s -> stop.countDown());

@@ -5,6 +5,7 @@ import dev.rawblock.cli.text.SizeParser;
 import dev.rawblock.device.BlockDevice;
 import dev.rawblock.device.DeviceOptions;
 import dev.rawblock.store.MirrorStats;
+import dev.rawblock.store.SmallValueCacheStats;
 import dev.rawblock.store.Store;
 import dev.rawblock.store.StoreOptions;
 import dev.rawblock.store.StoreStats;
@@ -134,6 +135,17 @@ public final class StatsCommand implements Callable<Integer> {
                         : String.format(Locale.ROOT, "%.1f B per entry", s.indexMemoryBytes() / (double) s.entries()));
         out.printf(Locale.ROOT, "  %-18s %d written, %d failed (since open; a read-only open writes none)%n",
                 "checkpoints", s.checkpoints(), s.checkpointFailures());
+        SmallValueCacheStats c = s.smallValueCache();
+        out.printf(Locale.ROOT, "  %-18s %s%n", "small-value cache", c.budgetBytes() == 0 ? "off"
+                : String.format(Locale.ROOT, "%d copies in %.1f of %.1f MiB; %d hits, %d misses (since open)",
+                        c.entries(), c.bytes() / (double) (1 << 20), c.budgetBytes() / (double) (1 << 20), c.hits(),
+                        c.misses()));
+    }
+
+    /** The small-value cache's figures. */
+    private static Json smallValueCache(SmallValueCacheStats c) {
+        return new Json().put("budget_bytes", c.budgetBytes()).put("entries", c.entries()).put("bytes", c.bytes())
+                .put("hits", c.hits()).put("misses", c.misses());
     }
 
     /** How reports name the kind of target: file, block device, NVMe namespace. */
@@ -184,6 +196,7 @@ public final class StatsCommand implements Callable<Integer> {
                 .put("checkpoints", s.checkpoints()).put("checkpoint_failures", s.checkpointFailures())
                 .put("journal_groups", s.journalGroups()).put("batch_submissions", s.batchSubmissions())
                 .put("puts_stored", s.putsStored()).put("puts_failed", s.putsFailed()).put("hits", s.hits())
-                .put("misses", s.misses()).putObject("fdp", fdp.json()).toString();
+                .put("misses", s.misses()).putObject("small_value_cache", smallValueCache(s.smallValueCache()))
+                .putObject("fdp", fdp.json()).toString();
     }
 }

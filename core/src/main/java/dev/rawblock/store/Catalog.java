@@ -35,6 +35,8 @@ final class Catalog {
     final SizeClasses classes;
     final SlotLayout slots;
     final Reservations reservations;
+    /** Copies of small values by slot (guarded by lock): forgotten in {@link #releaseSlot}, filled by {@link #keepCopy}. */
+    final SmallValueCache cache;
     private final ReentrantLock lock = new ReentrantLock();
     private final Journal journal;
     private final boolean readOnly;
@@ -80,6 +82,7 @@ final class Catalog {
         this.readOnly = options.readOnly();
         this.events = options.events();
         this.counters = counters;
+        this.cache = new SmallValueCache(options.smallValueCacheBytes());
         this.reservations = new Reservations(index, space, classes, options.eviction(), this::evict);
         for (long pos = 0; pos < index.capacity(); pos++) {
             if (index.empty(pos)) continue;
@@ -219,6 +222,9 @@ final class Catalog {
      * bytes (nor the same key's next value written into the same slot).
      */
     void releaseSlot(int slotId) {
+        // The one place a slot stops holding an entry's value (before it is parked or freed): its
+        // copy goes with it, so a slot reused by another value can never serve this one's bytes.
+        cache.forget(slotId);
         if (readers.containsKey(slotId)) {
             space.park(slotId);
             freeWhenRead.add(slotId);
@@ -320,8 +326,25 @@ final class Catalog {
     void unlease(int slotId) {
         if (readers.merge(slotId, -1, Integer::sum) == 0) {
             readers.remove(slotId);
-            if (freeWhenRead.remove(slotId)) space.free(slotId);
+            if (freeWhenRead.remove(slotId)) {
+                assert !cache.holds(slotId) : "slot " + slotId + " is freed with a cached copy of its old value";
+                space.free(slotId);
+            }
         }
+    }
+
+    /**
+     * Keeps {@code value} as the cached copy of the value in {@code slotId}, if the slot still holds
+     * a loadable entry's value: a slot its entry left while it was read (parked until its readers
+     * are done, then freed) is not cached again. Called by a load before it gives its lease back,
+     * and by a put as it commits, so the slot cannot have been reused in between.
+     */
+    void keepCopy(int slotId, byte[] value) {
+        long pos = entryIn(slotId);
+        if (pos < 0) return;
+        assert index.length(pos) == value.length
+                : "a copy of " + value.length + " bytes for slot " + slotId + " whose entry has " + index.length(pos);
+        cache.put(slotId, value);
     }
 
     // ------------------------------------------------------------------ background and bulk removal
@@ -401,6 +424,11 @@ final class Catalog {
         assert pinned == pinnedEntries : pinned + " pinned entries, counted " + pinnedEntries;
         assert expiring == expiringEntries : expiring + " expiring entries, counted " + expiringEntries;
         for (int slotId : freeWhenRead) assert readers.containsKey(slotId) : "slot " + slotId + " waits for no reader";
+        cache.forEach((slotId, length) -> {
+            long pos = space.positionOf(slotId);
+            assert pos >= 0 && index.slotId(pos) == slotId && index.length(pos) == length
+                    : "slot " + slotId + " has a cached copy of " + length + " bytes but no entry of that length";
+        });
         return true;
     }
 }

@@ -1,6 +1,7 @@
 package dev.rawblock.store;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -50,8 +51,11 @@ final class LoadBatch {
      */
     long[] load(List<byte[]> keys, List<MemorySegment> destinations) {
         long[] results = misses(keys.size());
-        List<Found> found = lease(keys, (i, length) -> destinations.get(i).byteSize() >= length, results);
-        return readLeased(keys, destinations, found, results);
+        Lookup lookup = lease(keys, (i, length) -> destinations.get(i).byteSize() >= length, true, results);
+        for (int i = 0; i < keys.size(); i++) {
+            if (lookup.cached[i] != null) copy(lookup.cached[i], destinations.get(i), i, results);
+        }
+        return readLeased(keys, destinations, lookup.leased, results);
     }
 
     /**
@@ -60,42 +64,42 @@ final class LoadBatch {
      */
     long[] load(List<byte[]> keys, Destination destination) throws InterruptedException {
         long[] results = misses(keys.size());
-        List<Found> found;
+        Lookup lookup;
         Health health = slots.health();
         health.begin();
         try {
-            found = lease(keys, (i, length) -> true, results);
+            lookup = lease(keys, (i, length) -> true, true, results);
         } finally {
             health.end();
         }
-        return loadLeased(keys, found, results, destination);
+        return loadLeased(keys, lookup, results, destination);
     }
 
     /**
      * One key, one lookup: a value of {@code streamFrom} bytes or more (and not inline in its
      * header) goes to a {@link ValueReader}, which keeps the lease; a smaller one is loaded into
-     * {@code destination}.
+     * {@code destination} (from the cache when it has a copy).
      */
     GetResult get(byte[] key, long streamFrom, Destination destination) throws InterruptedException {
         long[] results = misses(1);
         List<byte[]> keys = List.of(key);
-        List<Found> found;
+        Lookup lookup;
         Health health = slots.health();
         health.begin();
         try {
-            found = lease(keys, (i, length) -> true, results);
-            if (found.isEmpty()) {
+            lookup = lease(keys, (i, length) -> true, true, results);
+            if (lookup.leased.isEmpty() && lookup.cached[0] == null) {
                 counted.count(false);
                 return GetResult.MISS;
             }
-            Found f = found.getFirst();
-            if (f.length >= streamFrom && !SlotHeader.inline(key.length, f.length, slots.block())) {
+            Found f = lookup.leased.isEmpty() ? null : lookup.leased.getFirst();
+            if (f != null && f.length >= streamFrom && !SlotHeader.inline(key.length, f.length, slots.block())) {
                 return new GetResult(f.length, reader(key, f));
             }
         } finally {
             health.end();
         }
-        return new GetResult(loadLeased(keys, found, results, destination)[0], null);
+        return new GetResult(loadLeased(keys, lookup, results, destination)[0], null);
     }
 
     /**
@@ -104,8 +108,9 @@ final class LoadBatch {
      */
     ValueReader open(byte[] key) {
         long[] results = misses(1);
+        // Not from the cache: a reader is for values read in pieces, and it keeps its lease while it is open.
         List<Found> found = lease(List.of(key), (i, length) -> !SlotHeader.inline(key.length, length, slots.block()),
-                results);
+                false, results).leased;
         if (found.isEmpty()) {
             if (results[0] == Store.MISS) counted.count(false);
             return null;
@@ -125,12 +130,20 @@ final class LoadBatch {
     }
 
     /**
+     * What a lookup found: the keys whose slots it leased for a read, and per key (null for the
+     * others) the cached copy of a value that needs no read.
+     */
+    private record Lookup(List<Found> leased, byte[][] cached) {}
+
+    /**
      * In one lock hold, finds the keys that can be served now, touches them (an access, for
-     * eviction) and leases their slots; a key found that {@code admit} refuses is neither:
+     * eviction) and, with {@code fromCache}, takes the cached copies of those that have one, and
+     * leases the slots of the others; a key found that {@code admit} refuses is neither:
      * {@link Store#DESTINATION_TOO_SMALL} in {@code results}.
      */
-    private List<Found> lease(List<byte[]> keys, Admit admit, long[] results) {
+    private Lookup lease(List<byte[]> keys, Admit admit, boolean fromCache, long[] results) {
         List<Found> found = new ArrayList<>();
+        byte[][] cached = new byte[keys.size()][];
         int block = slots.block();
         catalog.lock();
         try {
@@ -146,6 +159,9 @@ final class LoadBatch {
                     continue;
                 }
                 catalog.touch(pos, now);
+                // A copy is of the value this slot holds now (see SmallValueCache): no lease needed.
+                cached[i] = fromCache ? catalog.cache.get(catalog.index.slotId(pos), length) : null;
+                if (cached[i] != null) continue;
                 int slotId = catalog.lease(pos); // not reused while it is read (see Catalog.releaseSlot)
                 found.add(new Found(i, fp, slotId, catalog.place(slotId), length,
                         SlotHeader.ioBytes(keys.get(i).length, length, block)));
@@ -153,7 +169,13 @@ final class LoadBatch {
         } finally {
             catalog.unlock();
         }
-        return found;
+        return new Lookup(found, cached);
+    }
+
+    /** Copies a cached value into key {@code key}'s destination: its result is then a hit. */
+    private static void copy(byte[] value, MemorySegment destination, int key, long[] results) {
+        MemorySegment.copy(value, 0, destination, ValueLayout.JAVA_BYTE, 0, value.length);
+        results[key] = value.length;
     }
 
     /**
@@ -162,24 +184,34 @@ final class LoadBatch {
      * operations ({@link Health}), so that neither other calls nor a close wait for it; the reads
      * are an operation of their own.
      */
-    private long[] loadLeased(List<byte[]> keys, List<Found> found, long[] results, Destination destination)
+    private long[] loadLeased(List<byte[]> keys, Lookup lookup, long[] results, Destination destination)
             throws InterruptedException {
+        List<Found> found = lookup.leased;
         MemorySegment[] into = new MemorySegment[keys.size()];
         List<Found> reading = new ArrayList<>(found.size());
         List<Found> leftOut = new ArrayList<>();
         try {
-            for (Found f : found) {
-                MemorySegment dst = destination.forValue(f.key, f.length);
+            // In key order, cached or leased, so that a destination with a budget is asked as before.
+            for (int i = 0, next = 0; i < keys.size(); i++) {
+                Found f = next < found.size() && found.get(next).key == i ? found.get(next++) : null;
+                byte[] value = lookup.cached[i];
+                if (f == null && value == null) continue;
+                long length = f != null ? f.length : value.length;
+                MemorySegment dst = destination.forValue(i, length);
                 if (dst == null) {
-                    results[f.key] = Store.DESTINATION_TOO_SMALL;
-                    leftOut.add(f);
+                    results[i] = Store.DESTINATION_TOO_SMALL;
+                    if (f != null) leftOut.add(f);
                     continue;
                 }
-                if (dst.byteSize() < f.length) {
+                if (dst.byteSize() < length) {
                     throw new IllegalArgumentException("destination of " + dst.byteSize() + " bytes for a value of "
-                            + f.length);
+                            + length);
                 }
-                into[f.key] = dst;
+                if (f == null) {
+                    copy(value, dst, i, results);
+                    continue;
+                }
+                into[i] = dst;
                 reading.add(f);
             }
         } catch (InterruptedException | RuntimeException e) {
@@ -201,24 +233,56 @@ final class LoadBatch {
         }
     }
 
-    /** Reads the leased keys in one submission, gives the leases back, drops what failed verification. */
+    /**
+     * Reads the leased keys in one submission, keeps copies of the small values that verified, gives
+     * the leases back, drops what failed verification. Counts every key (cached copies included).
+     */
     private long[] readLeased(List<byte[]> keys, List<MemorySegment> destinations, List<Found> found, long[] results) {
         List<Found> corrupt = new ArrayList<>();
+        byte[][] copies = null;
         try {
             slots.read(keys, destinations, found, results, corrupt);
+            copies = copiesToKeep(destinations, found, results);
         } finally {
-            release(found);
+            release(found, copies);
         }
         if (!corrupt.isEmpty()) catalog.dropCorrupt(corrupt);
         for (long r : results) counted.count(r >= 0);
         return results;
     }
 
+    /**
+     * Per found key (null for the others), a copy of the value just read and verified, if it is one
+     * the cache keeps; taken outside the lock, kept by {@link #release} while the slot is still leased.
+     */
+    private byte[][] copiesToKeep(List<MemorySegment> destinations, List<Found> found, long[] results) {
+        byte[][] copies = null;
+        for (int n = 0; n < found.size(); n++) {
+            Found f = found.get(n);
+            if (results[f.key] != f.length || !catalog.cache.keeps(f.length)) continue;
+            if (copies == null) copies = new byte[found.size()][];
+            copies[n] = destinations.get(f.key).asSlice(0, f.length).toArray(ValueLayout.JAVA_BYTE);
+        }
+        return copies;
+    }
+
     private void release(List<Found> found) {
+        release(found, null);
+    }
+
+    /**
+     * Gives the leases back, first keeping {@code copies} (per found key, or null): under the same
+     * lock hold, before the slots can be freed and reused, so a copy is of the value its slot holds.
+     */
+    private void release(List<Found> found, byte[][] copies) {
         if (found.isEmpty()) return;
         catalog.lock();
         try {
-            for (Found f : found) catalog.unlease(f.slotId);
+            for (int n = 0; n < found.size(); n++) {
+                Found f = found.get(n);
+                if (copies != null && copies[n] != null) catalog.keepCopy(f.slotId, copies[n]);
+                catalog.unlease(f.slotId);
+            }
         } finally {
             catalog.unlock();
         }

@@ -1,6 +1,7 @@
 package dev.rawblock.store;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -76,7 +77,7 @@ final class PutBatch {
             // otherwise a crash could bring back the old entry pointing at new data.
             boolean[] written = plan.planned.isEmpty() || health.awaitDurable(plan.deleteMarker)
                     ? slots.write(plan.planned, keys, values) : new boolean[plan.planned.size()];
-            commit(plan.planned, written, results);
+            commit(plan.planned, written, values, results);
             if (plan.waits.isEmpty()) break;
             plan.waits.forEach(CompletableFuture::join);
         }
@@ -107,7 +108,7 @@ final class PutBatch {
     PutResult finish(Planned planned, boolean written) {
         return health.guarded(() -> {
             PutResult[] result = new PutResult[1];
-            commit(List.of(planned), new boolean[] {written}, result);
+            commit(List.of(planned), new boolean[] {written}, null, result); // the cache gets it on a load
             return result[0];
         });
     }
@@ -194,9 +195,10 @@ final class PutBatch {
      * (WRITE_FAILED, or CANCELED when a delete came meanwhile; a replaced value then stays as it
      * was). Then waits until the journal holds the stored ones durably (acknowledged means
      * durable), frees the replaced values' old slots, and ends the puts for whoever waits on them.
-     * Counts every outcome.
+     * A small value stored gets its cached copy from {@code values} (null: none). Counts every outcome.
      */
-    private void commit(List<Planned> planned, boolean[] written, PutResult[] results) {
+    private void commit(List<Planned> planned, boolean[] written, List<MemorySegment> values, PutResult[] results) {
+        byte[][] copies = copiesToKeep(planned, written, values);
         long ticket = 0;
         List<Integer> replacedSlots = new ArrayList<>();
         List<Catalog.Pending> ended = new ArrayList<>(planned.size());
@@ -227,11 +229,13 @@ final class PutBatch {
                         index.setSlot(pos, pl.slotId, pl.length);
                         catalog.space.moved(pl.slotId, pos);
                         catalog.space.park(old); // until the new value is durable, a crash brings the old one back
+                        catalog.cache.forget(old); // no entry's value any more: no longer worth its memory
                         replacedSlots.add(old);
                     }
                     index.setState(pos, KeyIndex.STORED);
                     index.setGeneration(pos, catalog.generation);
                     catalog.payload(pl.slotId, pl.length);
+                    if (copies[p] != null) catalog.keepCopy(pl.slotId, copies[p]);
                     results[pl.key] = PutResult.STORED;
                     ticket = journal.append(Change.put(pl.fp, pl.slotId, pl.length, pl.seq));
                     // A PUT clears the expiry in replay; an expiring value's EXPIRE follows it in the same group.
@@ -254,6 +258,23 @@ final class PutBatch {
         }
         for (Catalog.Pending e : ended) e.ended().complete(null);
         for (PutResult r : results) if (r != null) counted.count(r);
+    }
+
+    /**
+     * Per planned key (null for the others), a copy of its value if it was written and is one the
+     * cache keeps: taken before the lock, from the caller's memory, which is the value's until the
+     * put returns.
+     */
+    private byte[][] copiesToKeep(List<Planned> planned, boolean[] written, List<MemorySegment> values) {
+        byte[][] copies = new byte[planned.size()][];
+        if (values == null) return copies;
+        for (int p = 0; p < planned.size(); p++) {
+            Planned pl = planned.get(p);
+            if (written[p] && catalog.cache.keeps(pl.length)) {
+                copies[p] = values.get(pl.key).toArray(ValueLayout.JAVA_BYTE);
+            }
+        }
+        return copies;
     }
 
     /** The journal failed before these puts were durable: take back the ones that were indexed. */

@@ -84,7 +84,7 @@ final class StoreCounters {
                 cost.batchSubmissions.sum(), journal.groups(), nanos == 0 ? -1 : (now - nanos) / 1_000_000,
                 cost.lockAcquisitions.sum(), catalog.index.memoryBytes() + slotTableBytes, checkpointer.written(),
                 checkpointer.failed(), journal.fill(), (now - checkpointNanos) / 1_000_000, catalog.expiringEntries,
-                removals.expired.sum(), members(catalog, regionBytes, devices), mirror);
+                removals.expired.sum(), members(catalog, regionBytes, devices), mirror, catalog.cache.stats());
     }
 
     /**

@@ -19,15 +19,23 @@ import java.time.Duration;
  *                           and {@code fsck} without repair, on a device opened read-only)
  * @param placement          how writes use the FDP placement handles of an NVMe namespace
  *                           ({@link PlacementPolicy#AUTO} by default; off where the device has none)
+ * @param smallValueCacheBytes heap memory for copies of small values (at most 4 KiB each), so their
+ *                           loads need no device read; 0 turns the cache off
  * @param events             hears evictions, dropped entries, full space and journal or checkpoint
  *                           failures, for the owner's log (default: {@link StoreEvents#NONE})
  * @param runtime            clocks, futures and background threads ({@link StoreRuntime#SYSTEM}, or a
  *                           simulation's)
  */
 public record StoreOptions(Eviction eviction, long maxBatchBytes, boolean flush, Duration checkpointInterval,
-                           Duration quietWait, boolean readOnly, PlacementPolicy placement, StoreEvents events,
-                           StoreRuntime runtime) {
+                           Duration quietWait, boolean readOnly, PlacementPolicy placement, long smallValueCacheBytes,
+                           StoreEvents events, StoreRuntime runtime) {
     public static final long DEFAULT_MAX_BATCH_BYTES = 256L << 20;
+    /**
+     * 64 MiB: at about 124 bytes per 28-byte LMCache metadata value, the metadata of half a million
+     * chunks, which at 1 MiB or more each is more KV cache than a device holds; small beside a JVM
+     * heap, and taken only as values are loaded or stored.
+     */
+    public static final long DEFAULT_SMALL_VALUE_CACHE_BYTES = 64L << 20;
 
     public StoreOptions {
         if (eviction == null) throw new IllegalArgumentException("eviction must be lru or none");
@@ -39,49 +47,60 @@ public record StoreOptions(Eviction eviction, long maxBatchBytes, boolean flush,
             throw new IllegalArgumentException("quiet wait must be >= 0, got " + quietWait);
         }
         if (placement == null) placement = PlacementPolicy.AUTO;
+        if (smallValueCacheBytes < 0) {
+            throw new IllegalArgumentException("small-value cache bytes must be >= 0 (0: off), got " + smallValueCacheBytes);
+        }
         if (events == null) throw new IllegalArgumentException("events must be a listener (StoreEvents.NONE for none)");
         if (runtime == null) throw new IllegalArgumentException("runtime must not be null");
     }
 
-    /** LRU eviction, 256 MiB per submission, flushing on, a checkpoint a minute (waiting up to 5 s for quiet), read-write. */
+    /**
+     * LRU eviction, 256 MiB per submission, flushing on, a checkpoint a minute (waiting up to 5 s for
+     * quiet), read-write, a 64 MiB small-value cache.
+     */
     public static StoreOptions defaults() {
         return new StoreOptions(Eviction.LRU, DEFAULT_MAX_BATCH_BYTES, true, Duration.ofSeconds(60), Duration.ofSeconds(5),
-                false, PlacementPolicy.AUTO, StoreEvents.NONE, StoreRuntime.SYSTEM);
+                false, PlacementPolicy.AUTO, DEFAULT_SMALL_VALUE_CACHE_BYTES, StoreEvents.NONE, StoreRuntime.SYSTEM);
     }
 
     public StoreOptions withEviction(Eviction e) {
-        return new StoreOptions(e, maxBatchBytes, flush, checkpointInterval, quietWait, readOnly, placement, events, runtime);
+        return new StoreOptions(e, maxBatchBytes, flush, checkpointInterval, quietWait, readOnly, placement, smallValueCacheBytes, events, runtime);
     }
 
     public StoreOptions withMaxBatchBytes(long b) {
-        return new StoreOptions(eviction, b, flush, checkpointInterval, quietWait, readOnly, placement, events, runtime);
+        return new StoreOptions(eviction, b, flush, checkpointInterval, quietWait, readOnly, placement, smallValueCacheBytes, events, runtime);
     }
 
     public StoreOptions withFlush(boolean f) {
-        return new StoreOptions(eviction, maxBatchBytes, f, checkpointInterval, quietWait, readOnly, placement, events, runtime);
+        return new StoreOptions(eviction, maxBatchBytes, f, checkpointInterval, quietWait, readOnly, placement, smallValueCacheBytes, events, runtime);
     }
 
     public StoreOptions withCheckpointInterval(Duration d) {
-        return new StoreOptions(eviction, maxBatchBytes, flush, d, quietWait, readOnly, placement, events, runtime);
+        return new StoreOptions(eviction, maxBatchBytes, flush, d, quietWait, readOnly, placement, smallValueCacheBytes, events, runtime);
     }
 
     public StoreOptions withQuietWait(Duration d) {
-        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, d, readOnly, placement, events, runtime);
+        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, d, readOnly, placement, smallValueCacheBytes, events, runtime);
     }
 
     public StoreOptions withReadOnly(boolean r) {
-        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, quietWait, r, placement, events, runtime);
+        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, quietWait, r, placement, smallValueCacheBytes, events, runtime);
     }
 
     public StoreOptions withPlacement(PlacementPolicy p) {
-        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, quietWait, readOnly, p, events, runtime);
+        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, quietWait, readOnly, p, smallValueCacheBytes, events, runtime);
+    }
+
+    /** Heap memory for copies of small values, 0 for none (see {@link #smallValueCacheBytes}). */
+    public StoreOptions withSmallValueCacheBytes(long b) {
+        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, quietWait, readOnly, placement, b, events, runtime);
     }
 
     public StoreOptions withEvents(StoreEvents listener) {
-        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, quietWait, readOnly, placement, listener, runtime);
+        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, quietWait, readOnly, placement, smallValueCacheBytes, listener, runtime);
     }
 
     public StoreOptions withRuntime(StoreRuntime r) {
-        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, quietWait, readOnly, placement, events, r);
+        return new StoreOptions(eviction, maxBatchBytes, flush, checkpointInterval, quietWait, readOnly, placement, smallValueCacheBytes, events, r);
     }
 }

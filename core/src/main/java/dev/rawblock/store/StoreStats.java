@@ -39,6 +39,7 @@ import java.util.List;
  * @param expiredKeys        entries removed because their expiry time passed (on access or by the sweep)
  * @param members            per device the store is on (one, or the members of a span or mirror, in their places)
  * @param mirror             the mirror's state when the store is on one, else null
+ * @param smallValueCache    the small-value cache's figures (all 0 when it is off)
  */
 public record StoreStats(long entries, long maxEntries, long payloadBytes, long usedSlotBytes, long capacityBytes,
                          long assignedBytes, long freeRegions, long regions, List<ClassStats> classes,
@@ -47,7 +48,7 @@ public record StoreStats(long entries, long maxEntries, long payloadBytes, long 
                          long batchSubmissions, long journalGroups, long lastIoAgeMillis, long lockAcquisitions,
                          long indexMemoryBytes, long checkpoints, long checkpointFailures, double journalFill,
                          long lastCheckpointAgeMillis, long expiringEntries, long expiredKeys,
-                         List<MemberStats> members, MirrorStats mirror) {
+                         List<MemberStats> members, MirrorStats mirror, SmallValueCacheStats smallValueCache) {
 
     /**
      * One device of the store (for a span, one member: its regions and their values, and its I/O).

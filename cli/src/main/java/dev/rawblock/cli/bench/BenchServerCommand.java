@@ -2,6 +2,7 @@ package dev.rawblock.cli.bench;
 
 import dev.rawblock.cli.FormatCommand;
 import dev.rawblock.cli.IoDelayOption;
+import dev.rawblock.cli.SmallValueCacheOption;
 import dev.rawblock.cli.Progress;
 import dev.rawblock.cli.text.Json;
 import dev.rawblock.cli.text.SizeParser;
@@ -92,6 +93,9 @@ final class BenchServerCommand implements Callable<Integer> {
     @Mixin
     IoDelayOption ioDelay;
 
+    @Mixin
+    SmallValueCacheOption smallValueCache;
+
     @Option(names = "--force", description = "Erase an existing rawblock store at --path.")
     boolean force;
 
@@ -114,7 +118,7 @@ final class BenchServerCommand implements Callable<Integer> {
         Path target = scratch.path();
         boolean create = scratch.create();
         Progress progress = new Progress(spec.commandLine().getErr(), Progress.stderrIsTerminal());
-        StoreOptions storeOptions = StoreOptions.defaults().withFlush(!noFlush);
+        StoreOptions storeOptions = smallValueCache.apply(StoreOptions.defaults().withFlush(!noFlush));
         DeviceOptions options = DeviceOptions.of(target).withQueueDepth(Math.max(64, 2 * clients))
                 .withArenaBytes(Math.min(1L << 30, 4L * clients * Long.highestOneBit(valueSize * 2 - 1)));
         if (create) options = options.withCreateSize(capacity);

@@ -5,6 +5,7 @@ import dev.rawblock.cli.EvictionConverter;
 
 import dev.rawblock.cli.FormatCommand;
 import dev.rawblock.cli.IoDelayOption;
+import dev.rawblock.cli.SmallValueCacheOption;
 import dev.rawblock.cli.Progress;
 import dev.rawblock.cli.StatsCommand;
 import dev.rawblock.cli.StoreDevices;
@@ -189,6 +190,9 @@ final class BenchStoreCommand implements Callable<Integer> {
     @Mixin
     IoDelayOption ioDelay;
 
+    @Mixin
+    SmallValueCacheOption smallValueCache;
+
     @Option(names = "--force", description = "Overwrite an existing rawblock store at --path.")
     boolean force;
 
@@ -234,7 +238,7 @@ final class BenchStoreCommand implements Callable<Integer> {
         RocksPeer rocks = peers.contains(Peer.ROCKSDB) ? RocksPeer.create(rocksDir, flush, keep, valueSize, total) : null;
         // With the io_uring peer, the two engines take turns on one namespace and one store, each
         // opening it only for its own passes (EnginePeer); otherwise our store stays open throughout.
-        StoreOptions storeOptions = StoreOptions.defaults().withEviction(eviction).withFlush(flush);
+        StoreOptions storeOptions = smallValueCache.apply(StoreOptions.defaults().withEviction(eviction).withFlush(flush));
         Path peerDevice = peers.contains(Peer.IO_URING) ? EnginePeer.blockDevice(path, engine) : null;
         report.hugePages(!smallPages);
         try (rocks; BenchValues values = new BenchValues(valueSize, qd, !smallPages);

@@ -62,6 +62,18 @@ public final class SizeParser {
                 + " (examples: 4096, 256k, 64m, 2g, 1t; units are powers of 1024)");
     }
 
+    /** A size, or 0 for options where 0 means "none" (a cache turned off, say). */
+    static long parseOrZero(String text) {
+        return text != null && text.strip().equals("0") ? 0 : parse(text);
+    }
+
+    /** As {@link Converter}, also taking 0. */
+    public static final class OrZeroConverter extends ParsingConverter<Long> {
+        OrZeroConverter() {
+            super(SizeParser::parseOrZero);
+        }
+    }
+
     /** Lets picocli options take sizes; a bad value becomes a usage error. */
     public static final class Converter extends ParsingConverter<Long> {
         Converter() {

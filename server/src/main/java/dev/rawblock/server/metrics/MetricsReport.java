@@ -7,6 +7,7 @@ import dev.rawblock.server.ServerStats;
 import dev.rawblock.server.metrics.Exposition.Type;
 import dev.rawblock.store.FdpFigures;
 import dev.rawblock.store.MirrorStats;
+import dev.rawblock.store.SmallValueCacheStats;
 import dev.rawblock.store.StoreStats;
 import dev.rawblock.store.StoreStats.ClassStats;
 import dev.rawblock.store.ValueMemory;
@@ -171,6 +172,7 @@ final class MetricsReport {
         out.single("rawblock_misses_total", Type.COUNTER, "Keys a GET (either protocol) asked for and did not find.",
                 context.stats().misses());
         out.single("rawblock_evictions_total", Type.COUNTER, "Entries evicted to make room.", s.evictions());
+        smallValueCache(out, s.smallValueCache());
         out.single("rawblock_checksum_failures_total", Type.COUNTER,
                 "Loads that found a slot failing verification (the entry was dropped, the load missed).",
                 s.checksumFailures());
@@ -184,6 +186,20 @@ final class MetricsReport {
         out.single("rawblock_checkpoint_age_seconds", Type.GAUGE, "Time since the last checkpoint, or since open; "
                 + "it grows while the store is unchanged, when no checkpoint is needed.",
                 s.lastCheckpointAgeMillis() / 1000.0);
+    }
+
+    /** The small-value cache: copies of values of 4 KiB or less, served without a device read. */
+    private static void smallValueCache(Exposition out, SmallValueCacheStats c) {
+        out.single("rawblock_small_value_cache_hits_total", Type.COUNTER,
+                "Loads of small values served from the cache's copies, without a device read.", c.hits());
+        out.single("rawblock_small_value_cache_misses_total", Type.COUNTER,
+                "Loads of values small enough for the cache that read the device (the value is then kept).", c.misses());
+        out.single("rawblock_small_value_cache_entries", Type.GAUGE, "Values the small-value cache holds copies of.",
+                c.entries());
+        out.single("rawblock_small_value_cache_bytes", Type.GAUGE,
+                "Memory the small-value cache is charged: its copies and a fixed overhead per copy.", c.bytes());
+        out.single("rawblock_small_value_cache_budget_bytes", Type.GAUGE,
+                "The most memory the small-value cache may take (0: off).", c.budgetBytes());
     }
 
     /** Per device the store is on (one, or each member of a store over several), labelled by its path. */

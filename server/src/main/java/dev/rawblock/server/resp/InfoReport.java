@@ -244,6 +244,11 @@ final class InfoReport {
                 .field("read_errors", s.readErrors())
                 .field("write_errors", s.writeErrors())
                 .field("in_flight_io", s.inFlightIo())
+                .field("small_value_cache_budget_bytes", s.smallValueCache().budgetBytes())
+                .field("small_value_cache_entries", s.smallValueCache().entries())
+                .field("small_value_cache_bytes", s.smallValueCache().bytes())
+                .field("small_value_cache_hits", s.smallValueCache().hits())
+                .field("small_value_cache_misses", s.smallValueCache().misses())
                 .field("members", s.members().size());
         // Redis's own style for a list (as its slaveN lines): one line per device, its figures comma separated.
         for (int i = 0; i < s.members().size(); i++) {
