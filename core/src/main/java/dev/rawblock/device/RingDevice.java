@@ -27,7 +27,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *
  * <p><b>Ring thread loop.</b> Move queued requests to the backlog, let the engine turn backlog
  * requests into SQEs while it has room, then one {@code io_uring_enter} both submits them and, when
- * there is nothing else to do, waits for a completion. Creating the ring on this thread is what
+ * there is nothing else to do, waits for a completion. Within a burst of completions, what each
+ * one's callback issues is submitted before the next is handled (see {@link #onCompletion}). Creating the ring on this thread is what
  * lets the kernel grant {@code SINGLE_ISSUER | DEFER_TASKRUN}.
  *
  * <p><b>Waking without polling.</b> A read of an eventfd is always pending in the ring. A
@@ -199,6 +200,15 @@ abstract class RingDevice extends AbstractBlockDevice {
             return;
         }
         complete(userData, res);
+        // The request this completion's callback issued (a closed loop refilling its slot) goes to
+        // the kernel now, not after the completions behind it: handling a burst of them one by
+        // one would leave the device that much emptier, and a virtio disk then works in
+        // lockstep groups (4 KiB QD32 random reads: ~0.8 of fio's IOPS, ~11 requests per enter).
+        // The last completion of a burst leaves it to the loop, whose enter submits and waits at once.
+        if (!stopping && ring.completionsReady() > 0) {
+            fill();
+            if (ring.pendingSubmissions() > 0) ring.submit(0); // a refusal (EBUSY) is retried by the loop
+        }
     }
 
     // ---------------------------------------------------------------- close

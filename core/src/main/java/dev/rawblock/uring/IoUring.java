@@ -202,6 +202,11 @@ public final class IoUring implements AutoCloseable {
         return (int) r;
     }
 
+    /** Completions posted to the CQ and not yet reaped (a handler inside {@link #reap} sees those after its own). */
+    public int completionsReady() {
+        return (int) INT.getAcquire(cqRing, (long) cqTail) - cqRing.get(JAVA_INT, cqHead);
+    }
+
     /**
      * Hands every available completion to {@code handler}, in order, and returns how many there
      * were. Completions the kernel had to park because the CQ was full (overflow with

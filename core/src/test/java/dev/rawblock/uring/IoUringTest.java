@@ -46,6 +46,19 @@ class IoUringTest {
     }
 
     @Test
+    void aHandlerSeesTheCompletionsStillBehindIt() {
+        try (IoUring ring = IoUring.create(8, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN)) {
+            for (int i = 0; i < 3; i++) Sqe.nop(ring.nextSqe(), i);
+            assertEquals(3, ring.submit(3), "an enter waiting for 3 returns with all 3 posted");
+            assertEquals(3, ring.completionsReady());
+            List<Integer> behind = new ArrayList<>();
+            assertEquals(3, ring.reap((ud, res, fl) -> behind.add(ring.completionsReady())));
+            assertEquals(List.of(2, 1, 0), behind);
+            assertEquals(0, ring.completionsReady());
+        }
+    }
+
+    @Test
     void completionsBeyondTheCqAreNotLost() {
         try (IoUring ring = IoUring.create(4, 0)) {
             int total = ring.cqEntries() * 3;
