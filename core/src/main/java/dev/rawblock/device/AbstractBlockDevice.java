@@ -218,8 +218,15 @@ abstract class AbstractBlockDevice implements BlockDevice {
         return new DeviceClosedException(file.path().toString());
     }
 
-    /** Bytes one kernel call moves at most: the geometry's max transfer (aligned, within syscall limits). */
+    /**
+     * Bytes one read or write call moves at most: one syscall's limit, unless
+     * {@link DeviceOptions#maxTransfer} asks for less. Not the hardware's limit
+     * ({@link Geometry#maxTransfer}): the kernel cuts a plain read or write there itself and sends
+     * the pieces together, where cutting here would send them one after another, each on the
+     * completion of the last (a 4 MiB read from a loop device of 1280 KiB requests: 0.78 of fio's
+     * throughput at QD 1). NVMe commands, which the kernel does not split, use the geometry's.
+     */
     protected final long chunkLimit() {
-        return file.geometry().maxTransfer();
+        return options.maxTransfer() > 0 ? file.geometry().maxTransfer() : DeviceFile.MAX_SYSCALL_BYTES;
     }
 }

@@ -20,7 +20,8 @@ import java.util.Objects;
  * @param stageUnaligned copy buffers that are not native and aligned through arena buffers;
  *                     when false such operations fail with a message naming the address
  * @param maxTransfer  split transfers into kernel calls of at most this many bytes (a multiple of
- *                     the alignment); 0 means the hardware limit from sysfs
+ *                     the alignment); 0: reads and writes go to the kernel whole, which splits them
+ *                     at the hardware's limit itself, and NVMe commands are cut at that limit
  */
 public record DeviceOptions(Path path, Engine engine, int queueDepth, boolean readOnly, boolean direct,
                             long createSize, long minSize, long arenaBytes, boolean stageUnaligned,

@@ -302,7 +302,7 @@ final class UringCmdDevice extends RingDevice {
             return new Command(t, 0, 0, 1, -1);
         }
         long address = t.request.memory.address() + t.issued;
-        long limit = chunkLimit();
+        long limit = file.geometry().maxTransfer();
         long toPieceEnd = registeredPieces == 0 ? -1 : arena.toPieceEnd(address, piece);
         int bufIndex = -1;
         if (toPieceEnd > 0 && arena.fixedIndex(address, 1, piece) < registeredPieces) {
@@ -311,7 +311,7 @@ final class UringCmdDevice extends RingDevice {
             limit = Math.min(limit, toPieceEnd / lbaBytes * lbaBytes);
             if (limit == 0) { // a piece boundary that is not LBA-aligned: send this part unregistered
                 bufIndex = -1;
-                limit = chunkLimit();
+                limit = file.geometry().maxTransfer();
             }
         }
         if (bufIndex < 0 && address % NvmeNamespace.PAGE != 0 && limit > NvmeNamespace.PAGE) {
