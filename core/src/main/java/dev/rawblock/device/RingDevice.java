@@ -28,8 +28,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * <p><b>Ring thread loop.</b> Move queued requests to the backlog, let the engine turn backlog
  * requests into SQEs while it has room, then one {@code io_uring_enter} both submits them and, when
  * there is nothing else to do, waits for a completion. Within a burst of completions, what each
- * one's callback issues is submitted before the next is handled (see {@link #onCompletion}). Creating the ring on this thread is what
- * lets the kernel grant {@code SINGLE_ISSUER | DEFER_TASKRUN}.
+ * one's callback issues is submitted before the next is handled (see {@link #onCompletion}).
+ * Creating the ring on this thread is what lets the kernel grant
+ * {@code SINGLE_ISSUER | DEFER_TASKRUN}.
  *
  * <p><b>Waking without polling.</b> A read of an eventfd is always pending in the ring. A
  * submitter that finds the ring thread asleep in {@code io_uring_enter} writes the eventfd; the
