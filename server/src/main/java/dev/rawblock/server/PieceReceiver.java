@@ -17,8 +17,11 @@ import java.util.concurrent.CompletableFuture;
 public final class PieceReceiver {
     /** Bytes per device write. */
     static final int PIECE = PieceSender.PIECE;
-    /** Pieces written while the next ones are received. */
-    static final int AHEAD = PieceSender.AHEAD;
+    /**
+     * Pieces written while the next ones are received: more than a GET's read-ahead, since a
+     * written piece waits for nothing downstream (4 MiB SETs of 8 connections: 2 was 7-10% slower).
+     */
+    static final int AHEAD = 4;
 
     private final Values values;
 
